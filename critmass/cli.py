@@ -1,0 +1,50 @@
+"""The ``critmass`` command: argument parsing, one-line errors and exit codes.
+
+Each layer's commands live in a module of critmass.commands that exposes ``register(subparsers)``;
+a command function takes the parsed arguments and returns an exit code.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+from theory.errors import InputError
+
+#: Command modules, in the order their commands appear in --help.
+COMMAND_MODULES = ("critmass.commands.theory",)
+
+EXIT_BAD_INPUT = 2
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, with usage errors as one line and exit code 2 (argparse's own convention)."""
+
+    def error(self, message):
+        self.exit(EXIT_BAD_INPUT, f"{self.prog}: error: {message}\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="critmass",
+        description="A symbolic and verified theory engine for algorithmic collective action in machine learning.",
+    )
+    from critmass import __version__
+    parser.add_argument("--version", action="version", version=f"critmass {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    sub.required = True
+    for name in COMMAND_MODULES:
+        importlib.import_module(name).register(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.func(args) or 0)
+    except InputError as e:
+        print(f"critmass {args.command}: error: {e}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except BrokenPipeError:
+        return 0

@@ -1,0 +1,1 @@
+"""The CLI's commands, one module per layer: each exposes ``register(subparsers)``."""

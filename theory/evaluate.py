@@ -1,0 +1,113 @@
+"""Numeric evaluation of the theory's expressions: lambdify over numpy arrays, with domain checks.
+
+Kept apart from the symbolic core (paper.py, derive.py): this is the only module of theory/ that
+turns expressions into float64 numbers.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Mapping
+
+import numpy as np
+import sympy as sp
+
+from theory.errors import InputError
+from theory.paper import result
+from theory.parameters import PARAMETERS, Parameter, of_symbol
+
+WHAT = ("bound", "critical_mass", "investment")
+
+
+def expression(id: str, what: str) -> sp.Expr:
+    """The expression of result ``id`` that ``what`` names: its bound, critical mass or investment."""
+    r = result(id)
+    if what == "bound" and r.bound is not None:
+        return r.bound
+    if what == "critical_mass" and r.critical_mass is not None:
+        return r.critical_mass.as_piecewise()
+    if what in r.extras:
+        return r.extras[what]
+    having = [i for i in _ids() if _has(i, what)]
+    raise InputError(f"{id} has no {what.replace('_', ' ')}; ids that have one: {' '.join(having)}")
+
+
+def _ids():
+    from theory.paper import IDS
+    return IDS
+
+
+def _has(id: str, what: str) -> bool:
+    r = result(id)
+    return {"bound": r.bound, "critical_mass": r.critical_mass}.get(what, r.extras.get(what)) is not None
+
+
+def required(id: str, what: str) -> tuple[Parameter, ...]:
+    """The parameters that the expression needs, alpha first."""
+    syms = expression(id, what).free_symbols
+    return tuple(sorted((of_symbol(s) for s in syms), key=lambda p: (p.name != "alpha", p.name.lower())))
+
+
+@functools.cache
+def _compiled(id: str, what: str):
+    params = required(id, what)
+    fn = sp.lambdify([p.symbol for p in params], expression(id, what), modules="numpy")
+    return params, fn
+
+
+def check_domain(param: Parameter, value) -> np.ndarray:
+    """``value`` as a float64 array, or InputError if any entry is outside the parameter's domain."""
+    try:
+        arr = np.asarray(value, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise InputError(f"{param.name}={value!r} is not a number; expected a number in {param.domain_str()}") from None
+    d = param.domain
+    lo, hi = float(d.start), float(d.end)
+    ok = np.isfinite(arr) | (np.isposinf(arr) & (hi == np.inf))
+    ok &= (arr > lo) if d.left_open else (arr >= lo)
+    ok &= (arr < hi) if d.right_open else (arr <= hi)
+    if param.integer:
+        ok &= arr == np.round(arr)
+    if not np.all(ok):
+        bad = arr[~ok].flat[0] if arr.ndim else arr
+        raise InputError(f"{param.name}={bad:g} is outside its domain {param.domain_str()}")
+    return arr
+
+
+def evaluate(id: str, what: str, values: Mapping[str, object]):
+    """Evaluate a result's bound (or critical mass, or investment) at the given parameter values.
+
+    Values may be numbers or numpy arrays (broadcast together). Unknown, missing or out-of-domain
+    parameters raise InputError. A critical mass is ``inf`` where the target is unreachable.
+
+    >>> round(evaluate("cor2", "critical_mass", dict(Delta=1, xi=0.001, S_star=0.9, epsilon=0)), 12)
+    0.009900990099
+    """
+    params, fn = _compiled(id, what)
+    names = {p.name for p in params}
+    for name in values:
+        if name not in names:
+            hint = "" if name in PARAMETERS else " (not a parameter of the theory)"
+            raise InputError(f"unknown parameter {name!r} for {id}{hint}; expected: {' '.join(p.name for p in params)}")
+    missing = [p.name for p in params if p.name not in values]
+    if missing:
+        raise InputError(f"missing parameter{'s' if len(missing) > 1 else ''} {' '.join(missing)} for {id}; "
+                         f"expected: {' '.join(p.name for p in params)}")
+    args = [check_domain(p, values[p.name]) for p in params]
+    _check_hypotheses(id, {p.symbol: a for p, a in zip(params, args)})
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out = fn(*args)
+    out = np.asarray(out, dtype=np.float64)
+    return out if out.ndim else float(out)
+
+
+def _check_hypotheses(id: str, env: dict) -> None:
+    """Raise InputError where the values break a hypothesis of the result stated in its parameters alone."""
+    for h in result(id).hypotheses:
+        if not isinstance(h, sp.Rel) or not h.free_symbols <= set(env) or h.has(sp.Function):
+            continue
+        if result(id).critical_mass is not None and h == result(id).critical_mass.reachable:
+            continue  # reachability is a case of the answer, not a precondition
+        holds = sp.lambdify(list(env), h, modules="numpy")(*env.values())
+        if not np.all(holds):
+            raise InputError(f"the values break the hypothesis {h} of {id}")

@@ -1,0 +1,90 @@
+"""LaTeX for the theory: each result in a theorem environment, and a standalone document.
+
+The formulas come from sympy.latex of the derived objects; only the prose is written by hand.
+"""
+
+from __future__ import annotations
+
+import itertools
+
+import sympy as sp
+
+from theory.evaluate import evaluate
+from theory.paper import results
+from theory.parameters import ALPHA_STAR, SUCCESS, SYMBOLS
+from theory.result import Result
+
+PREAMBLE = r"""\documentclass[11pt]{article}
+\usepackage[margin=1in]{geometry}
+\usepackage{amsmath,amssymb,amsthm}
+% Results keep the paper's own numbers, so the environment takes the name as its argument.
+\newenvironment{result}[2]{\par\medskip\noindent\textbf{#1} (#2).\itshape\ }{\par\medskip}
+\allowdisplaybreaks
+"""
+
+
+def tex(expr: sp.Basic) -> str:
+    """sympy.latex with the success function printed as S."""
+    return sp.latex(expr, symbol_names={ALPHA_STAR: r"\alpha^*"}, order="none")
+
+
+def display_name(r: Result) -> str:
+    """The name the paper gives a result, e.g. 'Theorem 1' or 'Claim B.1'."""
+    parts = r.source.split(", ")
+    if len(parts) > 1:
+        return parts[1].split(" (")[0]
+    return r.kind.capitalize()
+
+
+def render(r: Result) -> str:
+    """One result as a theorem environment: prose, then its formulas as derived."""
+    lines = [rf"\begin{{result}}{{{display_name(r)}}}{{{r.title}; {r.source}}}", r.statement]
+    lines.append(r"\begin{align*}")
+    if r.bound is not None:
+        lines.append(rf"  {tex(SUCCESS(SYMBOLS['alpha']))} &\geq {tex(r.bound)}")
+    elif r.critical_mass is not None:
+        lines.append(rf"  \alpha^* &\leq {tex(r.critical_mass.alpha_star)}")
+    else:
+        lines.append(rf"  & {tex(r.conclusion)}")
+    lines.append(r"\end{align*}")
+    if r.hypotheses:
+        conds = ", ".join(f"${tex(h)}$" for h in r.hypotheses)
+        lines.append(rf"Hypotheses: {conds}.")
+    if r.critical_mass is not None and r.kind != "proposition":
+        cm = r.critical_mass
+        lines.append(rf"Derived from {r.derived_from} by solving ${tex(cm.target)}$ for $\alpha$; valid where "
+                     rf"${tex(cm.reachable)}$ (otherwise unreachable) and ${tex(sp.Not(cm.degenerate))}$ "
+                     r"(otherwise every $\alpha > 0$ succeeds).")
+    if r.printed is not None:
+        same = "equals" if r.derived_equals_printed() else "differs from"
+        lines.append(rf"The derived formula {same} the printed one, $\alpha^* \leq {tex(r.printed)}$.")
+    for name, expr in r.extras.items():
+        lines.append(rf"\[ \text{{{name.replace('_', ' ')}}} = {tex(expr)} \]")
+    lines.append(r"\end{result}")
+    return "\n".join(lines)
+
+
+def critical_mass_table(S_star: float = 0.9, xis=(1e-4, 1e-3, 1e-2), Deltas=(0.25, 1.0), epsilons=(0.0, 0.01, 0.05)) -> str:
+    """A tabular of Corollary 2's alpha* over a grid of xi, Delta and epsilon at one S*."""
+    rows = [r"\begin{tabular}{rr" + "r" * len(epsilons) + "}",
+            r"$\xi$ & $\Delta$ & " + " & ".join(rf"$\epsilon={e:g}$" for e in epsilons) + r" \\ \hline"]
+    for xi, Delta in itertools.product(xis, Deltas):
+        cells = []
+        for e in epsilons:
+            a = evaluate("cor2", "critical_mass", dict(xi=xi, Delta=Delta, epsilon=e, S_star=S_star))
+            cells.append("unreachable" if a == float("inf") else f"{a:.4g}")
+        rows.append(rf"{xi:g} & {Delta:g} & " + " & ".join(cells) + r" \\")
+    rows.append(r"\end{tabular}")
+    return "\n".join(rows)
+
+
+def document(S_star: float = 0.9) -> str:
+    """A standalone LaTeX document: every result as derived, and a table of critical masses."""
+    body = "\n\n".join(render(r) for r in results().values())
+    return (PREAMBLE + r"\title{critmass: the results of Hardt et al.\ (2023), as derived}" "\n"
+            r"\date{}" "\n" r"\begin{document}" "\n" r"\maketitle" "\n"
+            r"\section{Results}" "\n" + body + "\n\n"
+            rf"\section{{Critical mass of feature-label strategies at $S^* = {S_star:g}$}}" "\n"
+            r"Upper bounds on $\alpha^*$ from Corollary 2, evaluated from the derived formula." "\n\n"
+            r"\begin{center}" "\n" + critical_mass_table(S_star) + "\n" r"\end{center}" "\n"
+            r"\end{document}" "\n")

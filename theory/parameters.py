@@ -1,0 +1,126 @@
+"""The named quantities of the theory: one sympy symbol per parameter, with its domain.
+
+Bottom of the theory layer: results, derivations, numeric evaluation and LaTeX all take
+their symbols from here, so a parameter has one name and one domain everywhere.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import sympy as sp
+
+from theory.errors import InputError
+
+
+@dataclass(frozen=True)
+class Parameter:
+    """A parameter of a result: its CLI name, its sympy symbol, its domain and its meaning."""
+
+    name: str
+    symbol: sp.Symbol
+    domain: sp.Set
+    meaning: str
+    integer: bool = False
+
+    def domain_str(self) -> str:
+        """The domain in interval notation, e.g. ``(0, 1]``."""
+        d = self.domain
+        if isinstance(d, sp.Interval):
+            lo = "(" if d.left_open else "["
+            hi = ")" if d.right_open else "]"
+            right = "inf" if d.end == sp.oo else str(d.end)
+            text = f"{lo}{d.start}, {right}{hi}"
+            return f"integers in {text}" if self.integer else text
+        return str(d)
+
+    def contains(self, value: float) -> bool:
+        """Whether a (real, finite) number lies in the domain."""
+        if self.integer and float(value) != int(value):
+            return False
+        return bool(self.domain.contains(sp.Float(value) if isinstance(value, float) else sp.sympify(value)))
+
+
+def _param(name, latex, domain, meaning, integer=False, **assumptions):
+    symbol = sp.Symbol(latex, real=True, **assumptions)
+    return Parameter(name, symbol, domain, meaning, integer)
+
+
+_UNIT = sp.Interval(0, 1)
+_POS = sp.Interval.open(0, sp.oo)
+_NONNEG = sp.Interval(0, sp.oo)
+
+PARAMETERS: dict[str, Parameter] = {
+    p.name: p
+    for p in [
+        _param("alpha", "alpha", sp.Interval.Lopen(0, 1), "fractional size of the collective", positive=True),
+        _param("epsilon", "epsilon", sp.Interval.Ropen(0, 1), "suboptimality of the firm's classifier (TV distance)", nonnegative=True),
+        _param("xi", "xi", _UNIT, "uniqueness of the signal: P0(X*) <= xi", nonnegative=True),
+        _param("Delta", "Delta", _UNIT, "suboptimality gap of the target label on the signal set", nonnegative=True),
+        _param("p", "p", sp.Interval.Lopen(0, 1), "positivity constant: P0(y*|x) >= p for all x", positive=True),
+        _param("tau", "tau", _UNIT, "sensitivity of the labels to the erased signal", nonnegative=True),
+        _param("S_star", "S^*", sp.Interval.open(0, 1), "target success level", positive=True),
+        _param("mu", "mu", _POS, "strong convexity constant of the loss", positive=True),
+        _param("beta", "beta", _POS, "smoothness constant of the loss", positive=True),
+        _param("U", "U", _POS, "desired utility gain of the collective", positive=True),
+        _param("eta", "eta", _POS, "step size of gradient descent", positive=True),
+        _param("T", "T", _NONNEG, "number of gradient steps", integer=True, nonnegative=True),
+        _param("c", "c", _POS, "cost of participating in the collective", positive=True),
+        _param("gamma", "gamma", sp.Interval.Ropen(0, 1), "free-riding fraction of the success", nonnegative=True),
+        # Section 4 norms. The paper writes them as ||g_P0(theta*)|| and so on.
+        _param("g_P0", "\\|g_{P_0}(\\theta^*)\\|", _NONNEG, "norm of the base distribution's gradient at the target", nonnegative=True),
+        _param("g_Pprime", "\\|g_{P'}(\\theta^*)\\|", _NONNEG, "norm of the gradient-neutralizing distribution's gradient at the target", nonnegative=True),
+        _param("g_lb", "g_{lb}", _POS, "least neutralizing-gradient norm near theta_0 (Proposition 9)", positive=True),
+        _param("grad_u", "\\|\\nabla u(\\theta_0)\\|", _POS, "norm of the utility's gradient at theta_0", positive=True),
+        _param("C", "C", _POS, "contraction constant C(alpha) of Theorem 10", positive=True),
+        _param("dist0", "\\|\\theta_0-\\theta^*\\|", _NONNEG, "initial distance to the target model", nonnegative=True),
+        # Per-point quantities of the proofs (Appendix B).
+        _param("P0_x", "P_0(x)", _UNIT, "base mass of a point x", nonnegative=True),
+        _param("Pstar_x", "P^*(x)", sp.Interval.Lopen(0, 1), "collective's mass on a point x", positive=True),
+        _param("Delta_x", "Delta_x", _UNIT, "suboptimality of the target label at x", nonnegative=True),
+        _param("P0_ystar_x", "P_0(y^*|x)", _UNIT, "base probability of the target label at x", nonnegative=True),
+        _param("P0_y_x", "P_0(y|x)", _UNIT, "base probability of a competing label y at x", nonnegative=True),
+        _param("P0_preimage", "P_0(g^{-1}(x^*))", sp.Interval.Lopen(0, 1), "base mass of the points that the signal maps to x*", positive=True),
+        _param("tau_x", "tau(x)", _UNIT, "label sensitivity at x", nonnegative=True),
+        _param("P0_y_gx", "P_0(y|g(x))", _UNIT, "base probability of label y at the summary g(x)", nonnegative=True),
+        _param("P0_ystar_gx", "P_0(y^*(x)|g(x))", _UNIT, "base probability of the erasure label y*(x) at g(x)", nonnegative=True),
+        _param("P_E1", "P(E_1)", _UNIT, "probability of event E1 under P", nonnegative=True),
+        _param("P_E2", "P(E_2)", _UNIT, "probability of event E2 under P", nonnegative=True),
+        _param("Q_E1", "Q(E_1)", _UNIT, "probability of event E1 under the coupling's Q", nonnegative=True),
+        _param("Q_E2", "Q(E_2)", _UNIT, "probability of event E2 under the coupling's Q", nonnegative=True),
+    ]
+}
+
+# Not parameters: the success measure and the critical mass that results speak about.
+SUCCESS = sp.Function("S")
+ALPHA_STAR = sp.Symbol("alpha^*", positive=True)
+
+SYMBOLS: dict[str, sp.Symbol] = {name: p.symbol for name, p in PARAMETERS.items()}
+_BY_SYMBOL: dict[sp.Symbol, Parameter] = {p.symbol: p for p in PARAMETERS.values()}
+
+
+def parameter(name: str) -> Parameter:
+    """The parameter called ``name``.
+
+    >>> parameter("alpha").domain_str()
+    '(0, 1]'
+    """
+    try:
+        return PARAMETERS[name]
+    except KeyError:
+        raise InputError(f"unknown parameter {name!r}; known: {' '.join(PARAMETERS)}") from None
+
+
+def of_symbol(symbol: sp.Symbol) -> Parameter:
+    """The parameter whose symbol is ``symbol``."""
+    return _BY_SYMBOL[symbol]
+
+
+def symbols(*names: str) -> tuple[sp.Symbol, ...]:
+    """The symbols of the named parameters, in order.
+
+    >>> alpha, xi = symbols("alpha", "xi")
+    >>> alpha.is_positive
+    True
+    """
+    return tuple(parameter(n).symbol for n in names)
