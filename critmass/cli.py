@@ -13,7 +13,10 @@ import sys
 from theory.errors import InputError
 
 #: Command modules, in the order their commands appear in --help.
-COMMAND_MODULES = ("critmass.commands.theory",)
+COMMAND_MODULES = (
+    "critmass.commands.theory",
+    "critmass.commands.bench",
+)
 
 EXIT_BAD_INPUT = 2
 
