@@ -1,6 +1,6 @@
 """``critmass bench``: speed ratios against named baselines, measured side by side in one run.
 
-Each layer that has benchmarks exposes a module with ``benchmarks(quick: bool) -> list[dict]``; every row
+Each layer that has benchmarks exposes a module with ``benchmarks(quick: bool, only: str | None) -> list[dict]``; every row
 holds at least ``name``, ``baseline``, ``ours_s``, ``baseline_s``, ``ratio`` (baseline time / our time) and
 ``device``, and the module checks that both sides computed the same outputs before timing counts.
 """
