@@ -18,7 +18,7 @@ $(BIN)/critmass: pyproject.toml
 setup: $(BIN)/critmass
 
 report: setup
-	$(BIN)/critmass results
+	$(BIN)/critmass report
 
 test: setup
 	$(BIN)/python -m pytest -q

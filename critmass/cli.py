@@ -15,6 +15,7 @@ from theory.errors import InputError
 #: Command modules, in the order their commands appear in --help.
 COMMAND_MODULES = (
     "critmass.commands.theory",
+    "critmass.commands.report",
     "critmass.commands.bench",
 )
 

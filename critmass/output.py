@@ -7,19 +7,19 @@ import math
 import sys
 
 
-def _jsonable(value):
+def jsonable(value):
     if isinstance(value, float) and not math.isfinite(value):
         return None
     if isinstance(value, dict):
-        return {k: _jsonable(v) for k, v in value.items()}
+        return {k: jsonable(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
-        return [_jsonable(v) for v in value]
+        return [jsonable(v) for v in value]
     return value
 
 
 def emit_json(document) -> None:
     """Print one JSON document; non-finite floats become null (JSON has no infinity)."""
-    json.dump(_jsonable(document), sys.stdout, indent=2, allow_nan=False)
+    json.dump(jsonable(document), sys.stdout, indent=2, allow_nan=False)
     sys.stdout.write("\n")
 
 

@@ -236,7 +236,7 @@ def bound(inst: Instance, epsilon: Fraction = Fraction(0)) -> Fraction | None:
     if any(values[q.name] is None for q in r.parameters) or (inst.strategy == "feature-only" and values["p"] == 0):
         return None
     subs = {q.symbol: sp.Rational(values[q.name].numerator, values[q.name].denominator) for q in r.parameters}
-    out = sp.nsimplify(r.bound.subs(subs))
+    out = sp.cancel(r.bound.subs(subs))
     if not out.is_Rational:
         raise AssertionError(f"bound of {r.id} did not evaluate to a rational: {out}")
     return Fraction(int(out.p), int(out.q))

@@ -1,0 +1,349 @@
+"""``critmass report``: from derivation to a compiled report, in one run.
+
+Each stage computes its numbers, draws its figures and returns a ``Section``: LaTeX prose around numbers
+that the stage computed (never typed into a template), the figures it drew with captions that say what
+was run, and a dict of every number for ``results.json``. ``build`` runs the stages in order, writes
+``report.tex``, ``results.json`` and the figures, and compiles ``report.pdf`` where pdflatex exists.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from fractions import Fraction
+from pathlib import Path
+
+import numpy as np
+
+from critmass.output import jsonable
+from theory.errors import InputError
+
+FIGSIZE = (6.4, 4.0)  # inches
+DPI = 100             # so every PNG is 640 x 400 pixels
+
+
+@dataclass
+class Figure:
+    name: str      # file stem under DIR/figures
+    caption: str   # says what was run: sizes, seeds, versions
+
+
+@dataclass
+class Section:
+    key: str                   # the section's key in results.json
+    title: str
+    tex: str
+    figures: list[Figure] = field(default_factory=list)
+    numbers: dict = field(default_factory=dict)
+    seconds: float = 0.0
+
+
+@dataclass
+class Context:
+    out: Path
+    quick: bool
+    stores: tuple[Path, ...]
+    seed: int = 20230723  # the founding paper's ICML date; recorded in results.json
+
+    @property
+    def figures(self) -> Path:
+        return self.out / "figures"
+
+    def save(self, fig, name: str) -> None:
+        """Write a matplotlib figure as PDF and PNG (FIGSIZE at DPI) and close it."""
+        import matplotlib.pyplot as plt
+
+        fig.set_size_inches(*FIGSIZE)
+        fig.tight_layout()
+        fig.savefig(self.figures / f"{name}.pdf")
+        fig.savefig(self.figures / f"{name}.png", dpi=DPI)
+        plt.close(fig)
+
+
+def _pyplot():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def provenance() -> dict:
+    """Versions and the git commit, as the sweep store records them."""
+    from numerics.store import git_commit, versions
+
+    return {"versions": versions(), "git_commit": git_commit()}
+
+
+def _frac(x: Fraction | None):
+    return None if x is None else str(x)
+
+
+def _fmt(x: float) -> str:
+    return "\\infty" if not np.isfinite(x) else f"{x:.4g}"
+
+
+# ---------------------------------------------------------------------------------------------- theory
+
+
+def stage_theory(ctx: Context) -> Section:
+    """Derive every Result afresh, check each corollary against its printed form, draw Figure 1."""
+    from theory import latex
+    from theory.evaluate import evaluate
+    from theory.paper import results
+
+    results.cache_clear()
+    t0 = time.perf_counter()
+    derived = results()
+    derive_s = time.perf_counter() - t0
+    checks = {id: r.derived_equals_printed() for id, r in derived.items() if r.printed is not None}
+    if not all(checks.values()):
+        bad = [i for i, ok in checks.items() if not ok]
+        raise AssertionError(f"derived critical mass differs from the printed one for {bad}")
+
+    plt = _pyplot()
+    alphas = np.geomspace(1e-5, 1.0, 400)
+    xis, epsilons = (1e-4, 1e-3, 1e-2, 1e-1), (0.0, 0.05)
+    fig, ax = plt.subplots()
+    curves = {}
+    for xi in xis:
+        for eps, style in zip(epsilons, ("-", "--")):
+            s = np.maximum(evaluate("thm1", "bound", dict(alpha=alphas, xi=xi, Delta=1.0, epsilon=eps)), 0.0)
+            curves[f"xi={xi:g},epsilon={eps:g}"] = s
+            ax.plot(alphas, s, style, label=rf"$\xi={xi:g}$, $\epsilon={eps:g}$")
+    ax.set(xscale="log", xlabel=r"collective size $\alpha$", ylabel=r"lower bound on $S(\alpha)$", ylim=(0, 1.02))
+    ax.legend(fontsize=7, ncol=2)
+    ctx.save(fig, "fig1_theorem1")
+    cm = {f"xi={xi:g},epsilon={eps:g}": float(evaluate("cor2", "critical_mass",
+                                                      dict(xi=xi, Delta=1.0, epsilon=eps, S_star=0.9)))
+          for xi in xis for eps in epsilons}
+
+    body = "\n\n".join(latex.render(r) for r in derived.values())
+    tex = (rf"All {len(derived)} results were derived by sympy in {derive_s:.2f}\,s; for each of the "
+           rf"{len(checks)} corollaries the derived critical mass equals the printed one "
+           rf"(checked symbolically: {', '.join(sorted(checks))})." "\n\n" + body + "\n\n"
+           r"\subsection*{Critical mass of feature-label strategies at $S^*=0.9$}" "\n"
+           r"Upper bounds on $\alpha^*$ from Corollary 2, evaluated from the derived formula." "\n\n"
+           r"\begin{center}" "\n" + latex.critical_mass_table(0.9) + "\n" r"\end{center}")
+    caption = (r"Analogue of the paper's Figure 1: Theorem 1's lower bound on success against $\alpha$ "
+               rf"($\Delta = 1$; {len(alphas)} log-spaced sizes in $[10^{{-5}}, 1]$), evaluated from the derived "
+               r"sympy expression.")
+    return Section("theory", "Results as derived", tex, [Figure("fig1_theorem1", caption)],
+                   {"derive_seconds": derive_s, "results": sorted(derived), "corollary_checks": checks,
+                    "cor2_critical_mass_S0.9_Delta1": cm,
+                    "fig1": {"alphas": alphas.tolist(), "curves": {k: v.tolist() for k, v in curves.items()}}})
+
+
+# ------------------------------------------------------------------------------------- exact instances
+
+
+def demo_instance(strategy: str, seed: int, nx: int = 12, ny: int = 3, signals: int = 4, alpha="1/2"):
+    """A seeded random instance in the regime the paper's theory is about.
+
+    The last ``signals`` feature values form the signal set: rarer than the others by ``rarity`` and with
+    the target label in the minority there, so each needs its own collective size to flip. For erasure,
+    g is an idempotent summary map onto those values.
+    """
+    from theory.instance import make_instance
+
+    rng = np.random.default_rng(seed)
+    target = int(rng.integers(ny))
+    weights = rng.integers(1, 20, size=(nx, ny))
+    weights[nx - signals:, target] = 1
+    rarity = rng.integers(5, 200, size=signals)
+    scale = [200] * (nx - signals) + [int(r) for r in rarity]
+    p0 = [[Fraction(int(w) * scale[x]) for w in weights[x]] for x in range(nx)]
+    total = sum(sum(r) for r in p0)
+    p0 = [[v / total for v in r] for r in p0]
+    reps = list(range(nx - signals, nx))
+    signal = [x if x in reps else int(rng.choice(reps)) for x in range(nx)]
+    return make_instance(p0, signal, target, strategy, alpha)
+
+
+def log_grid(n: int, lo: float = 1e-4) -> list[Fraction]:
+    """n log-spaced collective sizes from ``lo`` to 1, as exact fractions (denominators up to 10^6)."""
+    return [Fraction(float(a)).limit_denominator(10**6) for a in np.geomspace(lo, 1.0, n)]
+
+
+def exact_curve(inst, alphas) -> list[Fraction]:
+    """S(alpha) exactly at each alpha of the grid (Fractions)."""
+    from theory.instance import success
+
+    return [success(inst.with_alpha(a)) for a in alphas]
+
+
+def stage_exact(ctx: Context) -> Section:
+    """Exact success curves per strategy next to Theorems 1, 3, 5; participation economics on one of them."""
+    from numerics.participation import investment, join_level, self_sustaining
+    from theory.instance import BOUND_OF, STRATEGIES, bound, params
+
+    plt = _pyplot()
+    n_alpha = 40 if ctx.quick else 120
+    alphas = log_grid(n_alpha)
+    fig, axes = plt.subplots(1, 3, sharey=True)
+    numbers: dict = {"alphas": [str(a) for a in alphas], "seed": ctx.seed, "curves": {}}
+    for ax, strategy in zip(axes, STRATEGIES):
+        inst = demo_instance(strategy, ctx.seed)
+        curve = exact_curve(inst, alphas)
+        bounds = [bound(inst.with_alpha(a)) for a in alphas]
+        numbers["curves"][strategy] = {
+            "instance": inst.to_json(), "params": {k: _frac(v) for k, v in params(inst).items()},
+            "theorem": BOUND_OF[strategy], "success": [str(s) for s in curve],
+            "bound": [_frac(b) for b in bounds]}
+        xs = [float(a) for a in alphas]
+        ax.step(xs, [float(s) for s in curve], where="post", label="exact success")
+        ax.plot(xs, [max(float(b), 0.0) if b is not None else np.nan for b in bounds], "--",
+                label=f"bound ({BOUND_OF[strategy]})")
+        ax.set(title=strategy, xlabel=r"$\alpha$", ylim=(-0.02, 1.02), xscale="log")
+        ax.legend(fontsize=6, loc="lower right")
+    axes[0].set_ylabel(r"$S(\alpha)$")
+    ctx.save(fig, "exact_curves")
+
+    # Participation economics (Section 6, Figure 7) on the exact feature-label curve.
+    c, gamma = 0.3, 0.5
+    level = join_level(c, gamma)
+    xs = np.array([float(a) for a in alphas])
+    s = np.array([float(Fraction(v)) for v in numbers["curves"]["feature-label"]["success"]])
+    a_crit = self_sustaining(xs, s, level)
+    B = investment(xs, s, level, a_crit)
+    fig, ax = plt.subplots()
+    ax.step(xs, s, where="post", label=r"exact $S(\alpha)$ (feature-label)")
+    ax.axhline(level, color="k", lw=0.8, ls=":", label=rf"join level $c/(1-\gamma) = {level:.2f}$")
+    if np.isfinite(a_crit):
+        ax.axvline(a_crit, color="C3", lw=0.8, label=rf"$\alpha_{{crit}} = {a_crit:.3f}$")
+        below = xs <= a_crit
+        ax.fill_between(xs[below], np.maximum(s[below], 0), level, step="post", alpha=0.3,
+                        label=rf"investment $B = {B:.4f}$")
+    ax.set(xlabel=r"$\alpha$", ylabel="success", ylim=(-0.02, 1.02), xscale="log")
+    ax.legend(fontsize=7)
+    ctx.save(fig, "participation")
+    numbers["participation"] = {"c": c, "gamma": gamma, "join_level": level, "alpha_crit": a_crit,
+                                "investment": B, "curve": "feature-label"}
+
+    p = numbers["curves"]
+    rows = "\n".join(
+        rf"{k} & {v['theorem']} & ${_tex_frac(v['params']['xi'])}$ & ${_tex_frac(v['params']['Delta'])}$ & "
+        rf"${_tex_frac(v['params']['p'])}$ & ${_tex_frac(v['params']['tau'])}$ \\" for k, v in p.items())
+    tex = (r"Each strategy runs on a seeded random instance " rf"(seed {ctx.seed}, $|X| = 12$, $|Y| = 3$, a signal "
+           r"set of 3 rare feature values); the firm is Bayes-optimal on the mixture and success is computed in "
+           rf"exact rational arithmetic at {n_alpha} collective sizes. Their parameters:" "\n\n"
+           r"\begin{center}\begin{tabular}{llrrrr}" "\n"
+           r"strategy & bound & $\xi$ & $\Delta$ & $p$ & $\tau$ \\ \hline" "\n" + rows + "\n"
+           r"\end{tabular}\end{center}" "\n\n"
+           rf"With participation cost $c = {c}$ and free-riding $\gamma = {gamma}$, an individual joins once "
+           rf"$S(\alpha) > {level:.2f}$; on the exact feature-label curve the collective is self-sustaining from "
+           rf"$\alpha_{{crit}} = {_fmt(a_crit)}$, and the principal's investment is $B(\alpha_{{crit}}) = {_fmt(B)}$.")
+    return Section("exact", "Exact success on discrete instances", tex, [
+        Figure("exact_curves", rf"Exact success (step) against the paper's lower bound (dashed), per strategy; "
+                               rf"seed {ctx.seed}, {n_alpha} sizes, exact rational arithmetic (theory/instance.py)."),
+        Figure("participation", r"Participation economics (the paper's Figure 7) computed from the exact "
+                                r"feature-label curve: the self-sustaining size and the investment $B$ (shaded).")],
+        numbers)
+
+
+def _tex_frac(s: str | None) -> str:
+    if s is None:
+        return r"\text{--}"
+    f = Fraction(s)
+    return rf"\tfrac{{{f.numerator}}}{{{f.denominator}}}" if f.denominator != 1 else str(f.numerator)
+
+
+# ------------------------------------------------------------------------------------------ the run
+
+STAGES: tuple[tuple[str, Callable[[Context], Section | None]], ...] = (
+    ("theory", stage_theory),
+    ("exact", stage_exact),
+)
+
+
+def _latex_escape(s: str) -> str:
+    return s.replace("\\", r"\textbackslash{}").replace("_", r"\_").replace("%", r"\%").replace("&", r"\&")
+
+
+def render_tex(sections: list[Section], prov: dict, quick: bool) -> str:
+    from theory.latex import PREAMBLE
+
+    vers = ", ".join(f"{k} {v}" for k, v in sorted(prov["versions"].items()))
+    parts = [PREAMBLE + "\\usepackage{graphicx}\n",
+             r"\title{critmass report: collective action, derived, verified and simulated}",
+             r"\date{}", r"\begin{document}", r"\maketitle",
+             rf"\noindent Generated by \texttt{{critmass report{' --quick' if quick else ''}}} at git commit "
+             rf"\texttt{{{_latex_escape(str(prov['git_commit']))}}} with {_latex_escape(vers)}. Every number "
+             r"below was computed in this run or read from a store named on the command line."]
+    for sec in sections:
+        parts.append(rf"\section{{{sec.title}}}")
+        parts.append(sec.tex)
+        for fig in sec.figures:
+            parts.append(r"\begin{figure}[htbp]\centering" "\n"
+                         rf"\includegraphics[width=0.9\linewidth]{{figures/{fig.name}.pdf}}" "\n"
+                         rf"\caption{{{fig.caption}}}" "\n" r"\end{figure}")
+        parts.append(rf"\noindent\emph{{Stage time: {sec.seconds:.1f}\,s.}}" "\n" r"\clearpage")
+    parts.append(r"\end{document}")
+    return "\n\n".join(parts) + "\n"
+
+
+def compile_pdf(tex_path: Path) -> Path | None:
+    """pdflatex the report where it is installed; a LaTeX error is an error, with the log's first one."""
+    if shutil.which("pdflatex") is None:
+        return None
+    cmd = ["pdflatex", "-interaction=nonstopmode", "-halt-on-error", tex_path.name]
+    out = subprocess.run(cmd, cwd=tex_path.parent, capture_output=True, text=True, errors="replace")
+    if out.returncode != 0:
+        first = next((line for line in out.stdout.splitlines() if line.startswith("!")), "see report.log")
+        raise RuntimeError(f"pdflatex failed on {tex_path}: {first}")
+    return tex_path.with_suffix(".pdf")
+
+
+def build(out: str | Path = "report", stores=(), quick: bool = False,
+          log: Callable[[str], None] = lambda s: print(s, file=sys.stderr)) -> dict:
+    """Run every stage and write DIR/{report.tex, report.pdf, results.json, figures/}; return results.json."""
+    out = Path(out)
+    if out.exists() and not out.is_dir():
+        raise InputError(f"-o {out} is a file; expected a folder to write the report into")
+    stores = tuple(Path(s) for s in stores)
+    for s in stores:
+        if not s.is_file():
+            raise InputError(f"--store {s}: no such file")
+    ctx = Context(out, quick, stores)
+    ctx.figures.mkdir(parents=True, exist_ok=True)
+    t_start = time.perf_counter()
+    sections: list[Section] = []
+    for i, (name, stage) in enumerate(STAGES, 1):
+        log(f"[{i}/{len(STAGES)}] {name} ...")
+        t0 = time.perf_counter()
+        sec = stage(ctx)
+        if sec is None:
+            log(f"[{i}/{len(STAGES)}] {name}: skipped")
+            continue
+        sec.seconds = time.perf_counter() - t0
+        log(f"[{i}/{len(STAGES)}] {name}: done in {sec.seconds:.1f} s")
+        sections.append(sec)
+    prov = provenance()
+    tex_path = out / "report.tex"
+    tex_path.write_text(render_tex(sections, prov, quick))
+    pdf = compile_pdf(tex_path)
+    doc = {"quick": quick, "seed": ctx.seed, **prov, "stores": [str(s) for s in stores],
+           "seconds": time.perf_counter() - t_start,
+           "files": sorted(str(p.relative_to(out)) for p in out.rglob("*")
+                           if p.suffix in (".tex", ".pdf", ".png") and p.is_file()),
+           "pdf": pdf is not None,
+           "sections": {s.key: {"title": s.title, "seconds": s.seconds, "figures": [f.name for f in s.figures],
+                                **s.numbers} for s in sections}}
+    (out / "results.json").write_text(json.dumps(jsonable(doc), indent=1, allow_nan=False, default=_json_default))
+    log(f"report: {out / 'report.tex'}" + (f", {pdf}" if pdf else " (no pdflatex: PDF not compiled)")
+        + f", {out / 'results.json'} in {doc['seconds']:.1f} s")
+    return doc
+
+
+def _json_default(value):
+    if isinstance(value, Fraction):
+        return str(value)
+    if isinstance(value, (np.floating, np.integer)):
+        return value.item()
+    raise TypeError(f"not JSON-able: {type(value).__name__}")

@@ -1,0 +1,115 @@
+"""`critmass report --quick`: the files, results.json against direct library calls, figures, the PDF."""
+
+import json
+import os
+import shutil
+import struct
+import subprocess
+import zlib
+from fractions import Fraction
+
+import numpy as np
+import pytest
+
+from critmass.report import DPI, FIGSIZE
+from numerics.participation import investment, join_level, self_sustaining
+from theory.evaluate import evaluate
+from theory.instance import bound, parse_instance, success
+
+
+@pytest.fixture(scope="module")
+def report(tmp_path_factory):
+    from critmass.cli import main
+
+    out = tmp_path_factory.mktemp("report")
+    assert main(["report", "--quick", "-o", str(out)]) == 0
+    return out, json.loads((out / "results.json").read_text())
+
+
+def test_files_exist_and_every_section_ran(report):
+    out, doc = report
+    assert (out / "report.tex").stat().st_size > 5_000
+    for section in doc["sections"].values():
+        for name in section["figures"]:
+            assert (out / "figures" / f"{name}.pdf").stat().st_size > 1_000
+            assert f"figures/{name}.png" in doc["files"]
+    assert doc["git_commit"] is None or len(doc["git_commit"]) == 40
+    assert doc["versions"]["sympy"] and doc["quick"] is True
+
+
+def test_exact_numbers_agree_with_the_library(report):
+    _, doc = report
+    exact = doc["sections"]["exact"]
+    alphas = [Fraction(a) for a in exact["alphas"]]
+    for strategy, curve in exact["curves"].items():
+        inst = parse_instance(curve["instance"])
+        assert inst.strategy == strategy
+        for i in (0, len(alphas) // 2, len(alphas) - 1):
+            at = inst.with_alpha(alphas[i])
+            assert Fraction(curve["success"][i]) == success(at)
+            b = bound(at)
+            assert curve["bound"][i] == (None if b is None else str(b))
+            if b is not None:
+                assert success(at) >= b
+    part = exact["participation"]
+    s = [float(Fraction(v)) for v in exact["curves"][part["curve"]]["success"]]
+    level = join_level(part["c"], part["gamma"])
+    a_crit = self_sustaining([float(a) for a in alphas], s, level)
+    assert part["alpha_crit"] == a_crit
+    assert part["investment"] == investment([float(a) for a in alphas], s, level, a_crit)
+
+
+def test_figure1_numbers_are_theorem1(report):
+    _, doc = report
+    fig1 = doc["sections"]["theory"]["fig1"]
+    alphas = np.array(fig1["alphas"])
+    got = np.array(fig1["curves"]["xi=0.001,epsilon=0.05"])
+    want = np.maximum(evaluate("thm1", "bound", dict(alpha=alphas, xi=1e-3, Delta=1.0, epsilon=0.05)), 0)
+    np.testing.assert_allclose(got, want, rtol=0, atol=1e-15)
+    assert all(doc["sections"]["theory"]["corollary_checks"].values())
+
+
+def _png_size_and_spread(path):
+    data = path.read_bytes()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    width, height = struct.unpack(">II", data[16:24])
+    idat, pos = b"", 8
+    while pos < len(data):
+        length, = struct.unpack(">I", data[pos:pos + 4])
+        if data[pos + 4:pos + 8] == b"IDAT":
+            idat += data[pos + 8:pos + 8 + length]
+        pos += 12 + length
+    raw = zlib.decompress(idat)
+    return width, height, len(set(raw[:200_000]))
+
+
+def test_png_figures_are_nonempty_images_of_the_expected_size(report):
+    out, doc = report
+    pngs = [out / f for f in doc["files"] if f.endswith(".png")]
+    assert len(pngs) >= 3
+    for png in pngs:
+        width, height, distinct = _png_size_and_spread(png)
+        assert (width, height) == (FIGSIZE[0] * DPI, FIGSIZE[1] * DPI)
+        assert distinct > 20, f"{png.name} looks blank"
+
+
+@pytest.mark.skipif(shutil.which("pdflatex") is None and not os.environ.get("CI"),
+                    reason="pdflatex is not on the PATH (CI installs it)")
+def test_pdf_compiles_and_its_first_page_is_not_blank(report, tmp_path):
+    out, doc = report
+    assert doc["pdf"] and (out / "report.pdf").stat().st_size > 20_000
+    if shutil.which("pdftoppm"):
+        subprocess.run(["pdftoppm", "-r", "30", "-gray", "-f", "1", "-l", "1", str(out / "report.pdf"),
+                        str(tmp_path / "page")], check=True)
+        page = next(tmp_path.glob("page*.pgm")).read_bytes()
+        pixels = page.split(b"\n", 3)[3]
+        assert 0.002 < sum(1 for b in pixels if b < 128) / len(pixels) < 0.5
+
+
+def test_bad_output_and_store_are_one_line_errors(tmp_path, cli):
+    target = tmp_path / "file"
+    target.write_text("x")
+    code, out, err = cli("report", "--quick", "-o", target)
+    assert code == 2 and "is a file" in err and len(err.strip().splitlines()) == 1
+    code, out, err = cli("report", "--quick", "-o", tmp_path / "r", "--store", tmp_path / "missing.sqlite")
+    assert code == 2 and "missing.sqlite" in err
