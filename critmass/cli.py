@@ -17,6 +17,7 @@ COMMAND_MODULES = (
     "critmass.commands.theory",
     "critmass.commands.report",
     "critmass.commands.bench",
+    "critmass.commands.simulate",
 )
 
 EXIT_BAD_INPUT = 2

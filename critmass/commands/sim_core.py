@@ -1,0 +1,124 @@
+"""The core kinds of ``critmass simulate``: exact (discrete instances) and finite (plug-in on N samples)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from critmass.commands.simulate import add_common, parse_floats, report
+from theory.errors import InputError
+
+DEFAULT_ALPHAS = "0.01,0.02,0.05,0.1,0.2,0.5"
+
+
+def register(kinds) -> None:
+    p = kinds.add_parser("exact", help="exact success S(alpha) of discrete instances (float64, batched)",
+                         description="Exact success S(alpha) of a discrete instance file (JSON, as theory.instance "
+                                     "reads it) over an alpha grid, with the paper's bound at each alpha; or of "
+                                     "--random COUNT random instances (mean, min, max over them).")
+    source = p.add_mutually_exclusive_group(required=True)
+    source.add_argument("--instance", metavar="FILE", help="instance JSON: p0, signal, target, strategy, alpha")
+    source.add_argument("--random", type=int, metavar="COUNT", help="simulate COUNT random instances instead")
+    p.add_argument("--alphas", default=DEFAULT_ALPHAS, help=f"comma-separated alphas in (0, 1] (default {DEFAULT_ALPHAS})")
+    p.add_argument("--shape", default="6x4", help="|X|x|Y| of random instances (default 6x4)")
+    p.add_argument("--strategy", default="feature-label", help="strategy of random instances (default feature-label)")
+    p.add_argument("--seed", type=int, default=0, help="seed of the random instances (default 0)")
+    add_common(p)
+    p.set_defaults(func=cmd_exact)
+
+    p = kinds.add_parser("finite", help="plug-in classifier on N samples, batched over seeds",
+                         description="The firm sees N samples of the instance's P0; a collective of n = alpha N of "
+                                     "them follows the strategy; the plug-in classifier is scored on held-out test "
+                                     "points. Batched over --seeds PRNG keys; for feature-label, also the finite-sample "
+                                     "bounds (Gauthier-Bach-Jordan and the tighter binomial one) and how often they hold.")
+    p.add_argument("--instance", required=True, metavar="FILE", help="instance JSON (its alpha is ignored)")
+    p.add_argument("--alphas", default=DEFAULT_ALPHAS, help=f"comma-separated alphas in (0, 1] (default {DEFAULT_ALPHAS})")
+    p.add_argument("--samples", type=int, default=1000, help="training samples N (default 1000)")
+    p.add_argument("--test", type=int, default=1000, help="held-out test points (default 1000)")
+    p.add_argument("--seeds", type=int, default=1000, help="number of seeds simulated at once (default 1000)")
+    p.add_argument("--seed", type=int, default=0, help="root seed the PRNG keys are split from (default 0)")
+    p.add_argument("--delta", type=float, default=0.05, help="confidence parameter of the bounds (default 0.05)")
+    add_common(p)
+    p.set_defaults(func=cmd_finite)
+
+
+def _shape(text: str) -> tuple[int, int]:
+    try:
+        nx, ny = (int(v) for v in text.lower().split("x"))
+    except ValueError:
+        raise InputError(f"--shape {text!r}: expected |X|x|Y|, e.g. 6x4") from None
+    if nx < 1 or ny < 2:
+        raise InputError(f"--shape {text!r}: expected |X| >= 1 and |Y| >= 2")
+    return nx, ny
+
+
+def cmd_exact(args) -> int:
+    from numerics import exact
+    from numerics.store import SweepStore
+    from theory.instance import STRATEGIES, bound, load_instance
+
+    alphas = exact.check_alphas(parse_floats(args.alphas, "--alphas")).tolist()
+    if args.instance:
+        inst = load_instance(args.instance)
+        doc = {k: v for k, v in inst.to_json().items() if k != "alpha"}
+        configs = [{"instance": doc, "alpha": a} for a in alphas]
+        arrays = exact.stack_instances([inst])
+
+        def compute(batch):
+            s = exact.success_grid(arrays, [c["alpha"] for c in batch])[0]
+            return [{"success": float(v), "bound": _float(bound(inst.with_alpha(str(c["alpha"]))))}
+                    for v, c in zip(s, batch)]
+    else:
+        if args.strategy not in STRATEGIES:
+            raise InputError(f"--strategy {args.strategy!r}: expected one of {', '.join(STRATEGIES)}")
+        if args.random < 1:
+            raise InputError(f"--random {args.random}: expected a positive count")
+        nx, ny = _shape(args.shape)
+        doc = {"count": args.random, "nx": nx, "ny": ny, "strategy": args.strategy}
+        configs = [{"random": doc, "alpha": a, "seed": args.seed} for a in alphas]
+        arrays = exact.random_instances(np.random.default_rng(args.seed), args.random, nx, ny, args.strategy)
+
+        def compute(batch):
+            s = exact.success_grid(arrays, [c["alpha"] for c in batch])   # [B, A]
+            return [{"mean_success": float(col.mean()), "min_success": float(col.min()),
+                     "max_success": float(col.max())} for col in s.T]
+    with SweepStore(args.store) as store:
+        rows = store.run("exact", configs, compute, batch_size=len(configs))
+    out = [{"alpha": r.config["alpha"], **r.metrics} for r in rows]
+    columns = ["alpha", "success", "bound"] if args.instance else ["alpha", "mean_success", "min_success", "max_success"]
+    return report(args, {"kind": "exact", "source": doc, "seed": None if args.instance else args.seed}, out, columns)
+
+
+def _float(v):
+    return None if v is None else float(v)
+
+
+def cmd_finite(args) -> int:
+    from numerics import exact
+    from numerics.finite import simulate
+    from numerics.store import SweepStore
+    from theory.instance import load_instance
+
+    alphas = exact.check_alphas(parse_floats(args.alphas, "--alphas")).tolist()
+    if not 0 < args.delta < 1:
+        raise InputError(f"--delta {args.delta:g}: expected a confidence parameter in (0, 1)")
+    inst = load_instance(args.instance)
+    doc = {k: v for k, v in inst.to_json().items() if k != "alpha"}
+    base = {"instance": doc, "samples": args.samples, "test": args.test, "seeds": args.seeds, "seed": args.seed,
+            "delta": args.delta}
+    configs = [{**base, "alpha": a} for a in alphas]
+
+    def compute(batch):
+        out = simulate(inst, [c["alpha"] for c in batch], args.samples, args.test, args.seeds, args.seed)
+        rows = []
+        for i in range(len(batch)):
+            s = out["success_test"][i]
+            rows.append({"n": int(out["n"][i]), "mean_success": float(s.mean()), "std_success": float(s.std()),
+                         "q05_success": float(np.quantile(s, 0.05)),
+                         "mean_success_pop": float(out["success_pop"][i].mean())})
+        return rows
+
+    with SweepStore(args.store) as store:
+        rows = store.run("finite", configs, compute, batch_size=len(configs))
+    out = [{"alpha": r.config["alpha"], **r.metrics} for r in rows]
+    columns = ["alpha", "n", "mean_success", "std_success", "q05_success", "mean_success_pop"]
+    return report(args, {"kind": "finite", "config": base}, out, columns)

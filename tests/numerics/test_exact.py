@@ -1,0 +1,60 @@
+"""The JAX exact engine against the Fraction reference theory.instance, to 1e-12, over random instances."""
+
+from fractions import Fraction as F
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from numerics.exact import random_instances, stack_instances, success_grid
+from theory.errors import InputError
+from theory.instance import STRATEGIES, make_instance, success
+
+ALPHAS = [F(k, 20) for k in range(1, 21)] + [F(1, 3), F(2, 7)]
+
+
+@st.composite
+def instances(draw):
+    """The generator of tests/theory/test_instance.py: small tables, idempotent g for erasure."""
+    nx, ny = draw(st.integers(1, 5)), draw(st.integers(2, 4))
+    weights = draw(st.lists(st.integers(0, 6), min_size=nx * ny, max_size=nx * ny).filter(any))
+    total = sum(weights)
+    p0 = [[F(weights[i * ny + j], total) for j in range(ny)] for i in range(nx)]
+    strategy = draw(st.sampled_from(STRATEGIES))
+    mass = [sum(r) for r in p0]
+    if strategy == "erasure":
+        reps = draw(st.sets(st.sampled_from([x for x in range(nx) if mass[x] > 0]), min_size=1))
+        signal = [x if x in reps else draw(st.sampled_from(sorted(reps))) for x in range(nx)]
+    else:
+        signal = [draw(st.integers(0, nx - 1)) for _ in range(nx)]
+    return make_instance(p0, signal, draw(st.integers(0, ny - 1)), strategy, 1)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(instances(), min_size=1, max_size=6))
+def test_agrees_with_fraction_reference_over_alpha_grid(batch):
+    # One padded batch of mixed shapes and strategies, the whole alpha grid at once.
+    padded = (batch * 6)[:6]  # a fixed batch and shape: one compilation for every example
+    got = success_grid(stack_instances(padded, shape=(5, 4)), [float(a) for a in ALPHAS])[:len(batch)]
+    want = np.array([[float(success(inst.with_alpha(a))) for a in ALPHAS] for inst in batch])
+    np.testing.assert_allclose(got, want, rtol=0, atol=1e-12)
+
+
+def test_ties_count_against_the_collective():
+    # x=1 at alpha = 1 under feature-only: label 0 has 3/8, label 1 has 1/8 + 1/4 = 3/8: a tie, success 0.
+    inst = make_instance([["1/4", "1/4"], ["3/8", "1/8"]], [1, 1], 1, "feature-only", 1)
+    assert success_grid(stack_instances([inst]), [1.0])[0, 0] == 0.0 == float(success(inst))
+
+
+def test_random_erasure_instances_have_idempotent_signal():
+    arrays = random_instances(np.random.default_rng(3), 200, 6, 4, "erasure")
+    g = arrays.signal
+    assert np.array_equal(np.take_along_axis(g, g, axis=1), g)
+
+
+@pytest.mark.parametrize("alpha", [0.0, -0.1, 1.5, float("nan")])
+def test_alpha_outside_unit_interval_is_refused(alpha):
+    inst = make_instance([[1, 0]], [0], 0, "feature-label", 1)
+    with pytest.raises(InputError, match="alpha"):
+        success_grid(stack_instances([inst]), [0.5, alpha])
