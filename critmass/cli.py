@@ -18,6 +18,7 @@ COMMAND_MODULES = (
     "critmass.commands.report",
     "critmass.commands.bench",
     "critmass.commands.simulate",
+    "critmass.commands.experiments",
 )
 
 EXIT_BAD_INPUT = 2

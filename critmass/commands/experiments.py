@@ -1,0 +1,151 @@
+"""Commands over gpu/experiments: ``critmass experiment`` (a sweep into a store) and ``critmass figures``."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+from critmass.output import emit_json, table
+from theory.errors import InputError
+
+#: Named plans: the paper's Figures 2-6 as sub-sweeps (the fields that differ from the command's defaults).
+PLANS = ("grid", "paper")
+
+
+def register(sub) -> None:
+    p = sub.add_parser(
+        "experiment", help="run a sweep of the collective on text into a store",
+        description="Train a learner on a corpus with a collective planting a trigger token, for every configuration "
+                    "of the grid (alpha x strategy x target x seed x epochs x spacing x random-label fraction), one "
+                    "store row each; finished rows are skipped, so a rerun resumes. Prints one summary per curve: the "
+                    "mean success per alpha, the fitted sigmoid's 50% and 90% crossings and bootstrap intervals.")
+    p.add_argument("--learner", default="bow", choices=("bow", "encoder"),
+                   help="bow: bag-of-words logistic regression (CPU); encoder: the fine-tuned pretrained encoder")
+    p.add_argument("--corpus", default="resume", help="resume, sst2, ag_news, florex, or a corpus file (default resume)")
+    p.add_argument("--data", help="data directory (default: the environment variable CRITMASS_DATA)")
+    p.add_argument("--store", required=True, type=Path, help="the SQLite sweep store to write (created if absent)")
+    p.add_argument("--plan", choices=PLANS, default="grid",
+                   help="grid: the product of the options below; paper: Figures 2-6 as five sub-sweeps "
+                        "(S1 and S2 over --alphas; S2 with random labels 0.05/0.2; epochs 2/5; spacing 5/50) "
+                        "at --seeds seeds, the sub-sweeps on fewer alphas")
+    p.add_argument("--alphas", type=float, nargs="+", help="collective sizes (fractions of the training set); "
+                   "0 trains the held-out model (default: 12 values from 0.001 to 0.5, log-spaced, and 0)")
+    p.add_argument("--strategies", type=int, nargs="+", default=[1, 2], help="1 feature-label, 2 feature-only")
+    p.add_argument("--targets", type=int, nargs="+", default=[0], help="target class ids (default 0)")
+    p.add_argument("--seeds", type=int, default=3, help="seeds 0..N-1 (collective, label noise, training order)")
+    p.add_argument("--epochs", type=int, nargs="+", default=[10], help="training epochs (default 10)")
+    p.add_argument("--every", type=int, nargs="+", default=[20], help="trigger spacing in words (default 20)")
+    p.add_argument("--random-labels", type=float, nargs="+", default=[0.0],
+                   help="fractions of the training labels randomized before the collective acts (default 0)")
+    p.add_argument("--token", default="1240", help="trigger token id, or 'auto' for the rarest unused token")
+    p.add_argument("--head", default="softmax", choices=("softmax", "sigmoid"),
+                   help="softmax (top-1 = the predicted set) or one-vs-rest sigmoid (the predicted set is p >= 1/2)")
+    p.add_argument("--lr", type=float, default=0.05, help="Adam learning rate of the bag-of-words learner")
+    p.add_argument("--batch", type=int, default=8, help="configurations trained at once (vmap)")
+    p.add_argument("--json", action="store_true", help="print the curve summaries as one JSON document")
+    p.set_defaults(func=cmd_experiment)
+
+    p = sub.add_parser("figures", help="draw the analogues of the paper's Figures 2-6 from a store",
+                       description="Draw, per corpus and learner in the store, success vs collective size for "
+                                   "Strategy 1 and 2 (Figures 2, 3), with random labels (4), by epochs (5) and by "
+                                   "trigger spacing (6), and Theorems 1 and 3 next to the measured curves; PDF and PNG.")
+    p.add_argument("--store", required=True, type=Path, help="a sweep store written by critmass experiment")
+    p.add_argument("-o", "--output", required=True, type=Path, help="the folder to write the figures to")
+    p.add_argument("--json", action="store_true", help="print the written files and the theory comparison as JSON")
+    p.set_defaults(func=cmd_figures)
+
+
+DEFAULT_ALPHAS = [0.0, 0.001, 0.002, 0.003, 0.005, 0.01, 0.02, 0.03, 0.05, 0.1, 0.2, 0.3, 0.5]
+
+
+def _token(text: str):
+    if text == "auto":
+        return "auto"
+    try:
+        return int(text)
+    except ValueError:
+        raise InputError(f"--token {text!r} is neither a token id nor 'auto'") from None
+
+
+def plan(args) -> list[dict]:
+    """The configurations the options describe."""
+    from gpu.experiments import configs
+
+    if args.seeds < 1:
+        raise InputError(f"--seeds {args.seeds} is not a positive integer")
+    alphas = args.alphas or DEFAULT_ALPHAS
+    base = dict(learner=args.learner, corpus=args.corpus, target=args.targets, seed=list(range(args.seeds)),
+                token=_token(args.token), head=args.head, lr=args.lr)
+    if args.plan == "grid":
+        return configs(**base, strategy=args.strategies, alpha=alphas, epochs=args.epochs, every=args.every,
+                       random_labels=args.random_labels)
+    few = [a for a in alphas if a == 0] + sorted(a for a in alphas if a > 0)[1::2]
+    epochs, every = args.epochs[0], args.every[0]
+    return (configs(**base, strategy=[1, 2], alpha=alphas, epochs=epochs, every=every)  # Figures 2, 3
+            + configs(**base, strategy=2, alpha=few, epochs=epochs, every=every, random_labels=[0.05, 0.2])  # 4
+            + configs(**base, strategy=[1, 2], alpha=few, epochs=[2, 5], every=every)  # 5
+            + configs(**base, strategy=[1, 2], alpha=few, epochs=epochs, every=[5, 50]))  # 6
+
+
+def _fmt(x) -> str:
+    if x is None or (isinstance(x, float) and math.isnan(x)):
+        return "-"
+    return "inf" if x == math.inf else f"{x:.3g}"
+
+
+def cmd_experiment(args) -> int:
+    import time
+
+    from gpu.experiments import run, summarize
+    from numerics.store import SweepStore
+
+    grid = plan(args)
+    t0 = time.perf_counter()
+    with SweepStore(args.store) as store:
+        rows = run(store, grid, args.data, batch_size=args.batch)
+    seconds = time.perf_counter() - t0
+    summaries = summarize(rows)
+    if args.json:
+        emit_json({"store": str(args.store), "configurations": len(grid), "seconds": seconds, "curves": summaries})
+        return 0
+    for s in summaries:
+        s["curve"] = f"S{s['strategy']} y*={s['target']} ep={s['epochs']} k={s['every']} r={s['random_labels']}"
+        for tag in ("alpha50", "alpha90"):
+            ci = s[tag + "_ci"]
+            s[tag + " [95% CI]"] = _fmt(s[tag]) + (f" [{_fmt(ci[0])}, {_fmt(ci[1])}]" if ci else "")
+        s["grid50"] = _fmt(s["alpha50_grid"])
+        s["max mean"] = _fmt(max(s["mean"]))
+    print(table(summaries, ["curve", "measure", "max mean", "alpha50 [95% CI]", "alpha90 [95% CI]", "grid50"]))
+    print(f"{len(grid)} configurations in {args.store} ({seconds:.0f} s this run)")
+    return 0
+
+
+def cmd_figures(args) -> int:
+    from gpu.figures import write_figures
+    from numerics.store import SweepStore
+
+    if not args.store.exists():
+        raise InputError(f"store {args.store}: file not found")
+    with SweepStore(args.store) as store:
+        from gpu.experiments import KIND
+        rows = store.rows(KIND)
+    if not rows:
+        raise InputError(f"store {args.store} holds no rows of kind {KIND}; run critmass experiment first")
+    try:
+        args.output.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise InputError(f"cannot create {args.output}: {e.strerror}") from None
+    written, theory = write_figures(rows, args.output)
+    if args.json:
+        emit_json({"files": [str(p) for p in written], "theory": theory})
+        return 0
+    for path in written:
+        print(path)
+    if theory:
+        shown = [{**t, **{k: _fmt(t[k]) for k in ("xi", "p", "theory_alpha50", "measured_alpha50")},
+                  "beats": " ".join(_fmt(a) for a in t["beats"]), "misses": " ".join(_fmt(a) for a in t["misses"])}
+                 for t in theory]
+        print("theorem vs measured (success_top1; beats/misses: grid alphas where the mean is above/below the bound)")
+        print(table(shown, ["corpus", "learner", "strategy", "target", "xi", "p", "theory_alpha50",
+                             "measured_alpha50", "beats", "misses"]))
+    return 0

@@ -1,0 +1,279 @@
+"""Sweeps of the collective on text through the sweep store, and the sigmoid fits of their success curves.
+
+Top of gpu/: configurations (alpha x strategy x target x seed x epochs x spacing x random labels) run by a
+learner (bag-of-words here; the encoder through gpu.finetune), one store row each, resumable.
+"""
+
+from __future__ import annotations
+
+import functools
+import itertools
+import math
+import warnings
+from collections import defaultdict
+from dataclasses import dataclass
+
+import numpy as np
+
+from gpu import bow
+from gpu.collective import (STREAM_TRAINING, TRIGGER_ID, act, clean_metrics, randomize_labels,
+                            rarest_unused_token, success, token_ids)
+from gpu.data import Corpus, drop_leading_words, load_corpus, train_test_split
+from numerics.store import SweepStore
+from theory.errors import InputError
+
+KIND = "collective-text"
+LEARNERS = ("bow", "encoder")
+#: Every configuration field, with its default. ``drop_words=None`` means 20 for resume corpora, else 0.
+DEFAULTS = dict(learner="bow", corpus="resume", strategy=1, target=0, alpha=0.01, seed=0, epochs=10, every=20,
+                random_labels=0.0, token=TRIGGER_ID, head="softmax", lr=0.05, batch_size=32, test_fraction=0.2,
+                split_seed=0, drop_words=None)
+#: Fields that vary within one vmapped batch; every other field must agree.
+VARYING = ("strategy", "target", "alpha", "seed", "every", "random_labels")
+MEASURES = ("success_among", "success_top1")
+
+
+def configs(**grid) -> list[dict]:
+    """The cartesian product of the given lists over DEFAULTS (a scalar is a one-element list).
+
+    >>> [(c["alpha"], c["seed"]) for c in configs(alpha=[0.1, 0.2], seed=[0, 1])]
+    [(0.1, 0), (0.1, 1), (0.2, 0), (0.2, 1)]
+    """
+    unknown = set(grid) - set(DEFAULTS)
+    if unknown:
+        raise InputError(f"unknown configuration field {sorted(unknown)[0]!r}; expected one of {', '.join(DEFAULTS)}")
+    lists = {k: (v if isinstance(v, (list, tuple)) else [v]) for k, v in {**DEFAULTS, **grid}.items()}
+    out = []
+    for values in itertools.product(*lists.values()):
+        c = dict(zip(lists, values))
+        if c["drop_words"] is None:
+            c["drop_words"] = 20 if c["corpus"] in ("resume", "florex") else 0
+        check(c)
+        out.append(c)
+    return out
+
+
+def check(c: dict) -> None:
+    """InputError for a configuration outside its domain."""
+    if c["learner"] not in LEARNERS:
+        raise InputError(f"learner {c['learner']!r} is unknown; expected one of {', '.join(LEARNERS)}")
+    if c["strategy"] not in (1, 2):
+        raise InputError(f"strategy {c['strategy']!r} is unknown; expected 1 (feature-label) or 2 (feature-only)")
+    if not 0 <= c["alpha"] <= 1:
+        raise InputError(f"alpha={c['alpha']} is outside [0, 1] (0: no collective, the held-out model)")
+    if not 0 <= c["random_labels"] <= 1:
+        raise InputError(f"random_labels={c['random_labels']} is outside [0, 1]")
+    for name in ("epochs", "every", "batch_size"):
+        if not isinstance(c[name], int) or c[name] < 1:
+            raise InputError(f"{name}={c[name]!r} is not a positive integer")
+    if c["head"] not in bow.HEADS:
+        raise InputError(f"head {c['head']!r} is unknown; expected one of {', '.join(bow.HEADS)}")
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """A corpus split and encoded once for every configuration that shares it."""
+
+    train: Corpus
+    test: Corpus
+    token: int  # the trigger's vocabulary id
+    space: bow.Features
+    enc_train: bow.Encoded
+    enc_test: bow.Encoded
+    trigger_texts: int  # texts of the unmodified corpus that contain the trigger
+    corpus_texts: int
+
+
+@functools.cache
+def prepare(corpus: str, data: str | None, drop_words: int, test_fraction: float, split_seed: int,
+            token: int | str) -> Prepared:
+    """Load, drop leading words, split, resolve the trigger ("auto": the rarest unused token) and encode."""
+    full = load_corpus(corpus, data)
+    if drop_words:
+        full = full.map_texts(lambda t: drop_leading_words(t, drop_words))
+    return prepare_corpus(full, test_fraction, split_seed, token)
+
+
+def prepare_corpus(full: Corpus, test_fraction: float, split_seed: int, token: int | str) -> Prepared:
+    """``prepare`` for a corpus already in memory."""
+    token_id = rarest_unused_token(full) if token == "auto" else int(token)
+    train, test = train_test_split(full, test_fraction, split_seed)
+    tok_train, tok_test = token_ids(train.texts), token_ids(test.texts)
+    space = bow.feature_space(tok_train + tok_test, token_id)
+    enc_train = bow.encode(train.texts, space, tokens=tok_train)
+    enc_test = bow.encode(test.texts, space, tokens=tok_test)
+    with_trigger = int((enc_train.counts[:, -1] > 0).sum() + (enc_test.counts[:, -1] > 0).sum())
+    return Prepared(train, test, token_id, space, enc_train, enc_test, with_trigger, len(full))
+
+
+def _static(c: dict) -> tuple:
+    return tuple((k, c[k]) for k in DEFAULTS if k not in VARYING)
+
+
+def compute(batch: list[dict], data: str | None = None, prepared: Prepared | None = None) -> list[dict]:
+    """Metrics of each configuration (any mix; grouped by the fields that must agree)."""
+    out: dict[int, dict] = {}
+    groups = defaultdict(list)
+    for i, c in enumerate(batch):
+        groups[_static(c)].append(i)
+    for idx in groups.values():
+        group = [batch[i] for i in idx]
+        c0 = group[0]
+        if c0["learner"] == "encoder":
+            results = _compute_encoder(group, data)
+        else:
+            prep = prepared or prepare(c0["corpus"], data, c0["drop_words"], c0["test_fraction"],
+                                       c0["split_seed"], c0["token"])
+            results = _compute_bow(group, prep)
+        out.update(zip(idx, results))
+    return [out[i] for i in range(len(batch))]
+
+
+def _training_set(c: dict, labels: np.ndarray, multilabel: bool):
+    base = randomize_labels(labels, c["random_labels"], c["seed"], multilabel)
+    if c["alpha"] == 0:
+        return np.zeros(0, np.int64), base
+    a = act(base, c["strategy"], c["alpha"], c["target"], c["seed"])
+    return a.planted, a.labels
+
+
+def _compute_bow(group: list[dict], prep: Prepared) -> list[dict]:
+    c0 = group[0]
+    y_train, y_test = prep.train.label_matrix(), prep.test.label_matrix()  # [n, k], [m, k]
+    if not 0 <= max(c["target"] for c in group) < y_train.shape[1]:
+        raise InputError(f"target class {max(c['target'] for c in group)} is outside 0..{y_train.shape[1] - 1}")
+    trig, labels, planted_n = [], [], []
+    for c in group:
+        planted, lab = _training_set(c, y_train, prep.train.multilabel)
+        trig.append(bow.trigger_counts(prep.enc_train.words, planted, c["every"]))
+        labels.append(lab)
+        planted_n.append(len(planted))
+    pad = (1 << (len(group) - 1).bit_length()) - len(group)  # a power-of-two batch: few jit compilations
+    trig, labels = trig + trig[-1:] * pad, labels + labels[-1:] * pad
+    group_padded = group + group[-1:] * pad
+    everywhere = np.arange(len(prep.test))
+    test_trig = np.stack([bow.trigger_counts(prep.enc_test.words, everywhere, c["every"]) for c in group_padded])  # [B, m]
+    seeds = [c["seed"] * 1_000_003 + STREAM_TRAINING for c in group_padded]  # a stream apart from the collective's
+    params = bow.fit_many(seeds, prep.enc_train, np.stack(trig), np.stack(labels), n_features=len(prep.space.vocab_ids),
+                          epochs=c0["epochs"], batch_size=c0["batch_size"], lr=c0["lr"], head=c0["head"])
+    clean = bow.predict_proba(params, prep.enc_test, np.zeros_like(test_trig), c0["head"])  # [B, m, k]
+    triggered = bow.predict_proba(params, prep.enc_test, test_trig, c0["head"])  # [B, m, k]
+    rows = []
+    for b, c in enumerate(group):
+        row = {**success(triggered[b], y_test, c["target"], c["head"]),
+               **clean_metrics(clean[b], y_test, c["target"], c["head"]),
+               "n_planted": planted_n[b], "n_train": len(prep.train), "n_target_train": int(y_train[:, c["target"]].sum()),
+               "token_id": prep.token, "trigger_texts": prep.trigger_texts, "corpus_texts": prep.corpus_texts,
+               "n_labels": int(y_train.shape[1])}
+        rows.append(row)
+    return rows
+
+
+def _compute_encoder(group: list[dict], data: str | None) -> list[dict]:
+    try:
+        from gpu import finetune  # noqa: F401  (issue 6)
+    except ModuleNotFoundError:
+        raise InputError("learner 'encoder' needs gpu.finetune (the fine-tuned encoder), which this checkout lacks; "
+                         "use --learner bow") from None
+    raise InputError("learner 'encoder' is not wired to gpu.finetune yet; use --learner bow")
+
+
+def run(store: SweepStore, grid: list[dict], data: str | None = None, *, batch_size: int = 8,
+        progress: bool | None = None):
+    """Every configuration of ``grid`` through the store (finished ones are skipped), ``batch_size`` per vmap."""
+    return store.run(KIND, grid, lambda batch: compute(batch, data), batch_size=batch_size, progress=progress)
+
+
+# ---- success curves ------------------------------------------------------------------------------------
+
+def sigmoid(alpha, m, k, c):
+    """The fitted curve: offset ``c``, then a logistic in log10(alpha) with midpoint ``m`` and slope ``k``.
+
+    >>> round(float(sigmoid(0.01, -2.0, 3.0, 0.2)), 6)
+    0.6
+    """
+    z = np.clip(k * (np.log10(alpha) - m), -60, 60)
+    return c + (1 - c) / (1 + np.exp(-z))
+
+
+def fit_sigmoid(alphas, values) -> tuple[float, float, float] | None:
+    """Least-squares (m, k, c) with k > 0 and 0 <= c < 1 (scipy curve_fit); None if it does not converge."""
+    from scipy.optimize import OptimizeWarning, curve_fit
+
+    a, v = np.asarray(alphas, float), np.asarray(values, float)
+    ok = (a > 0) & np.isfinite(v)
+    a, v = a[ok], v[ok]
+    if len(np.unique(a)) < 3:
+        return None
+    lo, hi = np.log10(a.min()), np.log10(a.max())
+    start = (lo + hi) / 2 if v.max() > 0.5 else hi
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", OptimizeWarning)
+            p, _ = curve_fit(sigmoid, a, v, p0=(start, 2.0, float(max(v.min(), 0.0))),
+                             bounds=([lo - 3, 1e-3, 0.0], [hi + 3, 50.0, 0.999]), maxfev=5000)
+    except (RuntimeError, ValueError):
+        return None
+    return tuple(float(x) for x in p)
+
+
+def crossing(params, level: float) -> float:
+    """The alpha where the fitted curve reaches ``level``: 0 if the offset already does, inf beyond alpha = 1."""
+    if params is None:
+        return math.nan
+    m, k, c = params
+    if c >= level:
+        return 0.0
+    q = (level - c) / (1 - c)
+    alpha = 10 ** (m + math.log(q / (1 - q)) / k)
+    return alpha if alpha <= 1 else math.inf
+
+
+def empirical_crossing(alphas, means, level: float) -> float:
+    """The smallest grid alpha whose mean success over seeds reaches ``level`` (inf if none)."""
+    hits = [a for a, v in sorted(zip(alphas, means)) if a > 0 and v >= level]
+    return hits[0] if hits else math.inf
+
+
+def curve_key(c: dict) -> tuple:
+    return tuple((k, c[k]) for k in DEFAULTS if k not in ("alpha", "seed"))
+
+
+def summarize(rows, levels=(0.5, 0.9), n_boot: int = 200, boot_seed: int = 0) -> list[dict]:
+    """One summary per curve and measure: mean success per alpha, the fit, and crossings with bootstrap intervals.
+
+    The bootstrap resamples seeds (whole curves) with replacement, ``n_boot`` times, seed ``boot_seed``; the
+    interval is its 2.5% and 97.5% quantiles over resamples that fit (a crossing at inf counts as inf).
+    """
+    curves = defaultdict(list)
+    for r in rows:
+        if r.config["alpha"] > 0:
+            curves[curve_key(r.config)].append(r)
+    out = []
+    for key, rs in curves.items():
+        seeds = sorted({r.config["seed"] for r in rs})
+        alphas = sorted({r.config["alpha"] for r in rs})
+        for measure in MEASURES:
+            table = {(r.config["seed"], r.config["alpha"]): r.metrics[measure] for r in rs}
+            means = [float(np.nanmean([table[s, a] for s in seeds if (s, a) in table])) for a in alphas]
+            pts = [(a, v) for (s, a), v in table.items()]
+            params = fit_sigmoid([p[0] for p in pts], [p[1] for p in pts])
+            summary = {**dict(key), "measure": measure, "seeds": seeds, "alphas": alphas, "mean": means,
+                       "fit": None if params is None else dict(zip(("m", "k", "c"), params)),
+                       "n_target_train": rs[0].metrics["n_target_train"], "n_train": rs[0].metrics["n_train"]}
+            rng = np.random.default_rng(boot_seed)
+            boots = []
+            for _ in range(n_boot if len(seeds) > 1 else 0):
+                pick = rng.choice(seeds, len(seeds))
+                bp = [(a, table[s, a]) for s in pick for a in alphas if (s, a) in table]
+                boots.append(fit_sigmoid([p[0] for p in bp], [p[1] for p in bp]))
+            for level in levels:
+                tag = f"alpha{int(round(level * 100))}"
+                summary[tag] = crossing(params, level)
+                summary[tag + "_grid"] = empirical_crossing(alphas, means, level)
+                xs = [crossing(b, level) for b in boots if b is not None]
+                summary[tag + "_ci"] = ([float(np.quantile(xs, 0.025, method="lower")),
+                                         float(np.quantile(xs, 0.975, method="higher"))]
+                                        if xs else None)
+            out.append(summary)
+    return out
