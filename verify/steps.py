@@ -413,3 +413,33 @@ def _(k):
     hyps = [eta * C <= 1, r[0] >= 0, sp.Eq(dist0, r[0]), *(r[t + 1] <= q * r[t] for t in range(k)),
             *(rt >= 0 for rt in r)]
     return hyps, sp.Ge(-r[k], result("thm10").bound.subs(T, k))
+
+
+# ---- running them -------------------------------------------------------------------------------------
+
+def run(only: tuple[str, ...] | list[str] = (), timeout_ms: int = z3util.TIMEOUT_MS,
+        rlimit: int = z3util.RLIMIT) -> list[dict]:
+    """Run the registered steps (all, or those whose id is in ``only`` or starts with ``id[``); one row each.
+
+    A row is {"id", "result", "statement", "status", "expect", "ok", "seconds"} plus "counterexample"
+    (values as "a/b" strings) where refuted and "note" where the step has one.
+    """
+    chosen = [s for s in STEPS if not only or any(s.id == o or s.id.startswith(o + "[") for o in only)]
+    for o in only:
+        if not any(s.id == o or s.id.startswith(o + "[") for s in STEPS):
+            get(o)  # raises InputError naming the known ids
+    rows = []
+    for s in chosen:
+        out = s.run(timeout_ms, rlimit)
+        row = {"id": s.id, "result": s.result, "statement": s.statement(), "status": out.status,
+               "expect": s.expect, "ok": out.status == s.expect, "seconds": round(out.seconds, 4)}
+        if out.status == "refuted":
+            row["counterexample"] = {k: str(v) for k, v in out.counterexample.items()}
+            if out.approximate:
+                row["approximate"] = list(out.approximate)
+        if out.status == "unknown":
+            row["reason"] = out.reason
+        if s.note:
+            row["note"] = s.note
+        rows.append(row)
+    return rows
