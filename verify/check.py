@@ -6,7 +6,7 @@ instance outside a theorem (an erasure map that is not idempotent) is reported a
 >>> from theory.instance import make_instance
 >>> out = check_instance(make_instance([["1/2", 0], [0, "1/2"]], [1, 1], 0, "feature-label", "3/5"))
 >>> out["success"], out["bound"], out["holds"]
-('1', '1/3', True)
+('1', '2/3', True)
 """
 
 from __future__ import annotations

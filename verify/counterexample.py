@@ -33,8 +33,8 @@ def parse_claim(text: str) -> sp.Expr:
     """A claimed lower bound: a sympy expression in alpha xi Delta p tau, where thm1/thm3/thm5 stand for
     the theorem's bound at epsilon = 0.
 
-    >>> parse_claim("thm5 + 1/100")
-    -2*tau*(1 - alpha)/alpha + 101/100
+    >>> sp.simplify(parse_claim("thm5 + 1/100") - parse_claim("1 - 2*(1 - alpha)/alpha*tau"))
+    1/100
     """
     names = {n: SYMBOLS[n] for n in CLAIM_SYMBOLS}
     names.update({t: result(t).bound.subs(SYMBOLS["epsilon"], 0) for t in THEOREMS})

@@ -131,3 +131,11 @@ def test_counterexample_inconclusive_and_bad_claims(cli):
     assert code == 2 and "unknown symbols ['q']" in err
     code, _, err = cli("counterexample", "--strategy", "erasure", "--claim", "thm5", "--max-x", 9, "--max-y", 2)
     assert code == 2 and "--max-x = 9" in err
+
+
+def test_bench_baseline_agrees_with_the_instance_checks():
+    from verify.bench import random_instances, sympy_check
+
+    for inst in random_instances(60, seed=1):
+        ours, (s, b) = check_instance(inst), sympy_check(inst)
+        assert ours["success"] == str(s) and ours["bound"] == (None if b is None else str(b))
