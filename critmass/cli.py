@@ -19,6 +19,7 @@ COMMAND_MODULES = (
     "critmass.commands.bench",
     "critmass.commands.simulate",
     "critmass.commands.experiments",
+    "critmass.commands.verify",
 )
 
 EXIT_BAD_INPUT = 2

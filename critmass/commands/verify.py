@@ -1,0 +1,102 @@
+"""Commands over verify/: verify (the proof steps), check-instance, counterexample."""
+
+from __future__ import annotations
+
+from critmass.output import emit_json, table
+from theory.instance import STRATEGIES, load_instance
+
+EXIT_FAILED = 1
+
+
+def register(sub) -> None:
+    p = sub.add_parser("verify", help="prove every proof step of Appendix B with Z3",
+                       description="Prove every proof step of the paper's Appendix B with Z3 (negation unsat). "
+                                   "A step the paper gets wrong is expected to be refuted and reported with Z3's "
+                                   "counterexample. Exit 0 only when every step has its expected status; "
+                                   "'unknown' (timeout, resource limit) always fails.")
+    p.add_argument("--json", action="store_true",
+                   help='print a list of {"id", "result", "statement", "status", "expect", "ok", "seconds", '
+                        '"counterexample"?}')
+    p.add_argument("--only", nargs="+", metavar="ID", default=[],
+                   help="run only these steps (an id such as thm1.sum selects all its k = 1..4 forms)")
+    p.set_defaults(func=cmd_verify)
+
+    p = sub.add_parser("check-instance", help="check a theorem's bound on one discrete instance, exactly",
+                       description="Read a discrete instance (JSON: p0, signal, target, strategy, alpha) and "
+                                   "report its exact success, the bound of Theorem 1, 3 or 5 (by strategy, "
+                                   "epsilon = 0), the parameters xi Delta p tau, and whether the bound holds.")
+    p.add_argument("file", help="the instance's JSON file")
+    p.add_argument("--json", action="store_true",
+                   help='print {"success", "success_float", "bound", "bound_float", "params", "hypotheses", "holds"}')
+    p.set_defaults(func=cmd_check_instance)
+
+    p = sub.add_parser("counterexample", help="search small instances on which a claimed bound fails",
+                       description="Search all instances with at most K feature values and M labels (target "
+                                   "label 0, by symmetry) for one whose exact success is below the claimed "
+                                   "bound. Z3 reals for the probabilities, booleans for the signal map and the "
+                                   "Bayes-optimal decisions. A found instance is confirmed with exact "
+                                   "arithmetic; 'none' means Z3 proved that there is none up to that size. "
+                                   "Exit 1 when the search is inconclusive.")
+    p.add_argument("--strategy", required=True, choices=STRATEGIES, help="the collective's strategy")
+    p.add_argument("--claim", required=True, metavar="EXPR",
+                   help="claimed lower bound on success: sympy in alpha xi Delta p tau, where thm1 thm3 thm5 "
+                        "stand for the theorem's bound at epsilon = 0 (e.g. 'thm5 + 1/100')")
+    p.add_argument("--max-x", type=int, required=True, metavar="K", help="number of feature values (1..6)")
+    p.add_argument("--max-y", type=int, required=True, metavar="M", help="number of labels (1..6)")
+    p.add_argument("--alpha", metavar="A", help="fix the collective size (a/b or decimal); free in (0, 1) if absent")
+    p.add_argument("--where", nargs="+", default=[], metavar="COND",
+                   help="extra conditions on the parameters, e.g. 'thm1 > 0' 'thm1 < 99/100'")
+    p.add_argument("--any-signal", action="store_true",
+                   help="for erasure, allow signal maps that are not idempotent (Theorem 5 needs g(g(x)) = g(x))")
+    p.add_argument("--timeout", type=float, default=30.0, metavar="SECONDS",
+                   help="Z3 timeout per signal map (default 30); a resource limit applies as well")
+    p.add_argument("--json", action="store_true",
+                   help='print {"status": "counterexample"|"none"|"unknown", "instance"?, "success"?, ...}')
+    p.set_defaults(func=cmd_counterexample)
+
+
+def cmd_verify(args) -> int:
+    from verify.steps import run
+
+    rows = run(args.only)
+    if args.json:
+        emit_json(rows)
+    else:
+        for r in rows:
+            r["flag"] = "" if r["ok"] else "UNEXPECTED"
+            r["counterexample "] = ", ".join(f"{k}={v}" for k, v in r.get("counterexample", {}).items())
+        print(table(rows, ["id", "result", "status", "expect", "seconds", "flag", "counterexample "]))
+        print(f"{sum(r['ok'] for r in rows)}/{len(rows)} steps as expected, {sum(r['seconds'] for r in rows):.2f} s in Z3")
+    return 0 if all(r["ok"] for r in rows) else EXIT_FAILED
+
+
+def cmd_check_instance(args) -> int:
+    from verify.check import check_instance
+
+    doc = check_instance(load_instance(args.file))
+    if args.json:
+        emit_json(doc)
+    else:
+        prm = " ".join(f"{k}={v}" for k, v in doc["params"].items())
+        hyp = " ".join(f"{k}={v}" for k, v in doc["hypotheses"].items())
+        print(f"success {doc['success']} ({doc['success_float']:.6g}); bound {doc['bound']}; holds {doc['holds']}")
+        print(f"params {prm}" + (f"; hypotheses {hyp}" if hyp else ""))
+    return 0
+
+
+def cmd_counterexample(args) -> int:
+    from verify.counterexample import search
+
+    doc = search(args.strategy, args.claim, args.max_x, args.max_y, alpha=args.alpha,
+                 idempotent=not args.any_signal, where=tuple(args.where), timeout_ms=int(args.timeout * 1000))
+    if args.json:
+        emit_json(doc)
+    elif doc["status"] in ("counterexample", "unconfirmed"):
+        print(f"{doc['status']}: success {doc['success']} < claim {doc['claim_value']}; params {doc['params']}")
+        print(doc["instance"])
+    elif doc["status"] == "none":
+        print(f"none: no instance with at most {args.max_x} feature values and {args.max_y} labels "
+              f"has success below {doc['claim']} ({doc['seconds']:.2f} s)")
+    else:
+        print(f"unknown: {doc['reason']}")
+    return 0 if doc["status"] in ("counterexample", "none") else EXIT_FAILED

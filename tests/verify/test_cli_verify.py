@@ -1,0 +1,141 @@
+"""critmass verify, check-instance and counterexample, through the CLI."""
+
+import json
+from fractions import Fraction as F
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from theory.instance import STRATEGIES, bound, make_instance, params, parse_instance, success
+from theory.paper import result
+from verify import steps
+from verify.check import check_instance
+from verify.sympy_z3 import exact_value
+
+GOOD = {"p0": [["1/2", 0], [0, "1/2"]], "signal": [1, 1], "target": 0, "strategy": "feature-label", "alpha": "3/5"}
+
+
+def write(tmp_path, doc, name="inst.json"):
+    path = tmp_path / name
+    path.write_text(doc if isinstance(doc, str) else json.dumps(doc))
+    return path
+
+
+def test_verify_only_selects_a_family(cli_json):
+    rows = cli_json("verify", "--only", "thm1.sum", "lemma11.tv-only")
+    assert [r["id"] for r in rows] == ["lemma11.tv-only"] + [f"thm1.sum[k={k}]" for k in range(1, 5)]
+    assert {tuple(sorted(r)) for r in rows[1:]} == {("expect", "id", "ok", "result", "seconds", "statement", "status")}
+    assert rows[0]["status"] == "refuted" and rows[0]["counterexample"]
+
+
+def test_verify_exits_nonzero_when_a_step_misses_its_expectation(cli, monkeypatch):
+    bad = steps.Step("lemma11.tv-only", "lemma11", steps.get("lemma11.tv-only").build, expect="proven")
+    monkeypatch.setattr(steps, "STEPS", [bad])
+    code, out, _ = cli("verify")
+    assert code == 1 and "UNEXPECTED" in out
+    code, _, err = cli("verify", "--only", "no-such-step")
+    assert code == 2 and "unknown step id" in err and err.count("\n") == 1
+
+
+def test_check_instance_hand_worked(cli_json, tmp_path):
+    # X* = {1}, P0(.|1) = (0, 1): Delta = 1, xi = 1/2. f(1) = 0 iff 3/5 > (2/5)(1/2) for label 1 vs 3/5 + 0:
+    # P(1, 0) = alpha = 3/5 > P(1, 1) = (2/5)(1/2) = 1/5, so success 1; bound 1 - (2/3)(1/2)(1) = 2/3.
+    doc = cli_json("check-instance", write(tmp_path, GOOD))
+    assert doc["success"] == "1" and doc["bound"] == "2/3" and doc["holds"] is True
+    assert doc["params"] == {"xi": "1/2", "Delta": "1", "p": "0", "tau": "1/2"}
+    assert doc["bound_float"] == pytest.approx(2 / 3)
+
+
+def test_check_instance_states_theorem5_hypothesis(cli_json, tmp_path):
+    doc = cli_json("check-instance", write(tmp_path, {"p0": [[0, 0, "1/2"], [0, 0, 0], [0, "1/2", 0]],
+                                                     "signal": [2, 0, 0], "target": 0, "strategy": "erasure",
+                                                     "alpha": "7/10"}))
+    assert doc["hypotheses"] == {"g_idempotent": False, "tau_defined": True}
+    assert doc["bound"] is None and doc["success"] == "0" and doc["holds"] is True
+
+
+@pytest.mark.parametrize("doc, message", [
+    ({**GOOD, "p0": [[0.5, 0.2], [0.3]]}, "different lengths"),
+    ({**GOOD, "p0": [["1/2", "-1/4"], ["1/2", "1/4"]]}, "p0[0][1] = -1/4"),
+    ({**GOOD, "p0": [["1/2", "x"], [0, "1/2"]]}, "p0[0][1] = 'x'"),
+    ({**GOOD, "p0": [["1/2", "1/4"], [0, "1/2"]]}, "sums to 5/4"),
+    ({**GOOD, "signal": [1, 7]}, "signal[1] = 7"),
+    ({**GOOD, "alpha": "3/2"}, "alpha = 3/2"),
+    ({**GOOD, "strategy": "bribery"}, "strategy = 'bribery'"),
+    ('{"p0": [[1]],,}', "malformed JSON"),
+])
+def test_bad_instances_are_one_line_exit_2(cli, tmp_path, doc, message):
+    code, out, err = cli("check-instance", write(tmp_path, doc), "--json")
+    assert code == 2 and out == "" and message in err and err.count("\n") == 1
+    code, _, err = cli("check-instance", tmp_path / "missing.json")
+    assert code == 2 and "cannot read" in err
+
+
+@st.composite
+def instances(draw):
+    nx, ny = draw(st.integers(1, 6)), draw(st.integers(1, 4))
+    weights = draw(st.lists(st.integers(0, 4), min_size=nx * ny, max_size=nx * ny).filter(any))
+    p0 = [[F(weights[i * ny + j], sum(weights)) for j in range(ny)] for i in range(nx)]
+    strategy = draw(st.sampled_from(STRATEGIES))
+    if strategy == "erasure":  # an idempotent map onto representatives that carry mass
+        heavy = [x for x in range(nx) if sum(p0[x]) > 0]
+        reps = sorted(draw(st.sets(st.sampled_from(heavy), min_size=1)))
+        signal = [x if x in reps else draw(st.sampled_from(reps)) for x in range(nx)]
+    else:
+        signal = [draw(st.integers(0, nx - 1)) for _ in range(nx)]
+    return make_instance(p0, signal, draw(st.integers(0, ny - 1)), strategy, F(draw(st.integers(1, 40)), 40))
+
+
+@settings(max_examples=2500, deadline=None, derandomize=True)
+@given(instances(), st.fractions(0, F(9, 10), max_denominator=10))
+def test_every_bound_holds_on_random_instances(inst, epsilon):
+    out = check_instance(inst)
+    assert out["holds"], (inst.to_json(), out)
+    assert 0 <= success(inst) <= 1
+    # The compiled bound agrees with the sympy bound evaluated exactly, at any epsilon.
+    b = bound(inst, epsilon)
+    if b is not None:
+        values = {**params(inst), "alpha": inst.alpha, "epsilon": epsilon}
+        assert b == exact_value(result({"feature-label": "thm1", "feature-only": "thm3", "erasure": "thm5"}
+                                       [inst.strategy]).bound, values)
+
+
+def test_counterexample_feature_only_breaks_theorem1(cli_json, cli, tmp_path):
+    doc = cli_json("counterexample", "--strategy", "feature-only", "--claim", "thm1", "--max-x", 2, "--max-y", 2)
+    assert doc["status"] == "counterexample"
+    inst = parse_instance(doc["instance"])
+    thm1 = exact_value(result("thm1").bound, {**params(inst), "alpha": inst.alpha, "epsilon": 0})
+    assert success(inst) < thm1
+    # ... while check-instance (Theorem 3's bound for feature-only) finds that bound holding on it.
+    assert cli_json("check-instance", write(tmp_path, doc["instance"]))["holds"]
+
+
+def test_counterexample_none_and_non_idempotent_erasure(cli_json):
+    doc = cli_json("counterexample", "--strategy", "feature-label", "--claim", "thm1", "--max-x", 2, "--max-y", 2,
+                   "--alpha", "1/10")
+    assert doc["status"] == "none" and (doc["max_x"], doc["max_y"]) == (2, 2)
+    doc = cli_json("counterexample", "--strategy", "erasure", "--claim", "thm5", "--max-x", 2, "--max-y", 2,
+                   "--any-signal")
+    inst = parse_instance(doc["instance"])
+    g = inst.signal
+    assert doc["status"] == "counterexample" and any(g[g[x]] != g[x] for x in range(inst.nx))
+    assert success(inst) < bound(inst)
+
+
+def test_counterexample_inconclusive_and_bad_claims(cli):
+    code, out, _ = cli("counterexample", "--strategy", "feature-label", "--claim", "thm1", "--max-x", 3,
+                       "--max-y", 3, "--timeout", "0.001", "--json")
+    assert code == 1 and json.loads(out)["status"] == "unknown"
+    code, _, err = cli("counterexample", "--strategy", "erasure", "--claim", "1 - q", "--max-x", 2, "--max-y", 2)
+    assert code == 2 and "unknown symbols ['q']" in err
+    code, _, err = cli("counterexample", "--strategy", "erasure", "--claim", "thm5", "--max-x", 9, "--max-y", 2)
+    assert code == 2 and "--max-x = 9" in err
+
+
+def test_bench_baseline_agrees_with_the_instance_checks():
+    from verify.bench import random_instances, sympy_check
+
+    for inst in random_instances(60, seed=1):
+        ours, (s, b) = check_instance(inst), sympy_check(inst)
+        assert ours["success"] == str(s) and ours["bound"] == (None if b is None else str(b))

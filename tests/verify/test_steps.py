@@ -1,0 +1,78 @@
+"""The proof steps of Appendix B: each has its expected status, and each refutation is a real counterexample."""
+
+import json
+from fractions import Fraction
+
+import pytest
+import sympy as sp
+
+from verify import steps
+from verify.steps import STEPS, Step, get, run
+from verify.sympy_z3 import exact_value
+
+
+@pytest.fixture(scope="module")
+def rows():
+    return {r["id"]: r for r in run()}
+
+
+def test_every_step_has_its_expected_status(rows):
+    assert len(rows) == len(STEPS) >= 45
+    bad = {i: (r["status"], r["expect"], r.get("reason")) for i, r in rows.items() if not r["ok"]}
+    assert not bad
+
+
+def test_the_issue_asks_for_these_steps(rows):
+    for needed in ("lemma11.coupled", "lemma11.tv-only", "claim-b1", "thm1.indicator", "thm1.sum[k=4]",
+                   "claim-b2", "thm3.aggregate[k=4]", "claim-b3", "claim-b3.two-tau", "thm5.aggregate[k=4]",
+                   "thm7.min-case", "cor8", "prop9.smoothness", "thm10.contraction"):
+        assert needed in rows
+    assert rows["lemma11.tv-only"]["status"] == "refuted"
+    assert rows["thm1.eps.model"]["status"] == "refuted"
+
+
+def _truth(rel, values):
+    left, right = exact_value(rel.lhs, values), exact_value(rel.rhs, values)
+    return bool(type(rel)(sp.Rational(left.numerator, left.denominator), sp.Rational(right.numerator, right.denominator)))
+
+
+@pytest.mark.parametrize("id", ["lemma11.tv-only", "thm1.eps.model", "claim-b3.one-tau", "thm10.contraction-as-stated"])
+def test_refutations_check_out_in_exact_arithmetic(rows, id):
+    """Substitute Z3's counterexample into the sympy step: every hypothesis true, the conclusion false."""
+    hyps, concl = get(id).parts
+    values = {k: Fraction(v) for k, v in rows[id]["counterexample"].items()}
+    for h in hyps:
+        assert _truth(h, values), h
+    assert not _truth(concl, values)
+
+
+def test_lemma11_tv_counterexample_is_two_distributions_within_eps(rows):
+    cx = {k: Fraction(v) for k, v in rows["lemma11.tv-only"]["counterexample"].items()}
+    P = [cx[f"P_{i}"] for i in range(1, 5)]
+    Q = [cx[f"Pprime_{i}"] for i in range(1, 5)]
+    assert sum(P) == sum(Q) == 1
+    assert sum(abs(x - y) for x, y in zip(P, Q)) / 2 <= cx["epsilon"]
+    assert P[0] + P[2] > P[1] + P[2] + cx["epsilon"] / (1 - cx["epsilon"]) and not Q[0] + Q[2] > Q[1] + Q[2]
+
+
+def test_statements_are_latex_with_hypotheses(rows):
+    s = rows["claim-b1"]["statement"]
+    assert r"\implies" in s and r"\alpha" in s
+    json.dumps(list(rows.values()))  # every row is JSON-ready
+
+
+def test_registry_takes_new_steps_and_flags_a_wrong_expectation(monkeypatch):
+    monkeypatch.setattr(steps, "STEPS", [])
+    x = sp.Symbol("x", real=True)
+
+    @steps.step("demo.square", "thm1", ks=(1, 2))
+    def _(k):
+        return [x >= 0], sp.Ge(x ** (2 * k) + 1, x)
+
+    steps.add(Step("demo.false", "thm1", lambda: ([x > 0], sp.Gt(x, 1))))
+    with pytest.raises(ValueError, match="twice"):
+        steps.add(Step("demo.false", "thm1", lambda: ([], sp.true)))
+    out = {r["id"]: r for r in run()}
+    assert set(out) == {"demo.square[k=1]", "demo.square[k=2]", "demo.false"}
+    assert out["demo.square[k=2]"]["ok"] and not out["demo.false"]["ok"]
+    assert out["demo.false"]["status"] == "refuted"

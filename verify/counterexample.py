@@ -1,0 +1,233 @@
+"""A counterexample finder: is there a small discrete instance on which a claimed success bound fails?
+
+verify/ layer (theory <- verify). The instance's joint table (and alpha, if free) are Z3 reals, the signal
+map and the Bayes-optimal decisions are Z3 booleans, and success, xi, Delta, p and tau are encoded exactly as
+theory/instance.py defines them (a prediction counts only as a unique argmax). A model is turned into
+Fractions and confirmed by theory.instance before it is reported.
+
+By symmetry the target label is y* = 0; a zero-mass row or column embeds every smaller instance, so K
+feature values and M labels cover all sizes up to K x M.
+"""
+
+from __future__ import annotations
+
+import itertools
+import time
+from fractions import Fraction
+
+import sympy as sp
+import z3
+
+from theory.errors import InputError
+from theory.instance import STRATEGIES, make_instance, params, success
+from theory.paper import result
+from theory.parameters import SYMBOLS
+from verify import z3util
+from verify.sympy_z3 import exact_value, to_z3
+
+CLAIM_SYMBOLS = ("alpha", "xi", "Delta", "p", "tau")
+THEOREMS = ("thm1", "thm3", "thm5")
+
+
+def parse_claim(text: str) -> sp.Expr:
+    """A claimed lower bound: a sympy expression in alpha xi Delta p tau, where thm1/thm3/thm5 stand for
+    the theorem's bound at epsilon = 0.
+
+    >>> sp.simplify(parse_claim("thm5 + 1/100") - parse_claim("1 - 2*(1 - alpha)/alpha*tau"))
+    1/100
+    """
+    names = {n: SYMBOLS[n] for n in CLAIM_SYMBOLS}
+    names.update({t: result(t).bound.subs(SYMBOLS["epsilon"], 0) for t in THEOREMS})
+    try:
+        expr = sp.sympify(text, locals=names, rational=True)
+    except (sp.SympifyError, SyntaxError, TypeError, ValueError):
+        raise InputError(f"--claim {text!r}: not an expression; expected sympy in alpha xi Delta p tau or "
+                         f"{'/'.join(THEOREMS)}") from None
+    if not isinstance(expr, sp.Expr):
+        raise InputError(f"--claim {text!r}: expected an expression, not a relation")
+    stray = expr.free_symbols - set(names.values())
+    if stray:
+        raise InputError(f"--claim {text!r}: unknown symbols {sorted(map(str, stray))}; expected alpha xi Delta p tau")
+    return expr
+
+
+def signal_maps(nx: int, idempotent: bool):
+    """Every map g: X -> X (idempotent ones only, if asked), one per class under relabelling X.
+
+    >>> list(signal_maps(2, idempotent=False))
+    [(0, 0), (0, 1), (1, 0)]
+    """
+    seen = set()
+    for g in itertools.product(range(nx), repeat=nx):
+        if idempotent and any(g[g[x]] != g[x] for x in range(nx)):
+            continue
+        canon = min(tuple(pi.index(g[pi[i]]) for i in range(nx)) for pi in itertools.permutations(range(nx)))
+        if canon not in seen:
+            seen.add(canon)
+            yield g
+
+
+def encode(strategy: str, claim: sp.Expr, nx: int, ny: int, alpha=None, idempotent: bool = True,
+           where: tuple[sp.Basic, ...] = ()):
+    """The Z3 formula 'an nx x ny instance on which success < claim (and every ``where`` holds)', and its
+    variables; the signal map is free (booleans ``g_x_z``: g(x) = z)."""
+    t = 0
+    j = [[z3.Real(f"p0_{x}_{y}") for y in range(ny)] for x in range(nx)]
+    m = [z3.Sum(*j[x]) for x in range(nx)]
+    cond = [[z3.Real(f"c_{x}_{y}") for y in range(ny)] for x in range(nx)]
+    G = [[z3.Bool(f"g_{x}_{z}") for z in range(nx)] for x in range(nx)]
+    a = z3.Real("alpha") if alpha is None else z3.RealVal(f"{alpha.numerator}/{alpha.denominator}")
+    F = []
+    cs = [a > 0, a < 1 if alpha is None else z3.BoolVal(True), z3.Sum(*[v for r in j for v in r]) == 1]
+    cs += [v >= 0 for r in j for v in r]
+    for x in range(nx):
+        cs.append(z3.PbEq([(G[x][z], 1) for z in range(nx)], 1))  # g is a map: one image per x
+        cs += [z3.Implies(m[x] > 0, cond[x][y] * m[x] == j[x][y]) for y in range(ny)]
+        cs += [z3.Implies(m[x] == 0, cond[x][y] == 0) for y in range(ny)]
+    if strategy == "erasure" and idempotent:
+        cs += [z3.Implies(G[x][z], G[z][z]) for x in range(nx) for z in range(nx)]
+
+    def at_g(x, rows):  # rows[g(x)]
+        return [z3.Sum(*[z3.If(G[x][z], rows[z][y], 0) for z in range(nx)]) for y in range(len(rows[0]))]
+
+    in_image = [z3.Or(*[G[x][z] for x in range(nx)]) for z in range(nx)]
+    # P*, the collective's table, as in theory.instance.collective_table.
+    star = [[z3.RealVal(0)] * ny for _ in range(nx)]
+    if strategy == "feature-label":
+        for z in range(nx):
+            star[z][t] = z3.Sum(*[z3.If(G[x][z], m[x], 0) for x in range(nx)])
+    elif strategy == "feature-only":
+        for z in range(nx):
+            star[z] = [z3.Sum(*[z3.If(G[x][z], j[x][t], 0) for x in range(nx)]) if y == t else j[z][y]
+                       for y in range(ny)]
+    else:
+        label = [[z3.And(*[cond[z][y] > cond[z][w] for w in range(y)],
+                         *[cond[z][y] >= cond[z][w] for w in range(y + 1, ny)]) for y in range(ny)]
+                 for z in range(nx)]  # argmax P0(.|z), lowest index among ties
+        gl = [[z3.Or(*[z3.And(G[x][z], label[z][y]) for z in range(nx)]) for y in range(ny)] for x in range(nx)]
+        star = [[z3.If(gl[x][y], m[x], 0) for y in range(ny)] for x in range(nx)]
+        cs += [z3.Implies(z3.And(m[x] > 0, G[x][z]), m[z] > 0) for x in range(nx) for z in range(nx)]
+    mix = [[a * star[x][y] + (1 - a) * j[x][y] for y in range(ny)] for x in range(nx)]
+    # f(x) = y iff y is the unique argmax of P(x, .) (and positive).
+    F = [[z3.And(mix[x][y] > 0, *[mix[x][y] > mix[x][w] for w in range(ny) if w != y]) for y in range(ny)]
+         for x in range(nx)]
+    fg = [[z3.Or(*[z3.And(G[x][z], F[z][y]) for z in range(nx)]) for y in range(ny)] for x in range(nx)]
+    if strategy == "erasure":
+        hit = [z3.Or(*[z3.And(F[x][y], fg[x][y]) for y in range(ny)]) for x in range(nx)]
+    else:
+        hit = [fg[x][t] for x in range(nx)]
+    S = z3.Sum(*[z3.If(hit[x], m[x], 0) for x in range(nx)])
+
+    xi, Delta, p, tau = z3.Reals("xi Delta p tau")
+    cs.append(xi == z3.Sum(*[z3.If(in_image[z], m[z], 0) for z in range(nx)]))
+    gaps = [(z3.And(in_image[z], m[z] > 0), cond[z][y] - cond[z][t]) for z in range(nx) for y in range(ny)]
+    cs += [Delta >= 0, *[z3.Implies(w, Delta >= gap) for w, gap in gaps],
+           z3.Or(z3.And(Delta == 0, *[z3.Not(w) for w, _ in gaps]), *[z3.And(w, Delta == gap) for w, gap in gaps])]
+    cs += [z3.Implies(m[x] > 0, p <= cond[x][t]) for x in range(nx)]
+    cs.append(z3.Or(*[z3.And(m[x] > 0, p == cond[x][t]) for x in range(nx)]))
+    used = {s.name for e in (claim, *where) for s in e.free_symbols}
+    if "tau" in used:
+        tx = [z3.Real(f"tau_{x}") for x in range(nx)]
+        for x in range(nx):
+            cg = at_g(x, cond)
+            diffs = [z3.If(cond[x][y] >= cg[y], cond[x][y] - cg[y], cg[y] - cond[x][y]) for y in range(ny)]
+            cs += [tx[x] >= d for d in diffs] + [z3.Or(*[tx[x] == d for d in diffs])]
+            cs += [z3.Implies(z3.And(m[x] > 0, G[x][z]), m[z] > 0) for z in range(nx)]  # tau defined
+        cs.append(tau == z3.Sum(*[m[x] * tx[x] for x in range(nx)]))
+    if "p" in used:
+        cs.append(p > 0)  # Theorem 3 (and any claim dividing by p) needs it
+    env = {"alpha": a, "xi": xi, "Delta": Delta, "p": p, "tau": tau}
+    cs.append(S < to_z3(claim, env))
+    cs += [to_z3(w, env) for w in where]
+    return z3.And(*cs), {"p0": j, "signal": G, "alpha": a}
+
+
+def _instance(model, vars, strategy, alpha):
+    vals, inexact = z3util.model_values(model)
+    if inexact:
+        raise z3util.NonRationalValue(f"Z3's model has irrational values for {', '.join(inexact)}")
+    j, G = vars["p0"], vars["signal"]
+    p0 = [[vals.get(v.decl().name(), Fraction(0)) for v in row] for row in j]
+    signal = [next(z for z in range(len(G)) if z3.is_true(model.eval(G[x][z], model_completion=True)))
+              for x in range(len(G))]
+    a = alpha if alpha is not None else vals["alpha"]
+    return make_instance(p0, signal, 0, strategy, a)
+
+
+def search(strategy: str, claim: str, max_x: int, max_y: int, alpha=None, idempotent: bool = True,
+           where: tuple[str, ...] = (), timeout_ms: int = 30_000, rlimit: int = 100_000_000) -> dict:
+    """Look for an instance of at most max_x feature values and max_y labels with success < claim.
+
+    One Z3 query per signal map (up to relabelling X), each with its own timeout and rlimit.
+    Returns {"status": "counterexample", "instance", "success", "claim_value", "params", ...},
+    {"status": "none", "max_x", "max_y"} (Z3 proved there is none) or {"status": "unknown", "reason"}.
+    ``where`` holds extra conditions on the parameters, e.g. "thm1 < 1" to ask for a non-trivial bound.
+    """
+    if strategy not in STRATEGIES:
+        raise InputError(f"--strategy {strategy!r}: expected one of {', '.join(STRATEGIES)}")
+    for name, v in (("--max-x", max_x), ("--max-y", max_y)):
+        if not 1 <= v <= 6:
+            raise InputError(f"{name} = {v}: expected an integer in 1..6")
+    if alpha is not None:
+        alpha = _alpha(alpha)
+    expr = parse_claim(claim)
+    conds = tuple(parse_condition(w) for w in where)
+    formula, vars = encode(strategy, expr, max_x, max_y, alpha, idempotent, conds)
+    head = {"strategy": strategy, "claim": str(expr), "where": [str(c) for c in conds], "max_x": max_x,
+            "max_y": max_y, "alpha": None if alpha is None else str(alpha)}
+    start, unknown = time.perf_counter(), []
+    for g in signal_maps(max_x, idempotent and strategy == "erasure"):
+        fixed = [vars["signal"][x][z] == (g[x] == z) for x in range(max_x) for z in range(max_x)]
+        status, _, model, reason = z3util.check(z3.And(formula, *fixed), timeout_ms, rlimit)
+        if status == "unknown":
+            unknown.append(f"g={list(g)}: {reason}")
+        elif status == "sat":
+            try:
+                inst = _instance(model, vars, strategy, alpha)
+            except z3util.NonRationalValue as e:
+                unknown.append(f"g={list(g)}: {e}")
+                continue
+            found = confirm(inst, expr, conds)
+            return {**found, **head, "alpha": str(inst.alpha), "seconds": time.perf_counter() - start}
+    seconds = time.perf_counter() - start
+    if unknown:
+        return {"status": "unknown", "reason": "; ".join(unknown), **head, "seconds": seconds}
+    return {"status": "none", **head, "seconds": seconds}
+
+
+def _alpha(value) -> Fraction:
+    try:
+        a = Fraction(value)
+    except (ValueError, ZeroDivisionError):
+        raise InputError(f"--alpha {value!r}: expected a number or a fraction a/b") from None
+    if not 0 < a <= 1:
+        raise InputError(f"--alpha = {a}: expected a collective size in (0, 1]")
+    return a
+
+
+def parse_condition(text: str) -> sp.Basic:
+    """A condition such as "thm1 < 1" on the parameters (same names as ``parse_claim``)."""
+    if not any(op in text for op in "<>="):
+        raise InputError(f"--where {text!r}: expected a relation such as 'thm1 < 1'")
+    for op in (">=", "<=", ">", "<"):
+        if op in text:
+            left, right = text.split(op, 1)
+            return {">=": sp.Ge, "<=": sp.Le, ">": sp.Gt, "<": sp.Lt}[op](parse_claim(left), parse_claim(right))
+    raise InputError(f"--where {text!r}: expected one of < <= > >=")
+
+
+def _holds(relation: sp.Basic, values: dict) -> bool:
+    left, right = exact_value(relation.lhs, values), exact_value(relation.rhs, values)
+    return bool(type(relation)(sp.Rational(left.numerator, left.denominator),
+                               sp.Rational(right.numerator, right.denominator)))
+
+
+def confirm(inst, expr: sp.Expr, where=()) -> dict:
+    """Check a found instance exactly with theory.instance: success < claim, or report it unconfirmed."""
+    s, prm = success(inst), params(inst)
+    values = {**prm, "alpha": inst.alpha}
+    value = exact_value(expr, values)
+    ok = s < value and all(_holds(w, values) for w in where)
+    return {"status": "counterexample" if ok else "unconfirmed", "instance": inst.to_json(),
+            "success": str(s), "claim_value": str(value),
+            "params": {k: None if v is None else str(v) for k, v in prm.items()}}

@@ -1,0 +1,445 @@
+"""Every proof step of the founding paper's Appendix B, as a formula over the reals that Z3 proves or refutes.
+
+Top of verify/ for proofs (theory <- verify): each step is written in sympy with theory's symbols, its
+hypotheses explicit (a theory parameter's domain is added automatically), and proven by unsat of its negation.
+Steps that are not first-order (an expectation, a sum over a signal set) are stated in finite form for
+k = 1..4 points. Where the paper's step is false, the step is registered with ``expect="refuted"``: that
+refutation is a finding about the paper, and Z3's counterexample is reported with it.
+
+Adding a step (another module may do this too)::
+
+    @step("thm1.my-step", "thm1")
+    def _():
+        return [hypothesis, ...], conclusion
+
+>>> s = get("claim-b3.two-tau")
+>>> s.run().status
+'proven'
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+from typing import Callable
+
+import sympy as sp
+
+from theory.errors import InputError
+from theory.latex import tex
+from theory.paper import SUBOPTIMALITY, result
+from theory.parameters import SYMBOLS, _BY_SYMBOL
+from verify import z3util
+from verify.sympy_z3 import to_z3
+
+S = SYMBOLS
+alpha, eps, xi, Delta, p, tau = (S[n] for n in ("alpha", "epsilon", "xi", "Delta", "p", "tau"))
+mu, beta, U, eta, C, T = (S[n] for n in ("mu", "beta", "U", "eta", "C", "T"))
+g0, gp, g_lb, grad_u, dist0 = (S[n] for n in ("g_P0", "g_Pprime", "g_lb", "grad_u", "dist0"))
+
+KS = (1, 2, 3, 4)
+
+
+@dataclass(frozen=True)
+class Step:
+    """One proof step: ``hypotheses => conclusion`` for all real values of its symbols.
+
+    Attributes:
+      id: unique id, e.g. ``claim-b1`` or ``thm1.sum[k=3]``.
+      result: the id of the result (theory.paper) whose proof the step belongs to.
+      build: returns (hypotheses, conclusion) as sympy relations.
+      expect: "proven", or "refuted" for a step that is false as the paper states it (a finding).
+      note: why, where the step is a finding or needs a remark.
+    """
+
+    id: str
+    result: str
+    build: Callable[[], tuple[list, sp.Basic]]
+    expect: str = "proven"
+    note: str = ""
+
+    @functools.cached_property
+    def parts(self) -> tuple[tuple[sp.Basic, ...], sp.Basic]:
+        """(hypotheses including the domains of theory parameters, conclusion)."""
+        hyps, concl = self.build()
+        hyps = list(hyps)
+        free = set().union(concl.free_symbols, *(h.free_symbols for h in hyps))
+        domains = [r for s in sorted(free, key=str) if s in _BY_SYMBOL for r in domain(s)]
+        return tuple(domains + hyps), concl
+
+    def statement(self) -> str:
+        """LaTeX: the hypotheses joined by wedges, an implication arrow, the conclusion."""
+        hyps, concl = self.parts
+        left = r" \wedge ".join(tex(h) for h in hyps)
+        return rf"{left} \implies {tex(concl)}" if left else tex(concl)
+
+    def run(self, timeout_ms: int = z3util.TIMEOUT_MS, rlimit: int = z3util.RLIMIT) -> z3util.Outcome:
+        """Prove or refute the step with Z3."""
+        hyps, concl = self.parts
+        env: dict = {}
+        return z3util.prove(to_z3(concl, env), [to_z3(h, env) for h in hyps], timeout_ms, rlimit)
+
+
+STEPS: list[Step] = []
+
+
+def domain(symbol: sp.Symbol) -> list[sp.Basic]:
+    """A theory parameter's domain as unevaluated relations (sympy would drop those its assumptions imply;
+    Z3 knows no assumptions)."""
+    d = _BY_SYMBOL[symbol].domain
+    out = []
+    if d.start.is_finite:
+        out.append((sp.Gt if d.left_open else sp.Ge)(symbol, d.start, evaluate=False))
+    if d.end.is_finite:
+        out.append((sp.Lt if d.right_open else sp.Le)(symbol, d.end, evaluate=False))
+    return out
+
+
+def add(s: Step) -> Step:
+    """Register a step; ids are unique."""
+    if any(t.id == s.id for t in STEPS):
+        raise ValueError(f"step {s.id} is registered twice")
+    if s.expect not in ("proven", "refuted"):
+        raise ValueError(f"step {s.id}: expect must be 'proven' or 'refuted'")
+    STEPS.append(s)
+    return s
+
+
+def step(id: str, result_id: str, expect: str = "proven", note: str = "", ks: tuple[int, ...] | None = None):
+    """Decorator: register ``build() -> (hypotheses, conclusion)`` as a step, or ``build(k)`` once per k in ks."""
+
+    def register(build):
+        if ks is None:
+            add(Step(id, result_id, build, expect, note))
+        else:
+            for k in ks:
+                add(Step(f"{id}[k={k}]", result_id, functools.partial(build, k), expect, note))
+        return build
+
+    return register
+
+
+def get(id: str) -> Step:
+    """The registered step with this id; an unknown id raises InputError."""
+    for s in STEPS:
+        if s.id == id:
+            return s
+    raise InputError(f"unknown step id {id!r}; expected one of: {' '.join(s.id for s in STEPS)}")
+
+
+# ---- helpers for finite forms -------------------------------------------------------------------------
+
+def reals(name: str, k: int) -> list[sp.Symbol]:
+    return [sp.Symbol(f"{name}_{i}", real=True) for i in range(1, k + 1)]
+
+
+def unit(*xs) -> list:
+    """Each x in [0, 1]."""
+    return [r for x in xs for r in (sp.Ge(x, 0), sp.Le(x, 1))]
+
+
+def indicator(cond) -> sp.Piecewise:
+    return sp.Piecewise((1, cond), (0, True))
+
+
+def at_eps0(id: str) -> sp.Expr:
+    return result(id).bound.subs(eps, 0)
+
+
+E = SUBOPTIMALITY  # eps / (1 - eps)
+
+
+# ---- Lemma 11 -----------------------------------------------------------------------------------------
+
+@step("lemma11.coupled", "lemma11")
+def _():
+    r = result("lemma11")
+    return list(r.hypotheses), r.conclusion
+
+
+def _tv_atoms():
+    # Four atoms: E1 only, E2 only, both, neither; P and P' on them, TV = 1/2 sum |P - P'|.
+    P, Q = reals("P", 4), reals("Pprime", 4)
+    hyps = [*unit(*P, *Q), sp.Eq(sum(P), 1), sp.Eq(sum(Q), 1),
+            sp.Le(sp.Rational(1, 2) * sum(sp.Abs(a - b) for a, b in zip(P, Q)), eps)]
+    return P, Q, hyps
+
+
+@step("lemma11.tv-only", "lemma11", expect="refuted",
+      note="Finding: with only TV(P, P') <= eps, a margin eps/(1-eps) does not preserve the order of two events; "
+           "the proof's coupling P' = (1-eps)P + eps Q is not implied by the TV bound.")
+def _():
+    P, Q, hyps = _tv_atoms()
+    return [*hyps, sp.Gt(P[0] + P[2], P[1] + P[2] + E)], sp.Gt(Q[0] + Q[2], Q[1] + Q[2])
+
+
+@step("lemma11.tv-2eps", "lemma11",
+      note="The TV-only form holds with margin 2 eps (moving mass eps from E1 to E2 shows 2 eps is needed).")
+def _():
+    P, Q, hyps = _tv_atoms()
+    return [*hyps, sp.Gt(P[0] + P[2], P[1] + P[2] + 2 * eps)], sp.Gt(Q[0] + Q[2], Q[1] + Q[2])
+
+
+# ---- B.1: Theorem 1 -----------------------------------------------------------------------------------
+
+@step("claim-b1", "thm1")
+def _():
+    r = result("claim-b1")
+    return list(r.hypotheses), r.conclusion
+
+
+@step("thm1.rewrite", "thm1")
+def _():
+    ratio = sp.Symbol("r", real=True)  # P0(x) Delta_x / P*(x)
+    return [sp.Ge(ratio, 0)], sp.Equivalent(alpha > (1 - alpha) * ratio, 1 - (1 - alpha) / alpha * ratio > 0)
+
+
+@step("thm1.indicator", "thm1")
+def _():
+    c = sp.Symbol("c", real=True)
+    return [sp.Ge(c, 0)], sp.Ge(indicator(1 - c > 0), 1 - c)
+
+
+@step("thm1.point", "thm1")
+def _():
+    # The indicator step at one signal point, weighted by s = P*(x): q = P0(x), d = Delta_x.
+    s, q, d = sp.symbols("s q d", real=True)
+    return [s > 0, *unit(q, d)], sp.Ge(s * indicator(alpha > (1 - alpha) * q * d / s), s - (1 - alpha) / alpha * q * d)
+
+
+@step("thm1.sum", "thm1", ks=KS)
+def _(k):
+    # The sum over the signal set x_1..x_k (the support of P*): w_i is a point's term, bounded by thm1.point.
+    s, q, d, w = reals("s", k), reals("q", k), reals("d", k), reals("w", k)
+    hyps = [*(si > 0 for si in s), sp.Eq(sum(s), 1), *unit(*q, *d), *(di <= Delta for di in d),
+            sp.Eq(xi, sum(q)), *(wi >= si - (1 - alpha) / alpha * qi * di for wi, si, qi, di in zip(w, s, q, d))]
+    return hyps, sp.Ge(sum(w), at_eps0("thm1"))
+
+
+# ---- The epsilon extension of Theorems 1, 3, 5 --------------------------------------------------------
+
+@step("thm1.eps.chain", "thm1", ks=(1, 2), expect="refuted",
+      note="Finding: 'repeating the steps with the additional eps/(1-eps) term' does not give -eps/(1-eps): the "
+           "margin eps/(1-eps) is absolute mass at each point, so the chain pays eps/((1-eps) alpha) per point.")
+def _(k):
+    s, q, d = reals("s", k), reals("q", k), reals("d", k)
+    hyps = [*(si > 0 for si in s), sp.Eq(sum(s), 1), *unit(*q, *d), *(di <= Delta for di in d),
+            sp.Eq(xi, sum(q)), eps < sp.Rational(1, 2)]
+    success = sum(si * indicator(alpha * si > (1 - alpha) * qi * di + E) for si, qi, di in zip(s, q, d))
+    return hyps, sp.Ge(success, result("thm1").bound)
+
+
+@step("thm1.eps.model", "thm1", expect="refuted",
+      note="Finding: Theorem 1 fails for eps > 0 and small alpha. One signal point x* that every x maps to; the "
+           "firm is Bayes-optimal on P' = (1-eps)P + eps Q (so TV(P, P') <= eps) with Q on x*'s two labels.")
+def _():
+    q, r, Q1, Q2 = sp.symbols("P0_xstar r Q_ystar Q_y", real=True)  # r = P0(y*|x*); Q on (x*, y*), (x*, y)
+    mix_t, mix_o = alpha + (1 - alpha) * q * r, (1 - alpha) * q * (1 - r)
+    success = indicator((1 - eps) * mix_t + eps * Q1 > (1 - eps) * mix_o + eps * Q2)
+    hyps = [*unit(q, r, Q1, Q2), Q1 + Q2 <= 1, sp.Eq(xi, q), sp.Eq(Delta, sp.Max(1 - 2 * r, 0))]
+    return hyps, sp.Ge(success, result("thm1").bound)
+
+
+@step("thm1.eps.point", "thm1",
+      note="Lemma 11 at one point, in joint mass: the coupled P' keeps y* if (1-eps)(P(x,y*) - P(x,y)) > eps Q(x).")
+def _():
+    Pt, Po, Qt, Qo, Qx = sp.symbols("P_xystar P_xy Q_xystar Q_xy Q_x", real=True)
+    hyps = [*unit(Pt, Po, Qt, Qo, Qx), Qo <= Qx, (1 - eps) * (Pt - Po) > eps * Qx]
+    return hyps, sp.Gt((1 - eps) * Pt + eps * Qt, (1 - eps) * Po + eps * Qo)
+
+
+@step("thm1.eps.corrected-point", "thm1")
+def _():
+    s, q, d, Qx = sp.symbols("s q d Q_x", real=True)
+    keeps = alpha * s - (1 - alpha) * q * d > E * Qx  # sufficient for f(x) = y* by thm1.eps.point
+    return [s > 0, *unit(q, d, Qx)], sp.Ge(s * indicator(keeps), s - ((1 - alpha) * q * d + E * Qx) / alpha)
+
+
+@step("thm1.eps.corrected", "thm1", ks=KS,
+      note="What the proof does give: S >= 1 - (1-alpha)/alpha Delta xi - eps/((1-eps) alpha), Q_i = Q(x_i).")
+def _(k):
+    s, q, d, Q, w = reals("s", k), reals("q", k), reals("d", k), reals("Q", k), reals("w", k)
+    hyps = [*(si > 0 for si in s), sp.Eq(sum(s), 1), *unit(*q, *d, *Q), *(di <= Delta for di in d),
+            sp.Eq(xi, sum(q)), sum(Q) <= 1,
+            *(wi >= si - ((1 - alpha) * qi * di + E * Qi) / alpha for wi, si, qi, di, Qi in zip(w, s, q, d, Q))]
+    return hyps, sp.Ge(sum(w), at_eps0("thm1") - E / alpha)
+
+
+# ---- B.2: Theorem 3 -----------------------------------------------------------------------------------
+
+@step("claim-b2.target-mass", "thm3", ks=KS)
+def _(k):
+    # P*(x*, y*) = sum over the preimage of P0(x_i, y*) = sum c_i m_i with c_i = P0(y*|x_i) >= p.
+    m, c = reals("m", k), reals("c", k)
+    return [*unit(*m, *c), *(ci >= p for ci in c)], sp.Ge(sum(ci * mi for ci, mi in zip(c, m)), p * sum(m))
+
+
+@step("claim-b2", "thm3", note="theory.paper's form: competitor written (1-alpha) P0(x*, y), a weaker claim.")
+def _():
+    r = result("claim-b2")
+    return list(r.hypotheses), r.conclusion
+
+
+@step("claim-b2.mixture", "thm3",
+      note="With the exact mixture: feature-only leaves non-target labels in place, so P(x*, y) = P0(x*, y).")
+def _():
+    P0x, pre, Pys, Py = (S[n] for n in ("P0_x", "P0_preimage", "P0_ystar_x", "P0_y_x"))
+    Tm = sp.Symbol("Pstar_xstar_ystar", real=True)
+    hyps = [Tm >= p * pre, Pys >= p, Py <= 1 - Pys, alpha > (1 - p) / p * P0x / pre]
+    return hyps, sp.Gt(alpha * Tm + (1 - alpha) * Pys * P0x, Py * P0x)
+
+
+@step("thm3.aggregate", "thm3", ks=KS)
+def _(k):
+    # Signal points x*_i with preimage mass w_i = P0(g^-1(x*_i)) > 0 (a partition: sum 1) and q_i = P0(x*_i).
+    w, q = reals("w", k), reals("q", k)
+    hyps = [*(wi > 0 for wi in w), sp.Eq(sum(w), 1), *unit(*q), sp.Eq(xi, sum(q))]
+    success = sum(wi * indicator(alpha > (1 - p) / p * qi / wi) for wi, qi in zip(w, q))
+    return hyps, sp.Ge(success, at_eps0("thm3"))
+
+
+# ---- B.3: Theorem 5 -----------------------------------------------------------------------------------
+
+@step("claim-b3", "thm5")
+def _():
+    r = result("claim-b3")
+    return list(r.hypotheses), r.conclusion
+
+
+@step("claim-b3.two-tau", "thm5")
+def _():
+    tx, Py, Pys, Pyg, Pysg = (S[n] for n in ("tau_x", "P0_y_x", "P0_ystar_x", "P0_y_gx", "P0_ystar_gx"))
+    hyps = [Pysg >= Pyg, sp.Abs(Py - Pyg) <= tx, sp.Abs(Pys - Pysg) <= tx]
+    return hyps, sp.Le(Py - Pys, 2 * tx)
+
+
+@step("claim-b3.one-tau", "thm5", expect="refuted",
+      note="The factor 2 is needed at a point: the gap max_y P0(y|x) - P0(y*(x)|x) can reach 2 tau(x).")
+def _():
+    tx, Py, Pys, Pyg, Pysg = (S[n] for n in ("tau_x", "P0_y_x", "P0_ystar_x", "P0_y_gx", "P0_ystar_gx"))
+    hyps = [Pysg >= Pyg, sp.Abs(Py - Pyg) <= tx, sp.Abs(Pys - Pysg) <= tx, Py + Pys <= 1, Pyg + Pysg <= 1]
+    return hyps, sp.Le(Py - Pys, tx)
+
+
+@step("thm5.aggregate", "thm5", ks=KS)
+def _(k):
+    m, t = reals("m", k), reals("t", k)  # m_i = P0(x_i), t_i = tau(x_i)
+    hyps = [*unit(*m, *t), sp.Eq(sum(m), 1), sp.Eq(tau, sum(mi * ti for mi, ti in zip(m, t)))]
+    success = sum(mi * indicator(alpha > (1 - alpha) * 2 * ti) for mi, ti in zip(m, t))
+    return hyps, sp.Ge(success, at_eps0("thm5"))
+
+
+# ---- B.4, B.5: Theorem 7 and Corollary 8 --------------------------------------------------------------
+# Gradients along the direction of g_P0(theta*): g_P0 = a > 0 and, gradient-neutralizing, g_P' = -b.
+
+@step("thm7.mixture", "thm7")
+def _():
+    q = sp.Symbol("q", real=True)  # alpha * p, the share of P' in the mixture
+    return [g0 > 0], sp.Eq((1 - q) * g0 + q * (-gp), (1 - q - q * gp / g0) * g0)
+
+
+@step("thm7.min-case", "thm7")
+def _():
+    pm = sp.Min(1, g0 / (alpha * (gp + g0)))
+    return [g0 > 0], sp.Eq(1 - alpha * pm * (g0 + gp) / g0, sp.Max(1 - alpha * (g0 + gp) / g0, 0))
+
+
+@step("thm7.norm", "thm7")
+def _():
+    return [g0 > 0], sp.Eq(sp.Max(1 - alpha * (g0 + gp) / g0, 0) * g0, sp.Max((1 - alpha) * g0 - alpha * gp, 0))
+
+
+@step("thm7.bound", "thm7")
+def _():
+    d = sp.Symbol("d", real=True)  # ||theta - theta*||, at most ||E_P grad(theta*)|| / mu by strong convexity
+    return [d >= 0, d <= sp.Max((1 - alpha) * g0 - alpha * gp, 0) / mu], sp.Ge(-d, result("thm7").bound)
+
+
+@step("cor8", "cor8")
+def _():
+    return [g0 + gp > 0, alpha >= result("cor8").critical_mass.alpha_star], sp.Ge(result("thm7").bound, 0)
+
+
+# ---- B.6: Proposition 9 -------------------------------------------------------------------------------
+
+@step("prop9.convexity", "prop9")
+def _():
+    v1, v2 = sp.symbols("v_1 v_2", real=True)  # grad u(theta_0) in R^2
+    n2 = v1**2 + v2**2
+    step_ = [v1 * U / n2, v2 * U / n2]  # theta* - theta_0
+    return [n2 > 0], sp.And(sp.Eq(v1 * step_[0] + v2 * step_[1], U), sp.Eq(step_[0]**2 + step_[1]**2, U**2 / n2))
+
+
+@step("prop9.smoothness", "prop9")
+def _():
+    a, b = sp.symbols("a b", real=True)  # ||g_P0(theta*)|| <= beta ||theta* - theta_0||, ||g_P'(theta*)|| >= g_lb
+    hyps = [a >= 0, a <= beta * U / grad_u, b >= g_lb]
+    return hyps, sp.Le(a / (b + a), result("prop9").critical_mass.alpha_star)
+
+
+# ---- B.7: Theorem 10 ----------------------------------------------------------------------------------
+
+@step("thm10.redirect", "thm10")
+def _():
+    xi_t = sp.Symbol("xi_t", real=True)  # xi(theta_t)
+    u = sp.symbols("u_1 u_2", real=True)  # g_P0(theta_t)
+    w = sp.symbols("w_1 w_2", real=True)  # theta_t - theta*
+    gp_t = [-(1 - alpha) / alpha * ui + xi_t * wi for ui, wi in zip(u, w)]
+    return [], sp.And(*(sp.Eq(alpha * gi + (1 - alpha) * ui, alpha * xi_t * wi) for gi, ui, wi in zip(gp_t, u, w)))
+
+
+def _contraction(extra):
+    xi_t, c, d = sp.symbols("xi_t c d", real=True)
+    hyps = [c >= 0, xi_t >= c, d >= 0, sp.Eq(C, alpha * c), eta * C <= 1, *extra(xi_t)]
+    return hyps, sp.Le(sp.Abs(1 - eta * alpha * xi_t) * d, (1 - eta * C) * d)
+
+
+@step("thm10.contraction-as-stated", "thm10", expect="refuted",
+      note="Finding: eta C <= 1 bounds the step only from the slow side; a large xi(theta_t) overshoots theta* "
+           "(|1 - eta alpha xi| > 1 - eta alpha c), leaving the segment where c is the minimum.")
+def _():
+    return _contraction(lambda xi_t: [])
+
+
+@step("thm10.contraction", "thm10", note="Holds when eta alpha xi(theta) <= 1 along the path.")
+def _():
+    return _contraction(lambda xi_t: [eta * alpha * xi_t <= 1])
+
+
+@step("thm10.unroll", "thm10", ks=KS)
+def _(k):
+    r = reals("r", k + 1)  # r_t = ||theta_t - theta*||, t = 0..k
+    q = 1 - eta * C
+    hyps = [eta * C <= 1, r[0] >= 0, sp.Eq(dist0, r[0]), *(r[t + 1] <= q * r[t] for t in range(k)),
+            *(rt >= 0 for rt in r)]
+    return hyps, sp.Ge(-r[k], result("thm10").bound.subs(T, k))
+
+
+# ---- running them -------------------------------------------------------------------------------------
+
+def run(only: tuple[str, ...] | list[str] = (), timeout_ms: int = z3util.TIMEOUT_MS,
+        rlimit: int = z3util.RLIMIT) -> list[dict]:
+    """Run the registered steps (all, or those whose id is in ``only`` or starts with ``id[``); one row each.
+
+    A row is {"id", "result", "statement", "status", "expect", "ok", "seconds"} plus "counterexample"
+    (values as "a/b" strings) where refuted and "note" where the step has one.
+    """
+    chosen = [s for s in STEPS if not only or any(s.id == o or s.id.startswith(o + "[") for o in only)]
+    for o in only:
+        if not any(s.id == o or s.id.startswith(o + "[") for s in STEPS):
+            get(o)  # raises InputError naming the known ids
+    rows = []
+    for s in chosen:
+        out = s.run(timeout_ms, rlimit)
+        row = {"id": s.id, "result": s.result, "statement": s.statement(), "status": out.status,
+               "expect": s.expect, "ok": out.status == s.expect, "seconds": round(out.seconds, 4)}
+        if out.status == "refuted":
+            row["counterexample"] = {k: str(v) for k, v in out.counterexample.items()}
+            if out.approximate:
+                row["approximate"] = list(out.approximate)
+        if out.status == "unknown":
+            row["reason"] = out.reason
+        if s.note:
+            row["note"] = s.note
+        rows.append(row)
+    return rows

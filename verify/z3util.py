@@ -1,0 +1,127 @@
+"""The one door to Z3: a seeded, budgeted solver factory, proofs by refutation, exact model values.
+
+Bottom of the verify layer (theory <- verify): every query in verify/ goes through ``new_solver``, so each
+one runs with pinned random seeds, a wall-clock timeout and a deterministic resource limit.
+``unknown`` (a timeout, an exhausted rlimit, an incomplete theory) is a failure, never a pass.
+
+>>> x = z3.Real("x")
+>>> prove(x * x >= 0).status
+'proven'
+>>> out = prove(x > 1, [x > 0])
+>>> out.status, out.counterexample["x"] <= 1
+('refuted', True)
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from fractions import Fraction
+
+import z3
+
+SEED = 0
+TIMEOUT_MS = 10_000
+#: Z3's deterministic work counter; the same query exhausts it at the same point on every machine.
+RLIMIT = 20_000_000
+
+STATUSES = ("proven", "refuted", "unknown")
+
+
+class NonRationalValue(ValueError):
+    """A model assigned an irrational algebraic number where an exact rational was required."""
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """The result of one query.
+
+    Attributes:
+      status: "proven" (negation unsat), "refuted" (a counterexample) or "unknown" (a failure).
+      seconds: wall-clock time of the check.
+      counterexample: where refuted, the model as {name: Fraction}.
+      approximate: names whose model value is an irrational algebraic number, given as a rational
+        approximation (``APPROX_DIGITS`` decimals) rather than exactly.
+      reason: Z3's reason where unknown.
+    """
+
+    status: str
+    seconds: float
+    counterexample: dict[str, Fraction] = field(default_factory=dict)
+    approximate: tuple[str, ...] = ()
+    reason: str = ""
+
+
+APPROX_DIGITS = 20
+
+
+def new_solver(timeout_ms: int = TIMEOUT_MS, rlimit: int = RLIMIT, logic: str | None = None) -> z3.Solver:
+    """A solver with pinned seeds, a timeout and a resource limit: the only way verify/ makes one."""
+    z3.set_param("smt.random_seed", SEED)
+    z3.set_param("sat.random_seed", SEED)
+    s = z3.SolverFor(logic) if logic else z3.Solver()
+    s.set("random_seed", SEED)
+    s.set("timeout", int(timeout_ms))
+    s.set("rlimit", int(rlimit))
+    return s
+
+
+def to_fraction(value: z3.ExprRef, approximate: bool = False) -> tuple[Fraction, bool]:
+    """A Z3 numeral as an exact Fraction; returns (value, exact).
+
+    An irrational algebraic number raises NonRationalValue unless ``approximate``, in which case its
+    decimal approximation (APPROX_DIGITS digits) comes back with exact = False.
+
+    >>> to_fraction(z3.RealVal("3/7"))
+    (Fraction(3, 7), True)
+    """
+    if z3.is_int_value(value):
+        return Fraction(value.as_long()), True
+    if z3.is_rational_value(value):
+        return Fraction(value.numerator_as_long(), value.denominator_as_long()), True
+    if z3.is_algebraic_value(value):
+        if not approximate:
+            raise NonRationalValue(f"model value {value} is an irrational algebraic number")
+        text = value.as_decimal(APPROX_DIGITS).rstrip("?")
+        return Fraction(text), False
+    if z3.is_true(value) or z3.is_false(value):
+        return Fraction(int(z3.is_true(value))), True
+    raise NonRationalValue(f"model value {value} is not a number")
+
+
+def model_values(model: z3.ModelRef, approximate: bool = True) -> tuple[dict[str, Fraction], tuple[str, ...]]:
+    """Every constant of a model as {name: Fraction}, and the names that are only approximations."""
+    values, inexact = {}, []
+    for decl in model.decls():
+        if decl.arity() != 0:
+            continue
+        v, exact = to_fraction(model[decl], approximate)
+        values[decl.name()] = v
+        if not exact:
+            inexact.append(decl.name())
+    return dict(sorted(values.items())), tuple(sorted(inexact))
+
+
+def check(formula: z3.BoolRef, timeout_ms: int = TIMEOUT_MS, rlimit: int = RLIMIT) -> tuple[str, float, z3.ModelRef | None, str]:
+    """Satisfiability of one formula: ("sat" | "unsat" | "unknown", seconds, model or None, reason)."""
+    s = new_solver(timeout_ms, rlimit)
+    s.add(formula)
+    start = time.perf_counter()
+    answer = s.check()
+    seconds = time.perf_counter() - start
+    if answer == z3.sat:
+        return "sat", seconds, s.model(), ""
+    if answer == z3.unsat:
+        return "unsat", seconds, None, ""
+    return "unknown", seconds, None, s.reason_unknown()
+
+
+def prove(formula: z3.BoolRef, hypotheses=(), timeout_ms: int = TIMEOUT_MS, rlimit: int = RLIMIT) -> Outcome:
+    """Prove ``hypotheses => formula`` for all values of its constants, by unsat of the negation."""
+    status, seconds, model, reason = check(z3.And(*hypotheses, z3.Not(formula)), timeout_ms, rlimit)
+    if status == "unsat":
+        return Outcome("proven", seconds)
+    if status == "sat":
+        values, inexact = model_values(model)
+        return Outcome("refuted", seconds, values, inexact)
+    return Outcome("unknown", seconds, reason=reason)
