@@ -94,6 +94,7 @@ def _float(v):
 
 def cmd_finite(args) -> int:
     from numerics import exact
+    from numerics.bounds import binomial_bound, gbj_bound
     from numerics.finite import simulate
     from numerics.store import SweepStore
     from theory.instance import load_instance
@@ -111,14 +112,22 @@ def cmd_finite(args) -> int:
         out = simulate(inst, [c["alpha"] for c in batch], args.samples, args.test, args.seeds, args.seed)
         rows = []
         for i in range(len(batch)):
-            s = out["success_test"][i]
-            rows.append({"n": int(out["n"][i]), "mean_success": float(s.mean()), "std_success": float(s.std()),
-                         "q05_success": float(np.quantile(s, 0.05)),
-                         "mean_success_pop": float(out["success_pop"][i].mean())})
+            s, n = out["success_test"][i], int(out["n"][i])
+            row = {"n": n, "mean_success": float(s.mean()), "std_success": float(s.std()),
+                   "q05_success": float(np.quantile(s, 0.05)),
+                   "mean_success_pop": float(out["success_pop"][i].mean())}
+            if inst.strategy == "feature-label":
+                for name, fn in (("gbj", gbj_bound), ("binomial", binomial_bound)):
+                    b = fn(out["c"][i], out["m"][i], n, args.samples, args.test, inst.target,
+                           len(set(inst.signal)), args.delta)
+                    row[f"{name}_median"] = float(np.median(b))
+                    row[f"{name}_holds"] = float(np.mean(s >= b))
+            rows.append(row)
         return rows
 
     with SweepStore(args.store) as store:
         rows = store.run("finite", configs, compute, batch_size=len(configs))
     out = [{"alpha": r.config["alpha"], **r.metrics} for r in rows]
-    columns = ["alpha", "n", "mean_success", "std_success", "q05_success", "mean_success_pop"]
+    columns = ["alpha", "n", "mean_success", "q05_success", "mean_success_pop", "gbj_median", "gbj_holds",
+               "binomial_median", "binomial_holds"]
     return report(args, {"kind": "finite", "config": base}, out, columns)
