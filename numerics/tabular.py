@@ -134,19 +134,22 @@ def _plugin(x_ids, g_ids, y, ns, test_g, targets, k, ny):
         def one_target(t):
             own = at[:, t] + c[test_g]                                         # [T]
             rival = jnp.max(jnp.where(jnp.arange(ny) == t, -1, at), axis=1)    # [T]
-            return jnp.mean((own > rival).astype(jnp.float32))                 # [] ties count against
+            return own > rival                                                 # [T] ties count against
 
-        return jax.vmap(one_target)(targets), c, m
+        hits = jax.vmap(one_target)(targets)                                   # [L, T]
+        return hits.mean(axis=1, dtype=jnp.float32), hits, c, m
 
-    return jax.lax.map(one_size, ns)                                           # [A, L], [A, K], [A, K, Y]
+    return jax.lax.map(one_size, ns)                                  # [A, L], [A, L, T], [A, K], [A, K, Y]
 
 
 def plant_success(table: Table, trigger: tuple[int, int], alphas, targets, test: int, seed: int = 0,
-                  delta: float | None = None) -> dict:
+                  delta: float | None = None, return_predictions: bool = False) -> dict:
     """Plug-in success of planting ``trigger`` with each target label, for collectives n = alpha N.
 
     The rows are shuffled with ``seed``; the last ``test`` rows are held out; N is the rest. With ``delta``,
-    also the GBJ and binomial finite-sample bounds (per alpha and target). Returns arrays [A, L].
+    also the GBJ and binomial finite-sample bounds (per alpha and target). Returns arrays [A, L]; with
+    ``return_predictions``, also ``predicted_target``: {combination code of g(x): f(g(x)) = target} for the
+    first alpha and target.
     """
     col, value = trigger
     if not 0 <= col < len(table.cards) or not 0 <= value < table.cards[col]:
@@ -171,10 +174,12 @@ def plant_success(table: Table, trigger: tuple[int, int], alphas, targets, test:
     ids = np.searchsorted(uniq, codes)                                         # [2R] in 0..K-1
     x_ids, g_ids = ids[:n_train], ids[len(y):len(y) + n_train]                 # [N], [N]
     test_g = ids[len(y) + n_train:]                                            # [T]
-    success, c, m = _plugin(jnp.asarray(x_ids, jnp.int32), jnp.asarray(g_ids, jnp.int32), jnp.asarray(y[:n_train]),
+    success, hits, c, m = _plugin(jnp.asarray(x_ids, jnp.int32), jnp.asarray(g_ids, jnp.int32), jnp.asarray(y[:n_train]),
                             jnp.asarray(ns, jnp.int32), jnp.asarray(test_g, jnp.int32),
                             jnp.asarray(targets, jnp.int32), k=len(uniq), ny=ny)
     out = {"n": ns, "n_train": n_train, "success": np.asarray(success, np.float64)}
+    if return_predictions:
+        out["predicted_target"] = dict(zip(uniq[test_g].tolist(), np.asarray(hits[0, 0]).tolist()))
     if delta is not None:
         x_star = int(np.prod([v for j, v in enumerate(table.cards) if j != col], dtype=np.float64))
         c, m = np.asarray(c), np.asarray(m)
@@ -182,3 +187,12 @@ def plant_success(table: Table, trigger: tuple[int, int], alphas, targets, test:
             out[name] = np.array([[fn(c[i][None, c[i] > 0], m[i][None, c[i] > 0], int(ns[i]), n_train, test, t,
                                       x_star, delta)[0] for t in targets] for i in range(len(ns))])
     return out
+
+
+def fresh_trigger(table: Table, column: str) -> tuple[Table, tuple[int, int]]:
+    """The table with one new, never-seen value added to ``column``, and the trigger (column, that value)."""
+    if column not in table.names:
+        raise InputError(f"trigger column {column!r} is not a feature; columns are {', '.join(table.names)}")
+    j = table.names.index(column)
+    cards = tuple(v + 1 if i == j else v for i, v in enumerate(table.cards))
+    return table._replace(cards=cards), (j, table.cards[j])
