@@ -40,6 +40,24 @@ def register(kinds) -> None:
     add_common(p)
     p.set_defaults(func=cmd_finite)
 
+    p = kinds.add_parser("tabular", help="plant a fresh trigger in a categorical table; plug-in success and bounds",
+                         description="A categorical table (a CSV with a header, or a seeded synthetic one): the "
+                                     "collective, n = alpha N training rows, sets --trigger-column to a value never "
+                                     "seen and its label to each target; the plug-in classifier over feature "
+                                     "combinations is scored on held-out rows, with both finite-sample bounds.")
+    source = p.add_mutually_exclusive_group(required=True)
+    source.add_argument("--csv", metavar="FILE", help="CSV of categorical columns with a header")
+    source.add_argument("--synthetic", type=int, metavar="ROWS", help="a seeded synthetic table of ROWS rows")
+    p.add_argument("--label", default="label", help="label column of the CSV (default 'label')")
+    p.add_argument("--trigger-column", help="feature column the trigger is planted in (default: the first)")
+    p.add_argument("--targets", default="0", help="comma-separated target label indices (default 0)")
+    p.add_argument("--alphas", default=DEFAULT_ALPHAS, help=f"comma-separated alphas in (0, 1] (default {DEFAULT_ALPHAS})")
+    p.add_argument("--test-fraction", type=float, default=0.1, help="held-out share of the rows (default 0.1)")
+    p.add_argument("--seed", type=int, default=0, help="seed of the shuffle and the synthetic table (default 0)")
+    p.add_argument("--delta", type=float, default=0.05, help="confidence parameter of the bounds (default 0.05)")
+    add_common(p)
+    p.set_defaults(func=cmd_tabular)
+
 
 def _shape(text: str) -> tuple[int, int]:
     try:
@@ -94,6 +112,7 @@ def _float(v):
 
 def cmd_finite(args) -> int:
     from numerics import exact
+    from numerics.bounds import binomial_bound, gbj_bound
     from numerics.finite import simulate
     from numerics.store import SweepStore
     from theory.instance import load_instance
@@ -111,14 +130,57 @@ def cmd_finite(args) -> int:
         out = simulate(inst, [c["alpha"] for c in batch], args.samples, args.test, args.seeds, args.seed)
         rows = []
         for i in range(len(batch)):
-            s = out["success_test"][i]
-            rows.append({"n": int(out["n"][i]), "mean_success": float(s.mean()), "std_success": float(s.std()),
-                         "q05_success": float(np.quantile(s, 0.05)),
-                         "mean_success_pop": float(out["success_pop"][i].mean())})
+            s, n = out["success_test"][i], int(out["n"][i])
+            row = {"n": n, "mean_success": float(s.mean()), "std_success": float(s.std()),
+                   "q05_success": float(np.quantile(s, 0.05)),
+                   "mean_success_pop": float(out["success_pop"][i].mean())}
+            if inst.strategy == "feature-label":
+                for name, fn in (("gbj", gbj_bound), ("binomial", binomial_bound)):
+                    b = fn(out["c"][i], out["m"][i], n, args.samples, args.test, inst.target,
+                           len(set(inst.signal)), args.delta)
+                    row[f"{name}_median"] = float(np.median(b))
+                    row[f"{name}_holds"] = float(np.mean(s >= b))
+            rows.append(row)
         return rows
 
     with SweepStore(args.store) as store:
         rows = store.run("finite", configs, compute, batch_size=len(configs))
     out = [{"alpha": r.config["alpha"], **r.metrics} for r in rows]
-    columns = ["alpha", "n", "mean_success", "std_success", "q05_success", "mean_success_pop"]
+    columns = ["alpha", "n", "mean_success", "q05_success", "mean_success_pop", "gbj_median", "gbj_holds",
+               "binomial_median", "binomial_holds"]
     return report(args, {"kind": "finite", "config": base}, out, columns)
+
+
+def cmd_tabular(args) -> int:
+    from numerics import exact, tabular
+    from numerics.store import SweepStore
+
+    alphas = exact.check_alphas(parse_floats(args.alphas, "--alphas")).tolist()
+    if not 0 < args.delta < 1:
+        raise InputError(f"--delta {args.delta:g}: expected a confidence parameter in (0, 1)")
+    if not 0 < args.test_fraction < 1:
+        raise InputError(f"--test-fraction {args.test_fraction:g}: expected a share in (0, 1)")
+    targets = [int(t) for t in parse_floats(args.targets, "--targets")]
+    if args.csv:
+        table = tabular.load_csv(args.csv, args.label)
+        source = {"csv": str(args.csv), "label": args.label}
+    else:
+        table = tabular.synthetic_table(args.synthetic, seed=args.seed)
+        source = {"synthetic": args.synthetic}
+    table, trigger = tabular.fresh_trigger(table, args.trigger_column or table.names[0])
+    test = max(1, int(round(args.test_fraction * len(table.labels))))
+    base = {**source, "trigger": table.names[trigger[0]], "test": test, "seed": args.seed, "delta": args.delta}
+    configs = [{**base, "alpha": a, "target": t} for a in alphas for t in targets]
+
+    def compute(batch):
+        out = tabular.plant_success(table, trigger, alphas, targets, test, seed=args.seed, delta=args.delta)
+        at = {(a, t): (i, j) for i, a in enumerate(alphas) for j, t in enumerate(targets)}
+        return [{"n": int(out["n"][at[c["alpha"], c["target"]][0]]),
+                 **{k: float(out[k][at[c["alpha"], c["target"]]]) for k in ("success", "gbj", "binomial")}}
+                for c in batch]
+
+    with SweepStore(args.store) as store:
+        rows = store.run("tabular", configs, compute, batch_size=len(configs))
+    out = [{"alpha": r.config["alpha"], "target": r.config["target"], **r.metrics} for r in rows]
+    return report(args, {"kind": "tabular", "config": base, "rows_in_table": int(len(table.labels))}, out,
+                  ["alpha", "target", "n", "success", "gbj", "binomial"])

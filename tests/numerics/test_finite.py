@@ -1,0 +1,99 @@
+"""Finite-sample plug-in simulations and the two finite-sample bounds: validity, tightness, seeds, devices."""
+
+import os
+import subprocess
+import sys
+import textwrap
+from fractions import Fraction as F
+
+import numpy as np
+import pytest
+
+from numerics.bounds import binomial_bound, gbj_bound
+from numerics.finite import simulate
+from theory.errors import InputError
+from theory.finite import BINOMIAL, GBJ, events
+from theory.instance import make_instance, success
+
+# 4 ordinary feature values, 3 labels, and a trigger value x = 4 that carries some rival mass (label 1).
+P0 = [["1/10", "1/10", "1/20"], ["1/20", "1/10", "1/10"], ["1/10", "1/20", "1/10"], ["1/10", "1/10", "1/20"],
+      [0, "1/50", "1/100"]]
+P0 = [[F(v) / sum(F(w) for r in P0 for w in r) for v in row] for row in P0]
+TRIGGER = make_instance(P0, [4] * 5, 0, "feature-label", 1)
+FRESH = make_instance([["1/4", "1/4"], ["3/8", "1/8"], [0, 0]], [2, 2, 2], 1, "feature-label", 1)
+
+
+def test_plug_in_converges_to_the_exact_bayes_success():
+    # Far from the critical mass the plug-in on N = 4000 samples is the Bayes classifier in every seed.
+    for alpha in (0.005, 0.3):
+        want = float(success(TRIGGER.with_alpha(F(alpha))))
+        out = simulate(TRIGGER, [alpha], 4000, 500, 32, seed=5)
+        assert np.all(out["success_pop"] == want), (alpha, want)
+    assert float(success(TRIGGER.with_alpha(F(5, 1000)))) == 0 < float(success(TRIGGER.with_alpha(F(3, 10))))
+
+
+def test_seeds_reproduce_and_differ():
+    a = simulate(TRIGGER, [0.05], 300, 300, 16, seed=1)
+    b = simulate(TRIGGER, [0.05], 300, 300, 16, seed=1)
+    c = simulate(TRIGGER, [0.05], 300, 300, 16, seed=2)
+    assert np.array_equal(a["success_test"], b["success_test"])
+    assert not np.array_equal(a["m"], c["m"])
+    assert np.all(a["c"].sum(axis=-1) == 15) and np.all(a["m"].sum(axis=(-2, -1)) == 15)
+
+
+@pytest.mark.parametrize("inst", [TRIGGER, FRESH])
+def test_both_bounds_hold_in_at_least_1_minus_delta_of_seeds(inst):
+    delta, n_samples, n_test = 0.1, 3000, 1000
+    alphas = [0.02, 0.08, 0.2, 0.5]
+    out = simulate(inst, alphas, n_samples, n_test, 200, seed=3)
+    for i in range(len(alphas)):
+        s, n = out["success_test"][i], int(out["n"][i])
+        for fn in (gbj_bound, binomial_bound):
+            b = fn(out["c"][i], out["m"][i], n, n_samples, n_test, inst.target, len(set(inst.signal)), delta)
+            assert np.mean(s >= b) >= 1 - delta, (fn.__name__, alphas[i])
+
+
+def _smallest_certified(out, inst, fn, level, n_samples, delta=0.05):
+    """Smallest collective (on the grid of ``out``) whose median bound over seeds reaches ``level``."""
+    for i, n in enumerate(out["n"]):
+        b = fn(out["c"][i], out["m"][i], int(n), n_samples, 20_000, inst.target, 1, delta)
+        if np.median(b) >= level:
+            return int(n)
+    return None
+
+
+def test_binomial_bound_certifies_with_a_quarter_of_the_collective():
+    out = simulate(FRESH, np.geomspace(0.002, 0.5, 24), 20_000, 100, 4, seed=0)   # the bounds read c and m only
+    gbj = _smallest_certified(out, FRESH, gbj_bound, 0.9, 20_000)
+    ours = _smallest_certified(out, FRESH, binomial_bound, 0.9, 20_000)
+    assert gbj is not None and ours is not None and 4 * ours <= gbj, (ours, gbj)
+
+
+def test_symbolic_results_count_fewer_events():
+    assert events(GBJ).subs({s: 3 for s in events(GBJ).free_symbols}) == 26
+    assert events(BINOMIAL).subs({s: 3 for s in events(BINOMIAL).free_symbols}) == 20
+    assert BINOMIAL.notes and "union bound" in BINOMIAL.notes[-1]
+
+
+def test_bounds_refuse_bad_sizes():
+    c, m = np.ones((1, 2)), np.ones((1, 2, 2))
+    with pytest.raises(InputError, match="n = 0"):
+        gbj_bound(c, m, 0, 10, 10, 0, 1, 0.05)
+    with pytest.raises(InputError, match="delta = 1.5"):
+        binomial_bound(c, m, 2, 10, 10, 0, 1, 1.5)
+
+
+def test_seed_axis_is_sharded_over_two_devices_with_equal_results():
+    script = textwrap.dedent("""
+        import jax, numpy as np
+        from theory.instance import make_instance
+        from numerics.finite import simulate
+        inst = make_instance([["1/4", "1/4"], ["3/8", "1/8"]], [1, 1], 1, "feature-label", 1)
+        out = simulate(inst, [0.1, 0.4], 200, 100, 8, seed=4)
+        print(jax.device_count(), out["success_test"].sum(), out["m"].sum())
+    """)
+    env = {**os.environ, "PYTHONPATH": os.getcwd(), "XLA_FLAGS": "--xla_force_host_platform_device_count=2"}
+    two = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True, env=env)
+    inst = make_instance([["1/4", "1/4"], ["3/8", "1/8"]], [1, 1], 1, "feature-label", 1)
+    one = simulate(inst, [0.1, 0.4], 200, 100, 8, seed=4)  # this process: one device
+    assert two.stdout.split() == ["2", str(one["success_test"].sum()), str(one["m"].sum())]
