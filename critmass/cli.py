@@ -16,6 +16,7 @@ from theory.errors import InputError
 COMMAND_MODULES = (
     "critmass.commands.theory",
     "critmass.commands.bench",
+    "critmass.commands.finetune",
 )
 
 EXIT_BAD_INPUT = 2
