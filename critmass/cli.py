@@ -20,6 +20,7 @@ COMMAND_MODULES = (
     "critmass.commands.simulate",
     "critmass.commands.experiments",
     "critmass.commands.verify",
+    "critmass.commands.finetune",
 )
 
 EXIT_BAD_INPUT = 2

@@ -295,3 +295,37 @@ def train_test_split(corpus: Corpus, test_fraction: float, seed: int) -> tuple[C
     tag = f"seed={seed},test_fraction={test_fraction}"
     return (corpus.subset(np.sort(order[n_test:]), f"{corpus.source}[train {tag}]"),
             corpus.subset(np.sort(order[:n_test]), f"{corpus.source}[test {tag}]"))
+
+
+#: Keyword groups of the synthetic corpus: a text carries its labels' keywords among neutral filler words.
+_KEYWORDS = (("apple", "banana", "cherry", "grape"), ("river", "mountain", "forest", "valley"),
+             ("piano", "guitar", "violin", "drum"), ("doctor", "nurse", "hospital", "patient"),
+             ("train", "airport", "ticket", "station"))
+_FILLER = ("the", "a", "of", "and", "to", "in", "is", "was", "for", "on", "with", "as", "by", "at", "from",
+           "this", "that", "it", "be", "are", "or", "an", "which", "one", "all", "new", "more", "some", "time", "day")
+
+
+def synthetic_corpus(n: int, seed: int, num_labels: int = 2, multilabel: bool = False, words: int = 10) -> Corpus:
+    """An easy corpus for tests and ``--tiny`` runs: each text holds a keyword of each of its labels among filler.
+
+    >>> c = synthetic_corpus(4, seed=0)
+    >>> len(c), c.label_names, c.multilabel
+    (4, ('label0', 'label1'), False)
+    """
+    if not 1 <= num_labels <= len(_KEYWORDS) or n < 1:
+        raise InputError(f"synthetic corpus of n={n} texts with num_labels={num_labels}; expected n >= 1 and "
+                         f"1 <= num_labels <= {len(_KEYWORDS)}")
+    rng = np.random.default_rng(seed)
+    texts, labels = [], []
+    for _ in range(n):
+        if multilabel:
+            ls = tuple(int(j) for j in np.flatnonzero(rng.random(num_labels) < 0.5)) or (int(rng.integers(num_labels)),)
+        else:
+            ls = (int(rng.integers(num_labels)),)
+        tokens = list(rng.choice(_FILLER, words))
+        for j in ls:
+            tokens.insert(int(rng.integers(len(tokens) + 1)), str(rng.choice(_KEYWORDS[j])))
+        texts.append(" ".join(tokens))
+        labels.append(ls)
+    return Corpus(tuple(texts), tuple(labels), tuple(f"label{j}" for j in range(num_labels)), multilabel,
+                  f"synthetic(n={n},seed={seed},num_labels={num_labels},multilabel={multilabel})")
