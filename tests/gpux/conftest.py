@@ -29,3 +29,9 @@ def synthetic_corpus(n: int = 90, seed: int = 0, multilabel: bool = False) -> Co
 @pytest.fixture(scope="session")
 def corpus():
     return synthetic_corpus()
+
+
+@pytest.fixture(scope="session")
+def make_corpus():
+    """The synthetic corpus builder, for tests that need another size, seed or multi-label."""
+    return synthetic_corpus
