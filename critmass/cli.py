@@ -15,12 +15,12 @@ from theory.errors import InputError
 #: Command modules, in the order their commands appear in --help.
 COMMAND_MODULES = (
     "critmass.commands.theory",
+    "critmass.commands.verify",
+    "critmass.commands.simulate",
+    "critmass.commands.finetune",
+    "critmass.commands.experiments",
     "critmass.commands.report",
     "critmass.commands.bench",
-    "critmass.commands.simulate",
-    "critmass.commands.experiments",
-    "critmass.commands.verify",
-    "critmass.commands.finetune",
 )
 
 EXIT_BAD_INPUT = 2
