@@ -289,3 +289,41 @@ def theorem10_check(alphas, run: ControlRun, eta: float) -> dict:
     return {"alpha": alphas.tolist(), "C": C.tolist(), "success": success.tolist(),
             "thm10_bound": np.asarray(bound).tolist(), "slack_min": float(np.min(success - bound)),
             "max_residual": float(run.residual.max()), "max_label": float(run.max_label.max())}
+
+
+def sweep(store, *, data_seeds=(0, 1), alphas=tuple(np.round(np.linspace(0.02, 1, 50), 4)), progress=None) -> list:
+    """Section 4 through a numerics.store.SweepStore: Theorem 7 (both variants), Proposition 9 and
+    Theorem 10 (data points with enough and too few members, and Byzantine), one row per configuration."""
+    configs = ([{"what": "thm7", "feature_only": fo, "seed": s, "alphas": list(alphas)} for fo in (False, True)
+                for s in data_seeds]
+               + [{"what": "prop9", "U": 0.5, "seed": s, "alphas": list(alphas)} for s in data_seeds]
+               + [{"what": "thm10", "mode": m, "n_points": k, "seed": s, "alphas": [0.05, 0.1, 0.2, 0.5, 1.0]}
+                  for m, k in (("data", 48), ("data", 16), ("byzantine", 48)) for s in data_seeds])
+
+    def compute(batch):
+        out = []
+        for c in batch:
+            data = glm_data(c["seed"])
+            if c["what"] == "thm7":
+                theta_star = _glm_target(data, c["seed"])
+                out.append(theorem7_check(c["alphas"], neutralize(c["alphas"], data, theta_star,
+                                                                  feature_only=c["feature_only"])))
+            elif c["what"] == "prop9":
+                v = np.eye(data.x.shape[1])[0]
+                out.append(utility_gain(c["alphas"], data, v, c["U"]))
+            else:
+                run, d0, p = gradient_control(np.asarray(c["alphas"]), seed=c["seed"], mode=c["mode"],
+                                              n_points=c["n_points"])
+                out.append({**theorem10_check(c["alphas"], run, 0.1), "dist0": d0, "parameters": p})
+        return out
+
+    return store.run("gradient", configs, compute, progress=progress)
+
+
+def _glm_target(data: GLMData, seed: int) -> np.ndarray:
+    """theta0 moved by half its norm in a seeded direction: the collective's target model."""
+    with jax.enable_x64(True):
+        n, d = data.x.shape
+        theta0 = np.asarray(newton_fit(jnp.asarray(data.x), jnp.asarray(data.y), jnp.full(n, 1.0 / n), jnp.zeros(d)))
+    u = np.random.default_rng(seed + 1000).normal(size=d)
+    return theta0 + 0.5 * np.linalg.norm(theta0) * u / np.linalg.norm(u)
