@@ -210,9 +210,40 @@ def results() -> dict[str, Result]:
     return {r.id: r for r in found}
 
 
+#: Modules that add result families beyond the founding paper; each exposes ``FAMILY``, ``IDS`` and
+#: ``results(paper) -> dict[str, Result]``, building on the paper's results without importing this module.
+EXTENSION_MODULES = ("theory.reweighting",)
+
+
+def families() -> dict[str, tuple[str, ...]]:
+    """The ids of each result family: ``paper`` first, then one per extension module."""
+    import importlib
+    found = {"paper": IDS}
+    for name in EXTENSION_MODULES:
+        module = importlib.import_module(name)
+        found[module.FAMILY] = module.IDS
+    return found
+
+
+@functools.cache
+def extension_results() -> dict[str, Result]:
+    """Every result of the extension modules, keyed by id."""
+    import importlib
+    found: dict[str, Result] = {}
+    for name in EXTENSION_MODULES:
+        found.update(importlib.import_module(name).results(results()))
+    return found
+
+
+def all_ids() -> tuple[str, ...]:
+    """The ids of the paper's results and of every extension's."""
+    return tuple(i for ids in families().values() for i in ids)
+
+
 def result(id: str) -> Result:
     """The result with this id; an unknown id raises InputError naming the known ones."""
-    try:
+    if id in results():
         return results()[id]
-    except KeyError:
-        raise InputError(f"unknown result id {id!r}; expected one of: {' '.join(IDS)}") from None
+    if id in all_ids():
+        return extension_results()[id]
+    raise InputError(f"unknown result id {id!r}; expected one of: {' '.join(all_ids())}")

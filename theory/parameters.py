@@ -88,6 +88,20 @@ PARAMETERS: dict[str, Parameter] = {
         _param("P_E2", "P(E_2)", _UNIT, "probability of event E2 under P", nonnegative=True),
         _param("Q_E1", "Q(E_1)", _UNIT, "probability of event E1 under the coupling's Q", nonnegative=True),
         _param("Q_E2", "Q(E_2)", _UNIT, "probability of event E2 under the coupling's Q", nonnegative=True),
+        # Reweighting learners (theory/reweighting.py): the weights' expectations and each scheme's constants.
+        _param("alpha_eff", "alpha_{eff}", sp.Interval.Lopen(0, 1), "effective size of the collective under a reweighting learner", positive=True),
+        _param("W_star", "E_{P^*}[w]", _POS, "mean weight of the collective's data, E_{P*}[w]", positive=True),
+        _param("W_0", "E_{P_0}[w]", _POS, "mean weight of the base data, E_{P0}[w]", positive=True),
+        _param("K", "K", sp.Interval(2, sp.oo), "number of classes", integer=True, positive=True),
+        _param("q_ystar", "P_0(y^*)", sp.Interval.open(0, 1), "base frequency of the target label", positive=True),
+        _param("Q_sig", "Q(X^*)", sp.Interval.Lopen(0, 1), "importance-weighting target's mass on the signal set", positive=True),
+        _param("P0_sig", "P_0(X^*)", _UNIT, "base mass of the signal set", nonnegative=True),
+        _param("lambda", "\\lambda", sp.Interval(1, sp.oo), "JTT upweighting factor of the first stage's errors", positive=True),
+        _param("e_c", "e_c", _UNIT, "first stage's error rate on the collective", nonnegative=True),
+        _param("e", "e_P", _UNIT, "first stage's error rate on the training mixture P", nonnegative=True),
+        _param("e_0", "e_0", _UNIT, "first stage's error rate on the base distribution", nonnegative=True),
+        _param("cvar_level", "\\beta_{CVaR}", sp.Interval.Lopen(0, 1), "CVaR level: the tail mass the learner trains on", positive=True),
+        _param("t_c", "t_c", _UNIT, "fraction of the collective's data in the CVaR tail", nonnegative=True),
     ]
 }
 

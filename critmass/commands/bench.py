@@ -12,7 +12,7 @@ import importlib
 from critmass.output import emit_json, table
 
 #: Modules with a ``benchmarks(quick)`` function; a module not yet written is skipped.
-BENCH_MODULES = ("verify.bench", "numerics.bench", "gpu.bench")
+BENCH_MODULES = ("verify.bench", "numerics.bench", "numerics.bench_learners", "gpu.bench")
 
 
 def register(sub) -> None:

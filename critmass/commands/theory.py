@@ -12,7 +12,7 @@ from critmass.output import emit_json, table
 from theory.errors import InputError
 from theory.evaluate import evaluate, required
 from theory.latex import document, tex
-from theory.paper import IDS, result, results
+from theory.paper import IDS, all_ids, extension_results, families, result, results
 
 CRITICAL_MASS_OF = {"thm1": "cor2", "thm3": "cor4", "thm5": "cor6", "thm7": "cor8"}
 
@@ -23,6 +23,8 @@ def register(sub) -> None:
                                    "critical mass as sympy strings, and for corollaries whether the derived formula "
                                    "equals the printed one.")
     p.add_argument("--json", action="store_true", help="print one JSON document instead of a table")
+    p.add_argument("--family", choices=[*families(), "all"], default="paper",
+                   help="which results: the founding paper's (default), an extension family's, or all")
     p.set_defaults(func=cmd_results)
 
     for name, helptext, func in [
@@ -30,8 +32,10 @@ def register(sub) -> None:
         ("critical-mass", "evaluate a derived upper bound on the critical mass alpha*", cmd_critical_mass),
     ]:
         ids = [i for i in IDS if _has(i, "bound" if name == "bound" else "critical_mass")]
-        p = sub.add_parser(name, help=helptext, description=f"{helptext[0].upper()}{helptext[1:]}. IDs: {' '.join(ids)}.")
-        p.add_argument("id", help=f"result id, one of: {' '.join(ids)}")
+        more = "; ".join(f"the {fam} family's (critmass results --family {fam})" for fam in families() if fam != "paper")
+        p = sub.add_parser(name, help=helptext,
+                           description=f"{helptext[0].upper()}{helptext[1:]}. IDs: {' '.join(ids)}; and {more}.")
+        p.add_argument("id", help=f"result id, one of: {' '.join(ids)}, or an extension family's id")
         p.add_argument("--set", dest="values", action="extend", nargs="+", default=[], metavar="NAME=VALUE",
                        help="a parameter value (repeatable); names: alpha epsilon xi Delta p tau S_star mu beta U "
                             "eta T c gamma g_P0 g_Pprime g_lb grad_u C dist0; values are decimals or fractions a/b")
@@ -93,7 +97,9 @@ def describe(r) -> dict:
 
 
 def cmd_results(args) -> int:
-    rows = [describe(r) for r in results().values()]
+    chosen = all_ids() if args.family == "all" else families()[args.family]
+    everything = {**results(), **(extension_results() if args.family != "paper" else {})}
+    rows = [describe(everything[i]) for i in chosen]
     if args.json:
         emit_json(rows)
         return 0
@@ -106,7 +112,7 @@ def cmd_results(args) -> int:
 
 def cmd_bound(args) -> int:
     if not _has(args.id, "bound"):
-        raise InputError(f"{args.id} bounds no success; ids with a bound: {' '.join(i for i in IDS if _has(i, 'bound'))}")
+        raise InputError(f"{args.id} bounds no success; ids with a bound: {' '.join(i for i in all_ids() if _has(i, 'bound'))}")
     values = parse_values(args.values)
     value = evaluate(args.id, "bound", values)
     doc = {"id": args.id, "value": value, "params": values}
@@ -121,7 +127,7 @@ def cmd_critical_mass(args) -> int:
     id = CRITICAL_MASS_OF.get(args.id, args.id)
     if not _has(id, "critical_mass"):
         raise InputError(f"{id} bounds no critical mass; ids with one: "
-                         f"{' '.join(i for i in IDS if _has(i, 'critical_mass'))}")
+                         f"{' '.join(i for i in all_ids() if _has(i, 'critical_mass'))}")
     values = parse_values(args.values)
     value = evaluate(id, "critical_mass", values)
     status = "unreachable" if value == float("inf") else "ok"

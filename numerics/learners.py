@@ -1,0 +1,209 @@
+"""Suboptimal learners on discrete instances: multinomial logistic regression and a small MLP trained
+with optax on finite samples, their measured suboptimality epsilon, and their success next to Theorems 1 and 3.
+
+Simulation layer (JAX). The discrete instance here is a small stand-in (a joint P0 over one-hot features
+and labels, a signal map g and the two planting strategies) until numerics' exact engine is on main.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import optax
+
+from theory.errors import InputError
+from theory.evaluate import evaluate
+
+
+class Instance(NamedTuple):
+    """A planting instance: features 0..n_x-1, the signal half h..n_x-1, g(x) = h + (x mod h), y* = 0."""
+
+    p0: np.ndarray  # [n_x, k] base joint distribution
+    p_star: np.ndarray  # [n_x, k] the collective's distribution after its strategy
+    signal_of: np.ndarray  # [n_x] g(x)
+    target: int  # y*
+
+
+def planting_instance(seed: int, n_x: int = 12, k: int = 3, signal_mass: float = 0.02,
+                      feature_only: bool = False) -> Instance:
+    """A seeded instance whose signal half has base mass ``signal_mass`` (so xi = signal_mass)."""
+    if n_x % 2 or n_x < 2:
+        raise InputError(f"n_x={n_x} must be an even number >= 2")
+    rng = np.random.default_rng(seed)
+    h = n_x // 2
+    marginal = np.concatenate([rng.dirichlet(np.ones(h)) * (1 - signal_mass), rng.dirichlet(np.ones(h)) * signal_mass])
+    cond = rng.dirichlet(np.ones(k), size=n_x)  # [n_x, k]
+    p0 = marginal[:, None] * cond
+    signal_of = h + np.arange(n_x) % h
+    p_star = np.zeros_like(p0)
+    for x in range(n_x):
+        if feature_only:
+            p_star[signal_of[x]] += p0[x]
+        else:
+            p_star[signal_of[x], 0] += marginal[x]
+    return Instance(p0, p_star, signal_of, 0)
+
+
+def signal_parameters(inst: Instance) -> dict:
+    """xi, Delta and p of an instance, as Theorems 1 and 3 define them."""
+    p0 = inst.p0
+    signal = np.unique(inst.signal_of)
+    cond = p0 / p0.sum(1, keepdims=True)
+    return {"xi": float(p0[signal].sum()),
+            "Delta": float(np.max(cond[signal].max(1) - cond[signal, inst.target])),
+            "p": float(cond[:, inst.target].min())}
+
+
+def success(inst: Instance, decision) -> jax.Array:
+    """``S = Pr_{x ~ P0}{f(g(x)) = y*}`` for a decision table ``f [n_x]``."""
+    marginal = inst.p0.sum(1)  # [n_x]
+    return jnp.sum(marginal * (decision[inst.signal_of] == inst.target))
+
+
+def min_tv_to_optimal(p, decision) -> jax.Array:
+    """The least TV(P, P') over P' under which ``decision`` is Bayes-optimal: the paper's epsilon, exactly.
+
+    At each x, moving mass m from the labels above a level L to ``f(x)`` costs m in TV (mass moved
+    anywhere else costs the same and helps less); the least m solves ``P(x, f(x)) + sum_y (P(x, y) - L)_+ = L``,
+    found by bisection (the left side minus L decreases in L). Ties count as optimal.
+    """
+    own = jnp.take_along_axis(p, decision[:, None], axis=1)[:, 0]  # [n_x]
+    others = p.at[jnp.arange(p.shape[0]), decision].set(0.0)  # [n_x, k]
+
+    def excess(level):  # [n_x] -> [n_x]
+        return own + jnp.sum(jnp.maximum(others - level[:, None], 0.0), axis=1) - level
+
+    def bisect(bounds, _):
+        lo, hi = bounds
+        mid = (lo + hi) / 2
+        up = excess(mid) >= 0
+        return (jnp.where(up, mid, lo), jnp.where(up, hi, mid)), None
+
+    top = jnp.maximum(own, others.max(1))
+    (lo, _), _ = jax.lax.scan(bisect, (own, top), None, length=60)
+    return jnp.sum(lo - own)
+
+
+def predictive_tv(p, predictive) -> jax.Array:
+    """``TV(P, P_X x q)`` for the learner's predictive ``q(y|x)``: an upper estimate of its epsilon.
+
+    The learner's decision is the argmax of q, so it is Bayes-optimal under ``P_X x q``; the least such
+    TV (``min_tv_to_optimal``) can only be smaller.
+    """
+    marginal = p.sum(1, keepdims=True)  # [n_x, 1]
+    return 0.5 * jnp.sum(jnp.abs(p - marginal * predictive))
+
+
+# --- the learners: parameters as pytrees, logits for every one-hot feature at once ----------------------
+
+
+def logistic_init(key, n_x: int, k: int, hidden: int):
+    return {"w": jnp.zeros((n_x, k)), "b": jnp.zeros(k)}
+
+
+def logistic_logits(params):
+    return params["w"] + params["b"][None, :]  # one-hot rows pick rows of w: [n_x, k]
+
+
+def mlp_init(key, n_x: int, k: int, hidden: int):
+    k1, k2 = jax.random.split(key)
+    return {"w1": jax.random.normal(k1, (n_x, hidden)), "b1": jnp.zeros(hidden),
+            "w2": jax.random.normal(k2, (hidden, k)) / jnp.sqrt(hidden), "b2": jnp.zeros(k)}
+
+
+def mlp_logits(params):
+    h = jnp.tanh(params["w1"] + params["b1"][None, :])  # eye(n_x) @ w1: [n_x, hidden]
+    return h @ params["w2"] + params["b2"][None, :]  # [n_x, hidden] @ [hidden, k] -> [n_x, k]
+
+
+LEARNERS = {"logistic": (logistic_init, logistic_logits), "mlp": (mlp_init, mlp_logits)}
+
+
+class LearnerRun(NamedTuple):
+    success: jax.Array  # [] S of the trained learner's decisions
+    epsilon: jax.Array  # [] least TV to a distribution where the decisions are Bayes-optimal
+    epsilon_predictive: jax.Array  # [] TV to the learner's own predictive distribution (upper estimate)
+    bayes_success: jax.Array  # [] S of the Bayes-optimal decisions on the population mixture
+
+
+def train_and_measure(inst: Instance, alphas, seeds, *, learner: str = "logistic", n: int = 2000,
+                      steps: int = 200, lr: float = 0.1, hidden: int = 16, l2: float = 1e-4) -> LearnerRun:
+    """Train one learner per (seed, alpha) on n draws from ``alpha P* + (1-alpha) P0``, vmapped over both.
+
+    Training is full-batch Adam on the sample's cross-entropy (the sample enters as a count table);
+    few ``steps`` make a visibly suboptimal learner. Returns arrays of shape [seeds, alphas].
+    """
+    if learner not in LEARNERS:
+        raise InputError(f"learner {learner!r} is not one of: {' '.join(LEARNERS)}")
+    init, logits_of = LEARNERS[learner]
+    n_x, k = inst.p0.shape
+    p0, p_star = jnp.asarray(inst.p0, jnp.float32), jnp.asarray(inst.p_star, jnp.float32)
+    opt = optax.adam(lr)
+
+    def one(seed, alpha):
+        p = alpha * p_star + (1 - alpha) * p0  # [n_x, k]
+        key_data, key_init = jax.random.split(jax.random.PRNGKey(seed))
+        cells = jax.random.categorical(key_data, jnp.log(p.ravel()), shape=(n,))  # [n]
+        counts = jnp.bincount(cells, length=n_x * k).reshape(n_x, k) / n  # [n_x, k]
+
+        def loss(params):
+            logp = jax.nn.log_softmax(logits_of(params))  # [n_x, k]
+            reg = sum(jnp.sum(w ** 2) for w in jax.tree.leaves(params))
+            return -jnp.sum(counts * logp) + l2 * reg
+
+        def step(carry, _):
+            params, state = carry
+            updates, state = opt.update(jax.grad(loss)(params), state)
+            return (optax.apply_updates(params, updates), state), None
+
+        params = init(key_init, n_x, k, hidden)
+        (params, _), _ = jax.lax.scan(step, (params, opt.init(params)), None, length=steps)
+        predictive = jax.nn.softmax(logits_of(params))  # [n_x, k]
+        decision = jnp.argmax(predictive, axis=1)  # [n_x]
+        return LearnerRun(success(inst, decision), min_tv_to_optimal(p, decision),
+                          predictive_tv(p, predictive), success(inst, jnp.argmax(p, axis=1)))
+
+    seeds = jnp.asarray(seeds)
+    alphas = jnp.asarray(alphas, jnp.float32)
+    batched = jax.vmap(jax.vmap(one, (None, 0)), (0, None))  # [seeds, alphas]
+    return jax.tree.map(np.asarray, jax.jit(batched)(seeds, alphas))
+
+
+def compare_with_bounds(inst: Instance, alphas, run: LearnerRun, *, feature_only: bool = False) -> dict:
+    """Each run's success against Theorem 1's (or 3's) bound at its own measured epsilon."""
+    params = signal_parameters(inst)
+    alphas = np.broadcast_to(np.asarray(alphas, dtype=np.float64), run.success.shape)
+    eps = np.minimum(run.epsilon.astype(np.float64), 1 - 1e-12)
+    if feature_only:
+        bound = evaluate("thm3", "bound", dict(alpha=alphas, xi=params["xi"], p=params["p"], epsilon=eps))
+    else:
+        bound = evaluate("thm1", "bound", dict(alpha=alphas, xi=params["xi"], Delta=params["Delta"], epsilon=eps))
+    gap = run.success - bound
+    return {**params, "alpha": alphas[0].tolist(), "success_mean": run.success.mean(0).tolist(),
+            "epsilon_mean": run.epsilon.mean(0).tolist(),
+            "epsilon_predictive_mean": run.epsilon_predictive.mean(0).tolist(),
+            "bound_at_mean_epsilon": np.asarray(bound).mean(0).tolist(),
+            "violations": int(np.sum(gap < -1e-6)), "runs": int(gap.size), "least_slack": float(gap.min())}
+
+
+def sweep(store, *, learners=("logistic", "mlp"), steps=(5, 300), instance_seeds=(0, 1), n: int = 2000,
+          alphas=(0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.4), seeds: int = 8, progress=None) -> list:
+    """The suboptimal-learner sweep through a numerics.store.SweepStore: one row per (learner, steps,
+    strategy, instance), each holding the success and epsilon means over ``seeds`` seeds at every alpha."""
+    configs = [{"learner": lr, "steps": st, "feature_only": fo, "instance_seed": i, "n": n,
+                "alphas": list(alphas), "seeds": seeds}
+               for lr in learners for st in steps for fo in (False, True) for i in instance_seeds]
+
+    def compute(batch):
+        out = []
+        for c in batch:
+            inst = planting_instance(c["instance_seed"], feature_only=c["feature_only"])
+            run = train_and_measure(inst, c["alphas"], np.arange(c["seeds"]), learner=c["learner"], n=c["n"],
+                                    steps=c["steps"])
+            out.append(compare_with_bounds(inst, c["alphas"], run, feature_only=c["feature_only"]))
+        return out
+
+    return store.run("learners", configs, compute, progress=progress)

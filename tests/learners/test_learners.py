@@ -1,0 +1,68 @@
+"""numerics/learners: the exact suboptimality epsilon, its predictive upper estimate, success against Theorems 1 and 3."""
+
+import jax.numpy as jnp
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from numerics.learners import (compare_with_bounds, min_tv_to_optimal, planting_instance, predictive_tv,
+                               signal_parameters, train_and_measure)
+from theory.errors import InputError
+from theory.evaluate import evaluate
+
+
+def test_min_tv_by_hand():
+    # Two labels 0.6 / 0.4, deciding the second: move 0.1 across.
+    assert float(min_tv_to_optimal(jnp.array([[0.6, 0.4]]), jnp.array([1]))) == pytest.approx(0.1, abs=1e-6)
+    # 0.5 / 0.3 / 0.2 deciding the third: move 0.15 from the first, giving 0.35 / 0.3 / 0.35.
+    assert float(min_tv_to_optimal(jnp.array([[0.5, 0.3, 0.2]]), jnp.array([2]))) == pytest.approx(0.15, abs=1e-6)
+    # Deciding the Bayes label costs nothing.
+    assert float(min_tv_to_optimal(jnp.array([[0.5, 0.3, 0.2]]), jnp.array([0]))) == 0.0
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.lists(st.floats(0.01, 1), min_size=6, max_size=6), st.lists(st.floats(0.01, 1), min_size=6, max_size=6),
+       st.lists(st.integers(0, 2), min_size=2, max_size=2))
+def test_predictive_tv_is_an_upper_estimate(cells, q, decision):
+    p = jnp.array(cells, dtype=jnp.float32).reshape(2, 3)
+    p = p / p.sum()
+    q = jnp.array(q, dtype=jnp.float32).reshape(2, 3)
+    q = q / q.sum(1, keepdims=True)
+    eps = float(min_tv_to_optimal(p, jnp.argmax(q, axis=1)))
+    assert eps <= float(predictive_tv(p, q)) + 1e-6
+    # Brute force per row: the least m on a grid for which some level L has the others' excess above L
+    # at most m and f(x)'s mass plus m at least L.
+    d = np.asarray(decision)
+    grid = np.linspace(0, 1, 1001)
+    total = 0.0
+    for row, j in zip(np.asarray(p, dtype=np.float64), d):
+        others = np.delete(row, j)
+        excess = np.maximum(others[None, :] - grid[:, None], 0).sum(1)  # [levels]
+        feasible = (excess[None, :] <= grid[:, None]) & (row[j] + grid[:, None] >= grid[None, :])  # [m, level]
+        total += grid[np.argmax(feasible.any(1))]
+    assert float(min_tv_to_optimal(p, jnp.asarray(d))) == pytest.approx(total, abs=3e-3)
+
+
+def test_instance_parameters():
+    inst = planting_instance(1, signal_mass=0.03)
+    assert signal_parameters(inst)["xi"] == pytest.approx(0.03)
+    assert inst.p_star.sum() == pytest.approx(1) and inst.p0.sum() == pytest.approx(1)
+    with pytest.raises(InputError, match="n_x=5"):
+        planting_instance(0, n_x=5)
+
+
+@pytest.mark.parametrize("learner,feature_only", [("logistic", False), ("mlp", True)])
+def test_measured_epsilon_and_the_bayes_firm_against_the_bound(learner, feature_only):
+    inst = planting_instance(0, n_x=8, k=3, feature_only=feature_only)
+    alphas = [0.01, 0.1, 0.5]
+    run = train_and_measure(inst, alphas, np.arange(2), learner=learner, n=400, steps=40, hidden=6)
+    assert run.success.shape == (2, 3)
+    assert np.all(run.epsilon <= run.epsilon_predictive + 1e-6)
+    out = compare_with_bounds(inst, alphas, run, feature_only=feature_only)
+    assert out["runs"] == 6
+    # Theorem 1/3 at epsilon = 0 is a theorem for the Bayes-optimal firm: it must hold there.
+    params = signal_parameters(inst)
+    name, extra = ("thm3", {"p": params["p"]}) if feature_only else ("thm1", {"Delta": params["Delta"]})
+    bound = evaluate(name, "bound", dict(alpha=np.array(alphas), xi=params["xi"], epsilon=0, **extra))
+    assert np.all(run.bayes_success[0] >= bound - 1e-6)
