@@ -434,7 +434,10 @@ def compile_pdf(tex_path: Path) -> Path | None:
     if shutil.which("pdflatex") is None:
         return None
     cmd = ["pdflatex", "-interaction=nonstopmode", "-halt-on-error", tex_path.name]
-    out = subprocess.run(cmd, cwd=tex_path.parent, capture_output=True, text=True, errors="replace")
+    for _ in range(2):  # longtable settles its column widths on the second run
+        out = subprocess.run(cmd, cwd=tex_path.parent, capture_output=True, text=True, errors="replace")
+        if out.returncode != 0:
+            break
     if out.returncode != 0:
         first = next((line for line in out.stdout.splitlines() if line.startswith("!")), "see report.log")
         raise RuntimeError(f"pdflatex failed on {tex_path}: {first}")

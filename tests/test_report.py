@@ -113,3 +113,29 @@ def test_bad_output_and_store_are_one_line_errors(tmp_path, cli):
     assert code == 2 and "is a file" in err and len(err.strip().splitlines()) == 1
     code, out, err = cli("report", "--quick", "-o", tmp_path / "r", "--store", tmp_path / "missing.sqlite")
     assert code == 2 and "missing.sqlite" in err
+
+
+def test_verify_and_finite_numbers_agree_with_the_library(report):
+    from numerics.finite import simulate
+    from verify import steps
+    from verify.check import check_instance
+
+    from critmass.report import random_instances
+
+    _, doc = report
+    ver = doc["sections"]["verify"]
+    assert {r["id"] for r in ver["steps"]} == {s.id for s in steps.STEPS}
+    assert all(r["ok"] for r in ver["steps"])  # every status is the expected one; no unknown
+    again = steps.run(only=[ver["steps"][0]["id"]])[0]
+    assert again["status"] == ver["steps"][0]["status"]
+    ic = ver["instance_checks"]
+    insts = random_instances(np.random.default_rng(ic["seed"]), ic["count"])
+    assert sum(check_instance(i)["bound"] is not None for i in insts) == ic["with_bound"]
+    assert ic["violated"] == 0
+
+    fin = doc["sections"]["finite"]
+    curve = fin["curves"]["feature-label"]
+    inst = parse_instance(curve["instance"])
+    out = simulate(inst, fin["alphas"][:2], fin["n_samples"], fin["n_test"], fin["seeds"], fin["seed"])
+    np.testing.assert_allclose(out["success_test"].mean(axis=1), curve["mean"][:2], rtol=0, atol=1e-12)
+    assert all(h["gbj"] >= 1 - fin["delta"] and h["binomial"] >= 1 - fin["delta"] for h in curve["holds"])
