@@ -302,7 +302,7 @@ def stage_verify(ctx: Context) -> Section:
         rf"{r['seconds']:.3f} \\" for r in rows)
     findings = "\n".join(
         rf"\item \texttt{{{_latex_escape(r['id'])}}}: {_latex_escape(r.get('note', ''))} Counterexample: "
-        + ", ".join(rf"${_latex_escape(k)} = {_tex_frac(v)}$" for k, v in r.get("counterexample", {}).items()
+        + ", ".join(rf"\texttt{{{_latex_escape(k)}}} $= {_tex_frac(v)}$" for k, v in r.get("counterexample", {}).items()
                     if _is_fraction(v)) + "." for r in refuted)
     tex = (rf"Z3 proved {proven} of the {len(rows)} proof steps (each a universally quantified formula over the "
            r"reals, with finite forms of sums for $k \le 4$ points), in "
@@ -403,8 +403,14 @@ STAGES: tuple[tuple[str, Callable[[Context], Section | None]], ...] = (
 )
 
 
+_TEX_SPECIAL = {"\\": r"\textbackslash{}", "_": r"\_", "%": r"\%", "&": r"\&", "#": r"\#", "$": r"\$",
+                "{": r"\{", "}": r"\}", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}",
+                "<": r"\textless{}", ">": r"\textgreater{}", "|": r"\textbar{}"}
+
+
 def _latex_escape(s: str) -> str:
-    return s.replace("\\", r"\textbackslash{}").replace("_", r"\_").replace("%", r"\%").replace("&", r"\&")
+    """Plain text as LaTeX text (the default OT1 encoding has no < > | glyphs in text mode)."""
+    return "".join(_TEX_SPECIAL.get(ch, ch) for ch in s)
 
 
 def render_tex(sections: list[Section], prov: dict, quick: bool) -> str:
