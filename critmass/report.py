@@ -393,6 +393,62 @@ def stage_finite(ctx: Context) -> Section:
                          rf"bound and, for feature-label, both finite-sample bounds ($\delta = {delta}$).")], numbers)
 
 
+# ------------------------------------------------------------------------------------------- fine-tunes
+
+
+def _check_store(path: Path) -> None:
+    """Refuse, before any stage runs, a store with no fine-tunes in it."""
+    from gpu.experiments import KIND
+    from numerics.store import SweepStore
+
+    with SweepStore(path) as store:
+        if not store.done_keys(KIND):
+            raise InputError(f"--store {path} holds no rows of kind {KIND}; run `critmass experiment` first")
+
+
+def stage_text(ctx: Context) -> Section | None:
+    """The measured text-classifier curves of each store given, with their fits and the theory overlay."""
+    if not ctx.stores:
+        return None
+    from gpu.experiments import KIND, summarize
+    from gpu.figures import write_figures
+    from numerics.store import SweepStore
+
+    figures, summaries, theory, counts = [], [], [], {}
+    for i, path in enumerate(ctx.stores):
+        with SweepStore(path) as store:
+            rows = store.rows(KIND)
+        if not rows:
+            raise InputError(f"--store {path} holds no rows of kind {KIND}; run `critmass experiment` first")
+        counts[str(path)] = len(rows)
+        written, th = write_figures(rows, ctx.figures)
+        theory += [{"store": str(path), **t} for t in th]
+        summaries += [{"store": str(path), **{k: v for k, v in sm.items() if k != "mean"}, "mean": sm["mean"]}
+                      for sm in summarize(rows, n_boot=30 if ctx.quick else 200, boot_seed=ctx.seed)]
+        seeds = sorted({r.config["seed"] for r in rows})
+        commits = sorted({str(r.git_commit)[:10] for r in rows})
+        vers = sorted({f"jax {r.versions.get('jax')}" for r in rows})
+        for pdf in sorted(p for p in written if p.suffix == ".pdf"):
+            figures.append(Figure(pdf.stem, rf"From store \texttt{{{_latex_escape(path.name)}}}: {len(rows)} "
+                                            rf"configurations, seeds {', '.join(map(str, seeds))}; computed at "
+                                            rf"commit(s) {_latex_escape(', '.join(commits))} with "
+                                            rf"{_latex_escape(', '.join(vers))}."))
+    top = [sm for sm in summaries if sm["measure"] == "success_top1"]
+    rows_tex = "\n".join(
+        rf"{_latex_escape(sm['corpus'])} & {sm['learner']} & {sm['strategy']} & {sm['target']} & {sm['epochs']} & "
+        rf"{sm['every']} & {sm['random_labels']:g} & {_fmt(sm['alpha50'])} "
+        + (rf"[{_fmt(sm['alpha50_ci'][0])}, {_fmt(sm['alpha50_ci'][1])}]" if sm["alpha50_ci"] else "")
+        + rf" & {_fmt(sm['alpha90'])} \\" for sm in top)
+    tex = (rf"{sum(counts.values())} fine-tune configurations were read from {len(ctx.stores)} store(s). Per curve "
+           r"(target as top-1 prediction), the best-fit sigmoid's crossing of 50\% success with a bootstrap "
+           r"interval over seeds, and of 90\%:" "\n\n"
+           r"{\small\begin{longtable}{llrrrrrlr}" "\n"
+           r"corpus & learner & strategy & target & epochs & every & random & $\alpha_{50}$ [95\%] & $\alpha_{90}$ \\"
+           r" \hline" "\n" r"\endhead" "\n" + rows_tex + "\n" r"\end{longtable}}")
+    return Section("text", "The collective on text", tex, figures,
+                   {"stores": counts, "summaries": summaries, "theory": theory})
+
+
 # ------------------------------------------------------------------------------------------ the run
 
 STAGES: tuple[tuple[str, Callable[[Context], Section | None]], ...] = (
@@ -400,6 +456,7 @@ STAGES: tuple[tuple[str, Callable[[Context], Section | None]], ...] = (
     ("exact", stage_exact),
     ("verify", stage_verify),
     ("finite", stage_finite),
+    ("text", stage_text),
 )
 
 
@@ -460,6 +517,7 @@ def build(out: str | Path = "report", stores=(), quick: bool = False,
     for s in stores:
         if not s.is_file():
             raise InputError(f"--store {s}: no such file")
+        _check_store(s)
     ctx = Context(out, quick, stores)
     ctx.figures.mkdir(parents=True, exist_ok=True)
     t_start = time.perf_counter()
