@@ -128,3 +128,12 @@ BINOMIAL_STEPS = tuple((name, hyp, concl) for name, hyp, concl, _ in _STEPS)
 GBJ = _gbj()
 BINOMIAL = _binomial()
 FINITE_RESULTS = {r.id: r for r in (GBJ, BINOMIAL)}
+
+#: As an extension family of theory.paper (``critmass results --family finite``).
+FAMILY = "finite"
+IDS = tuple(FINITE_RESULTS)
+
+
+def results(base=None) -> dict[str, Result]:
+    """The finite-sample results, keyed by id (``base``, the paper's results, is not needed here)."""
+    return dict(FINITE_RESULTS)

@@ -22,6 +22,7 @@ def register(sub) -> None:
     p.add_argument("--json", action="store_true",
                    help='print {"output", "files", "seconds", "pdf", "sections"} as one JSON document')
     p.set_defaults(func=cmd_report)
+    register_guide(sub)
 
 
 def cmd_report(args) -> int:
@@ -33,4 +34,20 @@ def cmd_report(args) -> int:
                    "sections": list(doc["sections"])})
     else:
         print(f"wrote {len(doc['files'])} files to {args.output}/ in {doc['seconds']:.1f} s")
+    return 0
+
+
+def register_guide(sub) -> None:
+    p = sub.add_parser("guide", help="write docs/results.md: one section per result, generated",
+                       description="Write the per-result guide (statement, code, proof steps and their Z3 status, "
+                                   "tests, simulations) generated from theory/, verify/ and tests/.")
+    p.add_argument("-o", "--output", type=Path, default=Path("docs/results.md"), help="default: docs/results.md")
+    p.set_defaults(func=cmd_guide)
+
+
+def cmd_guide(args) -> int:
+    from critmass.guide import render
+
+    args.output.write_text(render())
+    print(f"wrote {args.output}")
     return 0
