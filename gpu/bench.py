@@ -40,7 +40,7 @@ def best_time(fn, reps: int) -> float:
 
 
 def numpy_encoder(params: dict, ids: np.ndarray, mask: np.ndarray, config: BertConfig) -> np.ndarray:
-    """The baseline: the same encoder in batched float32 numpy -> [B, S, D]."""
+    """The baseline: the same encoder in float32 numpy, tokens flattened so every dense layer is one BLAS gemm."""
     p = jax.tree.map(np.asarray, params)
     B, S = ids.shape
     H, Dh, eps = config.num_heads, config.head_dim, config.layer_norm_eps
@@ -49,22 +49,25 @@ def numpy_encoder(params: dict, ids: np.ndarray, mask: np.ndarray, config: BertC
         mu = x.mean(-1, keepdims=True)
         return (x - mu) / np.sqrt(((x - mu) ** 2).mean(-1, keepdims=True) + eps) * q["scale"] + q["bias"]
 
+    def heads(x):  # [B*S, D] -> [B, H, S, Dh], contiguous so the batched matmuls use BLAS
+        return np.ascontiguousarray(x.reshape(B, S, H, Dh).transpose(0, 2, 1, 3))
+
     e = p["embeddings"]
-    x = e["word"][ids] + e["position"][:S]  # [B, S, D]
-    x = ln(x + e["token_type"][0] if "token_type" in e else x, e["norm"])  # [B, S, D]
+    x = (e["word"][ids] + e["position"][:S]).reshape(B * S, -1)  # [B*S, D]
+    x = ln(x + e["token_type"][0] if "token_type" in e else x, e["norm"])  # [B*S, D]
     bias = np.where(mask, 0.0, np.finfo(np.float32).min).astype(np.float32)[:, None, None, :]  # [B, 1, 1, S]
     for i in range(config.num_layers):
         lp = jax.tree.map(lambda a: a[i], p["layers"])
         a = lp["attention"]
-        q, k, v = ((x @ a[n]["w"] + a[n]["b"]).reshape(B, S, H, Dh).transpose(0, 2, 1, 3) for n in ("query", "key", "value"))
-        s = q @ k.transpose(0, 1, 3, 2) / np.float32(math.sqrt(Dh)) + bias  # [B, H, S, S]
+        q, k, v = (heads(x @ a[n]["w"] + a[n]["b"]) for n in ("query", "key", "value"))  # [B, H, S, Dh]
+        s = q @ np.ascontiguousarray(k.transpose(0, 1, 3, 2)) / np.float32(math.sqrt(Dh)) + bias  # [B, H, S, S]
         w = np.exp(s - s.max(-1, keepdims=True))
-        ctx = ((w / w.sum(-1, keepdims=True)) @ v).transpose(0, 2, 1, 3).reshape(B, S, H * Dh)  # [B, S, D]
+        ctx = ((w / w.sum(-1, keepdims=True)) @ v).transpose(0, 2, 1, 3).reshape(B * S, H * Dh)  # [B*S, D]
         x = ln(x + ctx @ a["output"]["w"] + a["output"]["b"], lp["attention_norm"])
-        h = x @ lp["ffn"]["intermediate"]["w"] + lp["ffn"]["intermediate"]["b"]  # [B, S, F]
+        h = x @ lp["ffn"]["intermediate"]["w"] + lp["ffn"]["intermediate"]["b"]  # [B*S, F]
         h = 0.5 * h * (1 + erf(h / np.float32(math.sqrt(2))))  # exact GELU, as HF's "gelu"
         x = ln(x + h @ lp["ffn"]["output"]["w"] + lp["ffn"]["output"]["b"], lp["ffn_norm"])
-    return x
+    return x.reshape(B, S, -1)  # [B, S, D]
 
 
 def _rel(a, b, mask) -> float:
