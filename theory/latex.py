@@ -29,7 +29,10 @@ def tex(expr: sp.Basic) -> str:
 
 
 def display_name(r: Result) -> str:
-    """The name the paper gives a result, e.g. 'Theorem 1' or 'Claim B.1'."""
+    """The name the paper gives a result, e.g. 'Theorem 1', 'Claim B.1' or 'Theorem 1, corrected'."""
+    prefix = "critmass correction of "
+    if r.source.startswith(prefix):
+        return r.source[len(prefix):].split(" (")[0] + ", corrected"
     parts = r.source.split(", ")
     if len(parts) > 1:
         return parts[1].split(" (")[0]

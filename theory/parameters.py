@@ -58,6 +58,8 @@ PARAMETERS: dict[str, Parameter] = {
         _param("xi", "xi", _UNIT, "uniqueness of the signal: P0(X*) <= xi", nonnegative=True),
         _param("Delta", "Delta", _UNIT, "suboptimality gap of the target label on the signal set", nonnegative=True),
         _param("p", "p", sp.Interval.Lopen(0, 1), "positivity constant: P0(y*|x) >= p for all x", positive=True),
+        _param("rho", "rho", sp.Interval(1, sp.oo), "preimage ratio of an idempotent summary map: max over z in "
+               "g(X) of P0(g^-1(z)) / P0(z) (corrected Theorem 5)", positive=True),
         _param("tau", "tau", _UNIT, "sensitivity of the labels to the erased signal", nonnegative=True),
         _param("S_star", "S^*", sp.Interval.open(0, 1), "target success level", positive=True),
         _param("mu", "mu", _POS, "strong convexity constant of the loss", positive=True),

@@ -36,7 +36,8 @@ def _truth(rel, values):
     return bool(type(rel)(sp.Rational(left.numerator, left.denominator), sp.Rational(right.numerator, right.denominator)))
 
 
-@pytest.mark.parametrize("id", ["lemma11.tv-only", "thm1.eps.model", "claim-b3.one-tau", "thm10.contraction-as-stated"])
+@pytest.mark.parametrize("id", ["lemma11.tv-only", "thm1.eps.model", "thm3.eps.model", "thm5.eps.model",
+                                "thm5.eps.without-rho", "claim-b3.one-tau", "thm10.contraction-as-stated"])
 def test_refutations_check_out_in_exact_arithmetic(rows, id):
     """Substitute Z3's counterexample into the sympy step: every hypothesis true, the conclusion false."""
     hyps, concl = get(id).parts
