@@ -22,7 +22,9 @@ _POS_INT = sp.Interval(1, sp.oo)
 
 
 def _local(name, latex, domain, meaning, is_int=False, **assumptions) -> Parameter:
-    return Parameter(name, sp.Symbol(latex, real=True, integer=is_int or None, **assumptions), domain, meaning, is_int)
+    # The name is written as LaTeX; kept verbatim as the parameter's tex, since sympy misparses "|X^*|".
+    symbol = sp.Symbol(latex, real=True, integer=is_int or None, **assumptions)
+    return Parameter(name, symbol, domain, meaning, is_int, latex)
 
 
 N = _local("N", "N", _POS_INT, "samples the platform trains on", True, positive=True)

@@ -12,7 +12,7 @@ import sympy as sp
 
 from theory.derive import critical_mass, shortfall_area, weaken
 from theory.errors import InputError
-from theory.parameters import ALPHA_STAR, SUCCESS, SYMBOLS, parameter
+from theory.parameters import ALPHA_STAR, SUCCESS, SYMBOLS, latex, parameter
 from theory.result import Result, params_of
 
 S = SYMBOLS
@@ -267,7 +267,7 @@ def results() -> dict[str, Result]:
             alpha_star=prop9_alpha, reachable=sp.true, degenerate=sp.false, target=U,
             steps=(rf"\|g_{{P_0}}(\theta^*)\| \leq \beta \|\theta^* - \theta_0\| = \beta U / \|\nabla u(\theta_0)\|",
                    r"\|g_{P'}(\theta^*)\| \geq g_{lb}",
-                   rf"\alpha^* \leq {sp.latex(prop9_alpha)}")),
+                   rf"\alpha^* \leq {latex(prop9_alpha)}")),
         printed=beta * U / (g_lb * grad_u + beta * U), derived_from="cor8",
     )
     join_level = c / (1 - gamma)
