@@ -511,6 +511,36 @@ def _(k):
     return hyps, sp.Ge(-r[k], result("thm10").bound.subs(T, k))
 
 
+# ---- theory/finite.py: the binomial finite-sample bound ----------------------------------------------
+# Only the first-order parts; quantile monotonicity and the quantiles' tail bounds are checked exactly on a
+# grid in tests/theory/test_finite_exact.py, and Clopper-Pearson validity is a cited theorem (docs/numerics.md).
+
+@step("binomial.events", "binomial", note="The union bound's event count: 2|X*| + 2|X*|(|Y|-1) + 2 events.")
+def _():
+    from theory.finite import BINOMIAL, X_star, Y, events
+    xs, ny = X_star.symbol, Y.symbol
+    return [xs >= 1, ny >= 2], sp.Eq(2 * xs + 2 * xs * (ny - 1) + 2, events(BINOMIAL))
+
+
+@step("binomial.observed-implies-deterministic", "binomial",
+      note="a = Q_lo(n; q, d) >= a' = Q_lo(n; CP_lo(c), d) (monotone, q >= CP_lo) and b' = Q_hi(N-n; CP_hi(m), d) "
+           ">= b = Q_hi(N-n; P0(x~, y), d): the observed a' > b' gives the fixed a > b.")
+def _():
+    a, a1, b1, b = sp.symbols("a a' b' b", real=True)
+    return [a >= a1, a1 > b1, b1 >= b], sp.Gt(a, b)
+
+
+@step("binomial.deterministic-implies-planted", "binomial", ks=(2, 3, 4),
+      note="k = |Y|, label 0 = y*: the collective adds c >= L points to (x~, y*) only, the others' counts B_y <= H "
+           "< L on every rival, so y* is the unique argmax of the plug-in counts at x~.")
+def _(k):
+    c, L = sp.symbols("c L", real=True)
+    B, H = reals("B", k), reals("H", k)  # the others' count on (x~, y) and its upper quantile
+    count = [c + B[0], *B[1:]]
+    hyps = [c >= L, *(b >= 0 for b in B), *(B[y] <= H[y] for y in range(1, k)), *(L > H[y] for y in range(1, k))]
+    return hyps, sp.And(*(count[0] > count[y] for y in range(1, k)))
+
+
 # ---- running them -------------------------------------------------------------------------------------
 
 def run(only: tuple[str, ...] | list[str] = (), timeout_ms: int = z3util.TIMEOUT_MS,
