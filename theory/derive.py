@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import sympy as sp
 
-from theory.parameters import SYMBOLS
+from theory.parameters import SYMBOLS, latex
 from theory.result import CriticalMass
 
 ALPHA = SYMBOLS["alpha"]
@@ -20,7 +20,7 @@ def _strip_min_zero(expr: sp.Expr, target: sp.Expr) -> tuple[sp.Expr, list[str]]
     k, core = expr.as_independent(ALPHA, as_Add=False)
     if isinstance(core, sp.Min) and sp.S.Zero in core.args and k.is_positive:
         (inner,) = [a for a in core.args if a != 0]
-        return inner, [rf"{sp.latex(expr)} \geq 0 \iff {sp.latex(inner)} \geq 0"]
+        return inner, [rf"{latex(expr)} \geq 0 \iff {latex(inner)} \geq 0"]
     return expr, []
 
 
@@ -50,9 +50,9 @@ def critical_mass(bound: sp.Expr, target: sp.Expr) -> CriticalMass:
     b = poly.coeff_monomial(1)
     root = sp.simplify(-b / a).subs(margin, fixed - target)
     steps += [
-        rf"{sp.latex(expr)} \geq {sp.latex(target)}",
-        rf"\frac{{{sp.latex(num)}}}{{{sp.latex(den)}}} \geq 0",
-        rf"\alpha \geq {sp.latex(root)}",
+        rf"{latex(expr)} \geq {latex(target)}",
+        rf"\frac{{{latex(num)}}}{{{latex(den)}}} \geq 0",
+        rf"\alpha \geq {latex(root)}",
     ]
     return CriticalMass(
         alpha_star=root,

@@ -7,8 +7,8 @@ lives in numerics/bounds.py. Every proof step is listed in ``BINOMIAL_STEPS`` (n
 
 >>> sp.simplify(events(GBJ) - events(BINOMIAL))
 2*|X^*|
->>> BINOMIAL.kind, len(BINOMIAL_STEPS)
-('theorem', 7)
+>>> BINOMIAL.kind, len(BINOMIAL_STEPS), set(STEP_CHECKS) == {s[0] for s in BINOMIAL_STEPS}
+('theorem', 7, True)
 """
 
 from __future__ import annotations
@@ -22,7 +22,9 @@ _POS_INT = sp.Interval(1, sp.oo)
 
 
 def _local(name, latex, domain, meaning, is_int=False, **assumptions) -> Parameter:
-    return Parameter(name, sp.Symbol(latex, real=True, integer=is_int or None, **assumptions), domain, meaning, is_int)
+    # The name is written as LaTeX; kept verbatim as the parameter's tex, since sympy misparses "|X^*|".
+    symbol = sp.Symbol(latex, real=True, integer=is_int or None, **assumptions)
+    return Parameter(name, symbol, domain, meaning, is_int, latex)
 
 
 N = _local("N", "N", _POS_INT, "samples the platform trains on", True, positive=True)
@@ -125,6 +127,18 @@ _STEPS = (
 )
 
 BINOMIAL_STEPS = tuple((name, hyp, concl) for name, hyp, concl, _ in _STEPS)
+
+#: How each step is checked: "z3: ..." (verify/steps.py, first-order), "exact: ..." (Fractions on a finite grid,
+#: tests/theory/test_finite_exact.py) or "cited: ..." (a published theorem, not re-proven here).
+STEP_CHECKS = {
+    "quantile-monotone": "exact: n <= 12, p < q on a grid of tenths, six levels d (not first-order)",
+    "cp-valid": "cited: Clopper & Pearson (1934), exact binomial confidence limits",
+    "counts-in-quantiles": "exact: P(X < Q_lo) < d and P(X > Q_hi) <= d on the same grid; the rest is cp-valid",
+    "observed-implies-deterministic": "z3: binomial.observed-implies-deterministic (given quantile-monotone, cp-valid)",
+    "deterministic-implies-planted": "z3: binomial.deterministic-implies-planted[k=2..4] (|Y| <= 4)",
+    "mass-of-fixed-set": "cited: cp-valid applied to the count on the fixed set A*",
+    "test-points": "z3: binomial.events (the event count); the quantile step as in quantile-monotone",
+}
 GBJ = _gbj()
 BINOMIAL = _binomial()
 FINITE_RESULTS = {r.id: r for r in (GBJ, BINOMIAL)}

@@ -11,7 +11,7 @@ import sympy as sp
 
 from theory.evaluate import evaluate
 from theory.paper import results
-from theory.parameters import ALPHA_STAR, SUCCESS, SYMBOLS
+from theory.parameters import SUCCESS, SYMBOLS, latex
 from theory.result import Result
 
 PREAMBLE = r"""\documentclass[11pt]{article}
@@ -24,12 +24,15 @@ PREAMBLE = r"""\documentclass[11pt]{article}
 
 
 def tex(expr: sp.Basic) -> str:
-    """sympy.latex with the success function printed as S."""
-    return sp.latex(expr, symbol_names={ALPHA_STAR: r"\alpha^*"}, order="none")
+    """sympy.latex with every parameter's own LaTeX name (``Parameter.tex``) and alpha* as ``\\alpha^*``."""
+    return latex(expr)
 
 
 def display_name(r: Result) -> str:
-    """The name the paper gives a result, e.g. 'Theorem 1' or 'Claim B.1'."""
+    """The name the paper gives a result, e.g. 'Theorem 1', 'Claim B.1' or 'Theorem 1, corrected'."""
+    prefix = "critmass correction of "
+    if r.source.startswith(prefix):
+        return r.source[len(prefix):].split(" (")[0] + ", corrected"
     parts = r.source.split(", ")
     if len(parts) > 1:
         return parts[1].split(" (")[0]

@@ -12,7 +12,7 @@ import sympy as sp
 
 from theory.derive import critical_mass, shortfall_area, weaken
 from theory.errors import InputError
-from theory.parameters import ALPHA_STAR, SUCCESS, SYMBOLS, parameter
+from theory.parameters import ALPHA_STAR, SUCCESS, SYMBOLS, latex, parameter
 from theory.result import Result, params_of
 
 S = SYMBOLS
@@ -23,8 +23,13 @@ g0, gp, g_lb, grad_u, C, dist0 = (S[n] for n in ("g_P0", "g_Pprime", "g_lb", "gr
 #: The penalty an epsilon-optimal classifier pays, shared by Theorems 1, 3 and 5 (Lemma 11).
 SUBOPTIMALITY = eps / (1 - eps)
 
-IDS = ("thm1", "cor2", "thm3", "cor4", "thm5", "cor6", "thm7", "cor8", "prop9", "thm10",
+IDS = ("thm1", "cor2", "thm1-corrected", "cor2-corrected", "thm3", "cor4", "thm3-corrected", "cor4-corrected",
+       "thm5", "cor6", "thm5-corrected", "cor6-corrected", "thm7", "cor8", "prop9", "thm10",
        "lemma11", "claim-b1", "claim-b2", "claim-b3", "participation")
+
+#: Lemma 11's margin is absolute mass at a point, where the collective holds only alpha (times a per-point
+#: share) of the mass: the corrected bounds pay eps/((1-eps) alpha) instead of eps/(1-eps).
+CORRECTED_PENALTY = SUBOPTIMALITY / alpha
 
 
 def _params(*names: str):
@@ -86,10 +91,14 @@ def _claim_b2() -> Result:
         kind="claim", source="Appendix B.2, Claim B.2",
         statement=(r"For the feature-only strategy, a signal point $x^*$ and $P_0(y^* \mid x) \geq p$ for all $x$: "
                    r"if $\alpha > \frac{1-p}{p}\, P_0(x^*) / P_0(g^{-1}(x^*))$ then "
-                   r"$P(x^*, y^*) \geq \alpha p P_0(g^{-1}(x^*)) > P(x^*, y)$ for every $y \neq y^*$."),
+                   r"$P(x^*, y^*) \geq \alpha p P_0(g^{-1}(x^*)) + (1-\alpha) P_0(x^*, y^*) > P_0(x^*, y) = "
+                   r"P(x^*, y)$ for every $y \neq y^*$: the strategy moves only target-labelled points, so "
+                   r"$P^*(x^*, y) = P_0(x^*, y)$ and the mixture leaves the competing mass in place."),
         parameters=_params("alpha", "p", "P0_x", "P0_preimage", "P0_ystar_x", "P0_y_x"),
         hypotheses=(sp.Ge(Pys, p), sp.Le(Py, 1 - Pys), sp.Gt(alpha, (1 - p) / p * P0x / pre)),
-        conclusion=sp.Gt(alpha * p * pre + (1 - alpha) * Pys * P0x, (1 - alpha) * Py * P0x),
+        conclusion=sp.Gt(alpha * p * pre + (1 - alpha) * Pys * P0x, Py * P0x),
+        notes=("The competing mass is P(x*, y) = alpha P0(x*, y) + (1-alpha) P0(x*, y) = P0(x*, y), as the paper "
+               "writes; an earlier encoding had (1-alpha) P0(x*, y), a weaker claim than the proof needs.",),
     )
 
 
@@ -107,6 +116,74 @@ def _claim_b3() -> Result:
     )
 
 
+def _corrected() -> list[Result]:
+    """Theorems 1, 3, 5 as their proofs give them for eps > 0 (verify/: thm*.eps.*), with derived corollaries.
+
+    The printed eps-extensions subtract eps/(1-eps); Lemma 11 applied to the joint masses P(x, y) needs an
+    absolute margin eps/(1-eps) Q(x) at each point, which a point's share of the collective pays only when
+    divided by alpha (and by p for Theorem 3, by P0(x)/P0(g^-1(x)) at the summary points of Theorem 5).
+    """
+    rho = S["rho"]
+    thm1 = _theorem(
+        "thm1-corrected", "Planting a signal with feature-label strategies (corrected for eps > 0)",
+        "critmass correction of Theorem 1 (Appendix B.1 + Lemma 11)",
+        r"For the feature-label strategy and a $\xi$-unique signal, the success against an $\epsilon$-optimal "
+        r"classifier satisfies the bound below: the proof of Theorem 1 with Lemma 11 applied to the joint masses "
+        r"$P(x, y)$ at each signal point. At $\epsilon = 0$ it is Theorem 1.",
+        1 - (1 - alpha) / alpha * Delta * xi - CORRECTED_PENALTY,
+        notes=("Replaces the printed eps-extension of Theorem 1, which verify/ refutes (thm1.eps.model): one "
+               "signal point with P0(x*) = 1/2 all on a non-target label, alpha = 1/2, eps = 1/4 gives success 0 "
+               "against the printed bound 1/6; this bound is -1/6 there.",),
+    )
+    thm3 = _theorem(
+        "thm3-corrected", "Planting a signal with feature-only strategies (corrected for eps > 0)",
+        "critmass correction of Theorem 3 (Appendix B.2 + Lemma 11)",
+        r"For the feature-only strategy, a $\xi$-unique signal and $P_0(y^* \mid x) \geq p$ for all $x$, the "
+        r"success against an $\epsilon$-optimal classifier satisfies the bound below: Claim B.2's margin "
+        r"$\alpha p P_0(g^{-1}(x^*)) - (1-p) P_0(x^*)$ must exceed $\frac{\epsilon}{1-\epsilon} Q(x^*)$ "
+        r"(Lemma 11 on joint masses). At $\epsilon = 0$ it is Theorem 3.",
+        1 - (1 - p) / (p * alpha) * xi - CORRECTED_PENALTY / p,
+        notes=("Replaces the printed eps-extension of Theorem 3, which verify/ refutes (thm3.eps.model).",),
+    )
+    thm5 = _theorem(
+        "thm5-corrected", "Erasing a signal (corrected for eps > 0)",
+        "critmass correction of Theorem 5 (Appendix B.3 + Lemma 11)",
+        r"For the erasure strategy with an idempotent summary map $g$ and "
+        r"$\rho = \max_{z \in g(\mathcal{X})} P_0(g^{-1}(z)) / P_0(z)$, the success against an "
+        r"$\epsilon$-optimal classifier satisfies the bound below. Success at $x$ needs $f(g(x)) = y^*(x)$ too; "
+        r"for $\epsilon > 0$ that can fail at a summary point $z$ of small mass and costs all of "
+        r"$P_0(g^{-1}(z))$, hence $\rho$. At $\epsilon = 0$ it is Theorem 5.",
+        1 - 2 * (1 - alpha) / alpha * tau - rho * CORRECTED_PENALTY,
+        notes=("Replaces the printed eps-extension of Theorem 5, which verify/ refutes (thm5.eps.model); the "
+               "Theorem 1-style correction without rho is refuted too (thm5.eps.without-rho).",
+               "Needs g idempotent, as Theorem 5 itself does (docs/theory.md).",),
+    )
+    cor2 = _corollary(
+        "cor2-corrected", "Critical mass of feature-label strategies (corrected for eps > 0)",
+        "critmass correction of Corollary 2 (from the corrected Theorem 1)",
+        r"For a $\xi$-unique signal, the critical mass for success $S^*$ with feature-label strategies against an "
+        r"$\epsilon$-optimal classifier is at most the value below, wherever $S^*$ is reachable.",
+        thm1, S_star, None,
+    )
+    cor4 = _corollary(
+        "cor4-corrected", "Critical mass of feature-only strategies (corrected for eps > 0)",
+        "critmass correction of Corollary 4 (from the corrected Theorem 3)",
+        r"For a $\xi$-unique signal and positivity constant $p$, the critical mass for success $S^*$ with "
+        r"feature-only strategies against an $\epsilon$-optimal classifier is at most the value below, wherever "
+        r"$S^*$ is reachable.",
+        thm3, S_star, None,
+    )
+    cor6 = _corollary(
+        "cor6-corrected", "Critical mass for erasing a signal (corrected for eps > 0)",
+        "critmass correction of Corollary 6 (from the corrected Theorem 5)",
+        r"For an idempotent summary map with preimage ratio $\rho$, the critical mass for erasing a signal with "
+        r"success $S^*$ against an $\epsilon$-optimal classifier is at most the value below, wherever $S^*$ is "
+        r"reachable.",
+        thm5, S_star, None,
+    )
+    return [thm1, cor2, thm3, cor4, thm5, cor6]
+
+
 @functools.cache
 def results() -> dict[str, Result]:
     """Every result of the founding paper, keyed by id, in the paper's order.
@@ -120,12 +197,14 @@ def results() -> dict[str, Result]:
         r"against an $\epsilon$-optimal classifier satisfies the bound below, where $\Delta$ is the suboptimality gap "
         r"of $y^*$ on the signal set.",
         1 - (1 - alpha) / alpha * Delta * xi - SUBOPTIMALITY,
+        notes=("False for eps > 0 as printed (verify/: thm1.eps.model); see thm1-corrected for what the proof gives.",),
     )
     thm3 = _theorem(
         "thm3", "Planting a signal with feature-only strategies", "Section 3.1, Theorem 3",
         r"For the feature-only strategy (eq. (3)), a $\xi$-unique signal and $P_0(y^* \mid x) \geq p$ for all $x$, "
         r"the success against an $\epsilon$-optimal classifier satisfies the bound below.",
         1 - (1 - p) / (p * alpha) * xi - SUBOPTIMALITY,
+        notes=("False for eps > 0 as printed (verify/: thm3.eps.model); see thm3-corrected for what the proof gives.",),
     )
     thm5 = _theorem(
         "thm5", "Erasing a signal", "Section 3.2, Theorem 5",
@@ -133,6 +212,8 @@ def results() -> dict[str, Result]:
         r"$\tau = E_{x \sim P_0} \max_y |P_0(y \mid x) - P_0(y \mid g(x))|$, the success against an "
         r"$\epsilon$-optimal classifier satisfies the bound below.",
         1 - 2 * (1 - alpha) / alpha * tau - SUBOPTIMALITY,
+        notes=("False for eps > 0 as printed (verify/: thm5.eps.model); see thm5-corrected for what the proof gives.",
+               "Needs an idempotent summary map g (docs/theory.md).",),
     )
     thm7 = _theorem(
         "thm7", "Gradient-neutralizing strategy in convex risk minimization", "Section 4.1, Theorem 7",
@@ -186,7 +267,7 @@ def results() -> dict[str, Result]:
             alpha_star=prop9_alpha, reachable=sp.true, degenerate=sp.false, target=U,
             steps=(rf"\|g_{{P_0}}(\theta^*)\| \leq \beta \|\theta^* - \theta_0\| = \beta U / \|\nabla u(\theta_0)\|",
                    r"\|g_{P'}(\theta^*)\| \geq g_{lb}",
-                   rf"\alpha^* \leq {sp.latex(prop9_alpha)}")),
+                   rf"\alpha^* \leq {latex(prop9_alpha)}")),
         printed=beta * U / (g_lb * grad_u + beta * U), derived_from="cor8",
     )
     join_level = c / (1 - gamma)
@@ -205,7 +286,9 @@ def results() -> dict[str, Result]:
         critical_mass=crit, derived_from="thm1",
         extras={"join_level": join_level, "investment": shortfall_area(thm1.bound, join_level, crit.alpha_star)},
     )
-    found = [thm1, cor2, thm3, cor4, thm5, cor6, thm7, cor8, prop9, thm10,
+    corrected = _corrected()
+    found = [thm1, cor2, *corrected[:2], thm3, cor4, *corrected[2:4], thm5, cor6, *corrected[4:],
+             thm7, cor8, prop9, thm10,
              _lemma11(), _claim_b1(), _claim_b2(), _claim_b3(), participation]
     return {r.id: r for r in found}
 

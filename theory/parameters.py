@@ -22,6 +22,16 @@ class Parameter:
     domain: sp.Set
     meaning: str
     integer: bool = False
+    latex: str = ""  # explicit LaTeX where sympy would misparse the symbol's name (parentheses, bars)
+
+    @property
+    def tex(self) -> str:
+        """The parameter's LaTeX: ``latex`` if given, else sympy's rendering of the symbol.
+
+        >>> print(parameter("P_E1").tex, parameter("xi").tex)
+        P(E_1) \\xi
+        """
+        return self.latex or sp.latex(self.symbol)
 
     def domain_str(self) -> str:
         """The domain in interval notation, e.g. ``(0, 1]``."""
@@ -41,9 +51,9 @@ class Parameter:
         return bool(self.domain.contains(sp.Float(value) if isinstance(value, float) else sp.sympify(value)))
 
 
-def _param(name, latex, domain, meaning, integer=False, **assumptions):
-    symbol = sp.Symbol(latex, real=True, **assumptions)
-    return Parameter(name, symbol, domain, meaning, integer)
+def _param(name, symbol_name, domain, meaning, integer=False, tex=r"", **assumptions):
+    symbol = sp.Symbol(symbol_name, real=True, **assumptions)
+    return Parameter(name, symbol, domain, meaning, integer, tex)
 
 
 _UNIT = sp.Interval(0, 1)
@@ -58,6 +68,8 @@ PARAMETERS: dict[str, Parameter] = {
         _param("xi", "xi", _UNIT, "uniqueness of the signal: P0(X*) <= xi", nonnegative=True),
         _param("Delta", "Delta", _UNIT, "suboptimality gap of the target label on the signal set", nonnegative=True),
         _param("p", "p", sp.Interval.Lopen(0, 1), "positivity constant: P0(y*|x) >= p for all x", positive=True),
+        _param("rho", "rho", sp.Interval(1, sp.oo), "preimage ratio of an idempotent summary map: max over z in "
+               "g(X) of P0(g^-1(z)) / P0(z) (corrected Theorem 5)", positive=True),
         _param("tau", "tau", _UNIT, "sensitivity of the labels to the erased signal", nonnegative=True),
         _param("S_star", "S^*", sp.Interval.open(0, 1), "target success level", positive=True),
         _param("mu", "mu", _POS, "strong convexity constant of the loss", positive=True),
@@ -68,34 +80,34 @@ PARAMETERS: dict[str, Parameter] = {
         _param("c", "c", _POS, "cost of participating in the collective", positive=True),
         _param("gamma", "gamma", sp.Interval.Ropen(0, 1), "free-riding fraction of the success", nonnegative=True),
         # Section 4 norms. The paper writes them as ||g_P0(theta*)|| and so on.
-        _param("g_P0", "\\|g_{P_0}(\\theta^*)\\|", _NONNEG, "norm of the base distribution's gradient at the target", nonnegative=True),
-        _param("g_Pprime", "\\|g_{P'}(\\theta^*)\\|", _NONNEG, "norm of the gradient-neutralizing distribution's gradient at the target", nonnegative=True),
+        _param("g_P0", "\\|g_{P_0}(\\theta^*)\\|", _NONNEG, "norm of the base distribution's gradient at the target", tex=r'\|g_{P_0}(\theta^*)\|', nonnegative=True),
+        _param("g_Pprime", "\\|g_{P'}(\\theta^*)\\|", _NONNEG, "norm of the gradient-neutralizing distribution's gradient at the target", tex=r"\|g_{P'}(\theta^*)\|", nonnegative=True),
         _param("g_lb", "g_{lb}", _POS, "least neutralizing-gradient norm near theta_0 (Proposition 9)", positive=True),
-        _param("grad_u", "\\|\\nabla u(\\theta_0)\\|", _POS, "norm of the utility's gradient at theta_0", positive=True),
+        _param("grad_u", "\\|\\nabla u(\\theta_0)\\|", _POS, "norm of the utility's gradient at theta_0", tex=r'\|\nabla u(\theta_0)\|', positive=True),
         _param("C", "C", _POS, "contraction constant C(alpha) of Theorem 10", positive=True),
-        _param("dist0", "\\|\\theta_0-\\theta^*\\|", _NONNEG, "initial distance to the target model", nonnegative=True),
+        _param("dist0", "\\|\\theta_0-\\theta^*\\|", _NONNEG, "initial distance to the target model", tex=r'\|\theta_0 - \theta^*\|', nonnegative=True),
         # Per-point quantities of the proofs (Appendix B).
-        _param("P0_x", "P_0(x)", _UNIT, "base mass of a point x", nonnegative=True),
-        _param("Pstar_x", "P^*(x)", sp.Interval.Lopen(0, 1), "collective's mass on a point x", positive=True),
+        _param("P0_x", "P_0(x)", _UNIT, "base mass of a point x", tex=r'P_0(x)', nonnegative=True),
+        _param("Pstar_x", "P^*(x)", sp.Interval.Lopen(0, 1), "collective's mass on a point x", tex=r'P^*(x)', positive=True),
         _param("Delta_x", "Delta_x", _UNIT, "suboptimality of the target label at x", nonnegative=True),
-        _param("P0_ystar_x", "P_0(y^*|x)", _UNIT, "base probability of the target label at x", nonnegative=True),
-        _param("P0_y_x", "P_0(y|x)", _UNIT, "base probability of a competing label y at x", nonnegative=True),
-        _param("P0_preimage", "P_0(g^{-1}(x^*))", sp.Interval.Lopen(0, 1), "base mass of the points that the signal maps to x*", positive=True),
-        _param("tau_x", "tau(x)", _UNIT, "label sensitivity at x", nonnegative=True),
-        _param("P0_y_gx", "P_0(y|g(x))", _UNIT, "base probability of label y at the summary g(x)", nonnegative=True),
-        _param("P0_ystar_gx", "P_0(y^*(x)|g(x))", _UNIT, "base probability of the erasure label y*(x) at g(x)", nonnegative=True),
-        _param("P_E1", "P(E_1)", _UNIT, "probability of event E1 under P", nonnegative=True),
-        _param("P_E2", "P(E_2)", _UNIT, "probability of event E2 under P", nonnegative=True),
-        _param("Q_E1", "Q(E_1)", _UNIT, "probability of event E1 under the coupling's Q", nonnegative=True),
-        _param("Q_E2", "Q(E_2)", _UNIT, "probability of event E2 under the coupling's Q", nonnegative=True),
+        _param("P0_ystar_x", "P_0(y^*|x)", _UNIT, "base probability of the target label at x", tex=r'P_0(y^* \mid x)', nonnegative=True),
+        _param("P0_y_x", "P_0(y|x)", _UNIT, "base probability of a competing label y at x", tex=r'P_0(y \mid x)', nonnegative=True),
+        _param("P0_preimage", "P_0(g^{-1}(x^*))", sp.Interval.Lopen(0, 1), "base mass of the points that the signal maps to x*", tex=r'P_0(g^{-1}(x^*))', positive=True),
+        _param("tau_x", "tau(x)", _UNIT, "label sensitivity at x", tex=r'\tau(x)', nonnegative=True),
+        _param("P0_y_gx", "P_0(y|g(x))", _UNIT, "base probability of label y at the summary g(x)", tex=r'P_0(y \mid g(x))', nonnegative=True),
+        _param("P0_ystar_gx", "P_0(y^*(x)|g(x))", _UNIT, "base probability of the erasure label y*(x) at g(x)", tex=r'P_0(y^*(x) \mid g(x))', nonnegative=True),
+        _param("P_E1", "P(E_1)", _UNIT, "probability of event E1 under P", tex=r'P(E_1)', nonnegative=True),
+        _param("P_E2", "P(E_2)", _UNIT, "probability of event E2 under P", tex=r'P(E_2)', nonnegative=True),
+        _param("Q_E1", "Q(E_1)", _UNIT, "probability of event E1 under the coupling's Q", tex=r'Q(E_1)', nonnegative=True),
+        _param("Q_E2", "Q(E_2)", _UNIT, "probability of event E2 under the coupling's Q", tex=r'Q(E_2)', nonnegative=True),
         # Reweighting learners (theory/reweighting.py): the weights' expectations and each scheme's constants.
         _param("alpha_eff", "alpha_{eff}", sp.Interval.Lopen(0, 1), "effective size of the collective under a reweighting learner", positive=True),
-        _param("W_star", "E_{P^*}[w]", _POS, "mean weight of the collective's data, E_{P*}[w]", positive=True),
-        _param("W_0", "E_{P_0}[w]", _POS, "mean weight of the base data, E_{P0}[w]", positive=True),
+        _param("W_star", "E_{P^*}[w]", _POS, "mean weight of the collective's data, E_{P*}[w]", tex=r"E_{P^*}[w]", positive=True),
+        _param("W_0", "E_{P_0}[w]", _POS, "mean weight of the base data, E_{P0}[w]", tex=r"E_{P_0}[w]", positive=True),
         _param("K", "K", sp.Interval(2, sp.oo), "number of classes", integer=True, positive=True),
-        _param("q_ystar", "P_0(y^*)", sp.Interval.open(0, 1), "base frequency of the target label", positive=True),
-        _param("Q_sig", "Q(X^*)", sp.Interval.Lopen(0, 1), "importance-weighting target's mass on the signal set", positive=True),
-        _param("P0_sig", "P_0(X^*)", _UNIT, "base mass of the signal set", nonnegative=True),
+        _param("q_ystar", "P_0(y^*)", sp.Interval.open(0, 1), "base frequency of the target label", tex=r"P_0(y^*)", positive=True),
+        _param("Q_sig", "Q(X^*)", sp.Interval.Lopen(0, 1), "importance-weighting target's mass on the signal set", tex=r"Q(X^*)", positive=True),
+        _param("P0_sig", "P_0(X^*)", _UNIT, "base mass of the signal set", tex=r"P_0(X^*)", nonnegative=True),
         _param("lambda", "\\lambda", sp.Interval(1, sp.oo), "JTT upweighting factor of the first stage's errors", positive=True),
         _param("e_c", "e_c", _UNIT, "first stage's error rate on the collective", nonnegative=True),
         _param("e", "e_P", _UNIT, "first stage's error rate on the training mixture P", nonnegative=True),
@@ -110,7 +122,18 @@ SUCCESS = sp.Function("S")
 ALPHA_STAR = sp.Symbol("alpha^*", positive=True)
 
 SYMBOLS: dict[str, sp.Symbol] = {name: p.symbol for name, p in PARAMETERS.items()}
+#: sympy's ``symbol_names`` for every parameter: LaTeX printing goes through ``latex`` below.
+LATEX_NAMES: dict[sp.Symbol, str] = {p.symbol: p.tex for p in PARAMETERS.values()} | {ALPHA_STAR: r"\alpha^*"}
 _BY_SYMBOL: dict[sp.Symbol, Parameter] = {p.symbol: p for p in PARAMETERS.values()}
+
+
+def latex(expr: sp.Basic, names: dict | None = None) -> str:
+    """sympy.latex with every parameter's LaTeX name (and ``names`` for other symbols), in written order.
+
+    >>> latex(2 * symbols("P_E1")[0])
+    '2 P(E_1)'
+    """
+    return sp.latex(expr, symbol_names={**LATEX_NAMES, **(names or {})}, order="none")
 
 
 def parameter(name: str) -> Parameter:

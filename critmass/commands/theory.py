@@ -37,7 +37,7 @@ def register(sub) -> None:
                            description=f"{helptext[0].upper()}{helptext[1:]}. IDs: {' '.join(ids)}; and {more}.")
         p.add_argument("id", help=f"result id, one of: {' '.join(ids)}, or an extension family's id")
         p.add_argument("--set", dest="values", action="extend", nargs="+", default=[], metavar="NAME=VALUE",
-                       help="a parameter value (repeatable); names: alpha epsilon xi Delta p tau S_star mu beta U "
+                       help="a parameter value (repeatable); names: alpha epsilon xi Delta p tau rho S_star mu beta U "
                             "eta T c gamma g_P0 g_Pprime g_lb grad_u C dist0; values are decimals or fractions a/b")
         p.add_argument("--json", action="store_true", help='print {"id", "value", "params", ...} as JSON')
         p.set_defaults(func=func)

@@ -10,7 +10,7 @@ S = SYMBOLS
 
 def test_every_result_of_the_issue_is_encoded_in_order():
     assert tuple(results()) == IDS
-    assert len(IDS) == 15
+    assert len(IDS) == 21
 
 
 def test_corollaries_and_proposition9_derive_to_the_printed_formulas():

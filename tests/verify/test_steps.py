@@ -29,6 +29,17 @@ def test_the_issue_asks_for_these_steps(rows):
         assert needed in rows
     assert rows["lemma11.tv-only"]["status"] == "refuted"
     assert rows["thm1.eps.model"]["status"] == "refuted"
+    for corrected in ("thm1.eps.corrected[k=4]", "thm3.eps.corrected[k=4]", "thm5.eps.corrected[k=4]",
+                      "thm5.eps.corrected-model", "binomial.events", "binomial.deterministic-implies-planted[k=4]"):
+        assert rows[corrected]["status"] == "proven", corrected
+
+
+def test_corrected_steps_prove_the_corrected_results_bounds():
+    """The sum steps conclude exactly theory.paper's corrected bound, so the Result is what Z3 proved."""
+    from theory import result
+    for thm in ("thm1", "thm3", "thm5"):
+        _, concl = get(f"{thm}.eps.corrected[k=2]").parts
+        assert concl.rhs == result(f"{thm}-corrected").bound
 
 
 def _truth(rel, values):
@@ -36,7 +47,8 @@ def _truth(rel, values):
     return bool(type(rel)(sp.Rational(left.numerator, left.denominator), sp.Rational(right.numerator, right.denominator)))
 
 
-@pytest.mark.parametrize("id", ["lemma11.tv-only", "thm1.eps.model", "claim-b3.one-tau", "thm10.contraction-as-stated"])
+@pytest.mark.parametrize("id", ["lemma11.tv-only", "thm1.eps.model", "thm3.eps.model", "thm5.eps.model",
+                                "thm5.eps.without-rho", "claim-b3.one-tau", "thm10.contraction-as-stated"])
 def test_refutations_check_out_in_exact_arithmetic(rows, id):
     """Substitute Z3's counterexample into the sympy step: every hypothesis true, the conclusion false."""
     hyps, concl = get(id).parts
@@ -76,3 +88,15 @@ def test_registry_takes_new_steps_and_flags_a_wrong_expectation(monkeypatch):
     assert set(out) == {"demo.square[k=1]", "demo.square[k=2]", "demo.false"}
     assert out["demo.square[k=2]"]["ok"] and not out["demo.false"]["ok"]
     assert out["demo.false"]["status"] == "refuted"
+
+
+def test_claim_b2_result_is_the_mixture_step_at_its_lower_bound():
+    """theory.paper's claim-b2 is claim-b2.mixture with P*(x*, y*) at its bound p P0(g^-1(x*)), both proven."""
+    from theory import result
+    from theory.parameters import SYMBOLS
+    hyps, concl = get("claim-b2.mixture").parts
+    tm = sp.Symbol("Pstar_xstar_ystar", real=True)
+    at_bound = concl.subs(tm, SYMBOLS["p"] * SYMBOLS["P0_preimage"])
+    assert sp.simplify(at_bound.lhs - result("claim-b2").conclusion.lhs) == 0
+    assert sp.simplify(at_bound.rhs - result("claim-b2").conclusion.rhs) == 0
+    assert get("claim-b2").run().status == get("claim-b2.mixture").run().status == "proven"
