@@ -305,7 +305,7 @@ def sweep(store, *, data_seeds=(0, 1), alphas=tuple(np.round(np.linspace(0.02, 1
         for c in batch:
             data = glm_data(c["seed"])
             if c["what"] == "thm7":
-                theta_star = _glm_target(data, c["seed"])
+                theta_star = glm_target(data, c["seed"])
                 out.append(theorem7_check(c["alphas"], neutralize(c["alphas"], data, theta_star,
                                                                   feature_only=c["feature_only"])))
             elif c["what"] == "prop9":
@@ -320,7 +320,7 @@ def sweep(store, *, data_seeds=(0, 1), alphas=tuple(np.round(np.linspace(0.02, 1
     return store.run("gradient", configs, compute, progress=progress)
 
 
-def _glm_target(data: GLMData, seed: int) -> np.ndarray:
+def glm_target(data: GLMData, seed: int) -> np.ndarray:
     """theta0 moved by half its norm in a seeded direction: the collective's target model."""
     with jax.enable_x64(True):
         n, d = data.x.shape

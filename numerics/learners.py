@@ -1,12 +1,13 @@
 """Suboptimal learners on discrete instances: multinomial logistic regression and a small MLP trained
 with optax on finite samples, their measured suboptimality epsilon, and their success next to Theorems 1 and 3.
 
-Simulation layer (JAX). The discrete instance here is a small stand-in (a joint P0 over one-hot features
-and labels, a signal map g and the two planting strategies) until numerics' exact engine is on main.
+Simulation layer (JAX). Instances are theory.instance.Instance (the exact reference); ``signal_instance``
+draws seeded ones whose signal set is rare, and ``tables`` gives their float64 P0, P* and g.
 """
 
 from __future__ import annotations
 
+from fractions import Fraction
 from typing import NamedTuple
 
 import jax
@@ -14,53 +15,69 @@ import jax.numpy as jnp
 import numpy as np
 import optax
 
+from numerics import exact
 from theory.errors import InputError
 from theory.evaluate import evaluate
+from theory.instance import Instance, collective_table, make_instance, params
+
+PLANTING = ("feature-label", "feature-only")
 
 
-class Instance(NamedTuple):
-    """A planting instance: features 0..n_x-1, the signal half h..n_x-1, g(x) = h + (x mod h), y* = 0."""
+def signal_instance(seed: int, n_x: int = 12, k: int = 3, signal_mass: float = 0.02,
+                    strategy: str = "feature-label") -> Instance:
+    """A seeded planting instance whose signal half has base mass ``signal_mass`` (so xi = signal_mass).
 
-    p0: np.ndarray  # [n_x, k] base joint distribution
-    p_star: np.ndarray  # [n_x, k] the collective's distribution after its strategy
-    signal_of: np.ndarray  # [n_x] g(x)
-    target: int  # y*
+    Features 0..n_x-1; the signal set is X* = {h, ..., n_x-1} (h = n_x/2), g(x) = h + (x mod h), y* = 0.
+    The marginal is Dirichlet within each half, the conditionals Dirichlet; the float table is made exact
+    by reading each cell as the Fraction of its float and giving the largest cell the rounding remainder,
+    so the instance is the float draw up to one ulp and sums to exactly 1.
 
-
-def planting_instance(seed: int, n_x: int = 12, k: int = 3, signal_mass: float = 0.02,
-                      feature_only: bool = False) -> Instance:
-    """A seeded instance whose signal half has base mass ``signal_mass`` (so xi = signal_mass)."""
+    >>> inst = signal_instance(0, n_x=4, k=2, signal_mass=0.25)
+    >>> inst.nx, inst.ny, inst.signal, float(params(inst)["xi"])
+    (4, 2, (2, 3, 2, 3), 0.25)
+    """
     if n_x % 2 or n_x < 2:
         raise InputError(f"n_x={n_x} must be an even number >= 2")
+    if not 0 < signal_mass < 1:
+        raise InputError(f"signal_mass={signal_mass} must lie in (0, 1)")
+    if strategy not in PLANTING:
+        raise InputError(f"strategy {strategy!r} is not one of: {' '.join(PLANTING)}")
     rng = np.random.default_rng(seed)
     h = n_x // 2
     marginal = np.concatenate([rng.dirichlet(np.ones(h)) * (1 - signal_mass), rng.dirichlet(np.ones(h)) * signal_mass])
     cond = rng.dirichlet(np.ones(k), size=n_x)  # [n_x, k]
-    p0 = marginal[:, None] * cond
-    signal_of = h + np.arange(n_x) % h
-    p_star = np.zeros_like(p0)
-    for x in range(n_x):
-        if feature_only:
-            p_star[signal_of[x]] += p0[x]
-        else:
-            p_star[signal_of[x], 0] += marginal[x]
-    return Instance(p0, p_star, signal_of, 0)
+    cells = [[Fraction(float(v)) for v in row] for row in marginal[:, None] * cond]
+    big = max(((i, j) for i in range(n_x) for j in range(k)), key=lambda ij: cells[ij[0]][ij[1]])
+    cells[big[0]][big[1]] += 1 - sum(sum(r) for r in cells)
+    return make_instance(cells, [h + x % h for x in range(n_x)], 0, strategy, 1)
+
+
+class Tables(NamedTuple):
+    """An instance's tables in float64, for the learners."""
+
+    p0: np.ndarray  # [n_x, k] base joint distribution
+    p_star: np.ndarray  # [n_x, k] the collective's distribution under its strategy
+    signal: np.ndarray  # [n_x] g(x)
+    target: int  # y*
+
+
+def tables(inst: Instance) -> Tables:
+    """P0 and P* (theory.instance.collective_table) of a planting instance as float64 arrays."""
+    if inst.strategy not in PLANTING:
+        raise InputError(f"strategy {inst.strategy!r}: the learners take a planting strategy ({' '.join(PLANTING)})")
+    return Tables(np.array(inst.p0, dtype=np.float64), np.array(collective_table(inst), dtype=np.float64),
+                  np.asarray(inst.signal), inst.target)
 
 
 def signal_parameters(inst: Instance) -> dict:
-    """xi, Delta and p of an instance, as Theorems 1 and 3 define them."""
-    p0 = inst.p0
-    signal = np.unique(inst.signal_of)
-    cond = p0 / p0.sum(1, keepdims=True)
-    return {"xi": float(p0[signal].sum()),
-            "Delta": float(np.max(cond[signal].max(1) - cond[signal, inst.target])),
-            "p": float(cond[:, inst.target].min())}
+    """xi, Delta and p of an instance (theory.instance.params, exact) as floats."""
+    return {k: float(v) for k, v in params(inst).items() if k in ("xi", "Delta", "p")}
 
 
-def success(inst: Instance, decision) -> jax.Array:
+def success(tab: Tables, decision) -> jax.Array:
     """``S = Pr_{x ~ P0}{f(g(x)) = y*}`` for a decision table ``f [n_x]``."""
-    marginal = inst.p0.sum(1)  # [n_x]
-    return jnp.sum(marginal * (decision[inst.signal_of] == inst.target))
+    marginal = tab.p0.sum(1)  # [n_x]
+    return jnp.sum(marginal * (decision[tab.signal] == tab.target))
 
 
 def min_tv_to_optimal(p, decision) -> jax.Array:
@@ -123,10 +140,10 @@ LEARNERS = {"logistic": (logistic_init, logistic_logits), "mlp": (mlp_init, mlp_
 
 
 class LearnerRun(NamedTuple):
-    success: jax.Array  # [] S of the trained learner's decisions
-    epsilon: jax.Array  # [] least TV to a distribution where the decisions are Bayes-optimal
-    epsilon_predictive: jax.Array  # [] TV to the learner's own predictive distribution (upper estimate)
-    bayes_success: jax.Array  # [] S of the Bayes-optimal decisions on the population mixture
+    success: np.ndarray  # [seeds, alphas] S of the trained learner's decisions
+    epsilon: np.ndarray  # [seeds, alphas] least TV to a distribution where the decisions are Bayes-optimal
+    epsilon_predictive: np.ndarray  # [seeds, alphas] TV to the learner's own predictive distribution (upper estimate)
+    bayes_success: np.ndarray  # [seeds, alphas] S of the Bayes-optimal firm on the mixture (numerics.exact)
 
 
 def train_and_measure(inst: Instance, alphas, seeds, *, learner: str = "logistic", n: int = 2000,
@@ -139,8 +156,9 @@ def train_and_measure(inst: Instance, alphas, seeds, *, learner: str = "logistic
     if learner not in LEARNERS:
         raise InputError(f"learner {learner!r} is not one of: {' '.join(LEARNERS)}")
     init, logits_of = LEARNERS[learner]
-    n_x, k = inst.p0.shape
-    p0, p_star = jnp.asarray(inst.p0, jnp.float32), jnp.asarray(inst.p_star, jnp.float32)
+    tab = tables(inst)
+    n_x, k = tab.p0.shape
+    p0, p_star = jnp.asarray(tab.p0, jnp.float32), jnp.asarray(tab.p_star, jnp.float32)
     opt = optax.adam(lr)
 
     def one(seed, alpha):
@@ -163,21 +181,21 @@ def train_and_measure(inst: Instance, alphas, seeds, *, learner: str = "logistic
         (params, _), _ = jax.lax.scan(step, (params, opt.init(params)), None, length=steps)
         predictive = jax.nn.softmax(logits_of(params))  # [n_x, k]
         decision = jnp.argmax(predictive, axis=1)  # [n_x]
-        return LearnerRun(success(inst, decision), min_tv_to_optimal(p, decision),
-                          predictive_tv(p, predictive), success(inst, jnp.argmax(p, axis=1)))
+        return success(tab, decision), min_tv_to_optimal(p, decision), predictive_tv(p, predictive)
 
-    seeds = jnp.asarray(seeds)
-    alphas = jnp.asarray(alphas, jnp.float32)
+    alphas = exact.check_alphas(alphas)
     batched = jax.vmap(jax.vmap(one, (None, 0)), (0, None))  # [seeds, alphas]
-    return jax.tree.map(np.asarray, jax.jit(batched)(seeds, alphas))
+    s, eps, eps_pred = jax.jit(batched)(jnp.asarray(seeds), jnp.asarray(alphas, jnp.float32))
+    bayes = exact.success_grid(exact.stack_instances([inst]), alphas)  # [1, alphas], float64, theory's ties
+    return LearnerRun(np.asarray(s), np.asarray(eps), np.asarray(eps_pred), np.broadcast_to(bayes, s.shape))
 
 
-def compare_with_bounds(inst: Instance, alphas, run: LearnerRun, *, feature_only: bool = False) -> dict:
-    """Each run's success against Theorem 1's (or 3's) bound at its own measured epsilon."""
+def compare_with_bounds(inst: Instance, alphas, run: LearnerRun) -> dict:
+    """Each run's success against Theorem 1's (Theorem 3's for feature-only) bound at its own measured epsilon."""
     params = signal_parameters(inst)
     alphas = np.broadcast_to(np.asarray(alphas, dtype=np.float64), run.success.shape)
     eps = np.minimum(run.epsilon.astype(np.float64), 1 - 1e-12)
-    if feature_only:
+    if inst.strategy == "feature-only":
         bound = evaluate("thm3", "bound", dict(alpha=alphas, xi=params["xi"], p=params["p"], epsilon=eps))
     else:
         bound = evaluate("thm1", "bound", dict(alpha=alphas, xi=params["xi"], Delta=params["Delta"], epsilon=eps))
@@ -193,17 +211,17 @@ def sweep(store, *, learners=("logistic", "mlp"), steps=(5, 300), instance_seeds
           alphas=(0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.4), seeds: int = 8, progress=None) -> list:
     """The suboptimal-learner sweep through a numerics.store.SweepStore: one row per (learner, steps,
     strategy, instance), each holding the success and epsilon means over ``seeds`` seeds at every alpha."""
-    configs = [{"learner": lr, "steps": st, "feature_only": fo, "instance_seed": i, "n": n,
+    configs = [{"learner": lr, "steps": st, "strategy": s, "instance_seed": i, "n": n,
                 "alphas": list(alphas), "seeds": seeds}
-               for lr in learners for st in steps for fo in (False, True) for i in instance_seeds]
+               for lr in learners for st in steps for s in PLANTING for i in instance_seeds]
 
     def compute(batch):
         out = []
         for c in batch:
-            inst = planting_instance(c["instance_seed"], feature_only=c["feature_only"])
+            inst = signal_instance(c["instance_seed"], strategy=c["strategy"])
             run = train_and_measure(inst, c["alphas"], np.arange(c["seeds"]), learner=c["learner"], n=c["n"],
                                     steps=c["steps"])
-            out.append(compare_with_bounds(inst, c["alphas"], run, feature_only=c["feature_only"]))
+            out.append(compare_with_bounds(inst, c["alphas"], run))
         return out
 
     return store.run("learners", configs, compute, progress=progress)

@@ -11,9 +11,13 @@ from collections.abc import Callable
 
 import numpy as np
 
-from numerics.learners import Instance
+from numerics.learners import signal_instance, tables
 from theory.errors import InputError
 from theory.evaluate import evaluate
+from theory.instance import Instance
+
+
+SCHEMES = ("none", "inverse-class", "importance", "jtt", "cvar")
 
 
 def _conditional(p):
@@ -55,7 +59,7 @@ def weight_function(scheme: str, *, lam: float = 5.0, level: float = 0.1, p0_mar
             w[order] = share / level
             return w.reshape(p.shape)
         return cvar
-    raise InputError(f"scheme {scheme!r} is not one of: none inverse-class importance jtt cvar")
+    raise InputError(f"scheme {scheme!r} is not one of: {' '.join(SCHEMES)}")
 
 
 def reweighted_curve(inst: Instance, alphas, scheme: str, **kw) -> dict:
@@ -66,21 +70,22 @@ def reweighted_curve(inst: Instance, alphas, scheme: str, **kw) -> dict:
     ``sum_{x in X*} P0_w(x) E_{P*}[w] / w(x, y*)``, which is what Theorem 1's proof needs (equal to
     ``P0_w(X*)`` where w is constant there).
     """
-    weigh = weight_function(scheme, p0_marginal=inst.p0.sum(1), **kw)
-    signal = np.unique(inst.signal_of)
-    marginal0 = inst.p0.sum(1)
+    tab = tables(inst)
+    weigh = weight_function(scheme, p0_marginal=tab.p0.sum(1), **kw)
+    signal = np.unique(tab.signal)
+    marginal0 = tab.p0.sum(1)
     rows = {"alpha": [], "alpha_eff": [], "success": [], "bound": [], "W_star": [], "W_0": []}
     for alpha in np.asarray(alphas, dtype=np.float64):
-        p = alpha * inst.p_star + (1 - alpha) * inst.p0
+        p = alpha * tab.p_star + (1 - alpha) * tab.p0
         w = weigh(p)
         decision = np.argmax(w * p, axis=1)
-        w_star, w_0 = float(np.sum(w * inst.p_star)), float(np.sum(w * inst.p0))
-        rows["success"].append(float(np.sum(marginal0 * (decision[inst.signal_of] == inst.target))))
+        w_star, w_0 = float(np.sum(w * tab.p_star)), float(np.sum(w * tab.p0))
+        rows["success"].append(float(np.sum(marginal0 * (decision[tab.signal] == tab.target))))
         rows["alpha_eff"].append(alpha * w_star / (alpha * w_star + (1 - alpha) * w_0))
-        p0w = w * inst.p0 / w_0
+        p0w = w * tab.p0 / w_0
         cond = _conditional(p0w[signal])
-        delta = float(np.max(cond.max(1) - cond[:, inst.target])) if w_0 > 0 else 1.0
-        w_sig = w[signal, inst.target]
+        delta = float(np.max(cond.max(1) - cond[:, tab.target])) if w_0 > 0 else 1.0
+        w_sig = w[signal, tab.target]
         xi = float(np.sum(p0w[signal].sum(1) * w_star / np.maximum(w_sig, 1e-300)))
         ok = w_star > 0 and w_0 > 0 and xi <= 1
         rows["bound"].append(float(evaluate("reweight-mixture-cor2", "bound", dict(
@@ -122,13 +127,11 @@ def alignment(inst: Instance, alphas, scheme: str, *, s_star: float = 0.9, fine:
 def sweep(store, *, schemes=(("inverse-class", {}), ("importance", {}), ("jtt", {"lam": 5.0}), ("cvar", {"level": 0.1})),
           instance_seeds=(0, 1, 2), signal_mass: float = 0.02, points: int = 200, s_star: float = 0.9, progress=None):
     """The reweighting sweep through a numerics.store.SweepStore: one row per (scheme, instance)."""
-    from numerics.learners import planting_instance
-
     configs = [{"scheme": s, "options": kw, "instance_seed": i, "signal_mass": signal_mass, "points": points,
                 "s_star": s_star} for s, kw in schemes for i in instance_seeds]
 
     def compute(batch):
-        return [alignment(planting_instance(c["instance_seed"], signal_mass=c["signal_mass"]),
+        return [alignment(signal_instance(c["instance_seed"], signal_mass=c["signal_mass"]),
                           np.geomspace(1e-4, 1, c["points"]), c["scheme"], s_star=c["s_star"], **c["options"])
                 for c in batch]
 

@@ -12,7 +12,7 @@ from critmass.output import emit_json, table
 from theory.errors import InputError
 
 #: Modules that add kinds to ``critmass simulate``, in --help order.
-KIND_MODULES = ("critmass.commands.sim_core",)
+KIND_MODULES = ("critmass.commands.sim_core", "critmass.commands.sim_learners")
 
 
 def register(sub) -> None:

@@ -6,10 +6,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from numerics.learners import (compare_with_bounds, min_tv_to_optimal, planting_instance, predictive_tv,
-                               signal_parameters, train_and_measure)
+from numerics import exact
+from numerics.learners import (compare_with_bounds, min_tv_to_optimal, predictive_tv, signal_instance,
+                               signal_parameters, tables, train_and_measure)
 from theory.errors import InputError
 from theory.evaluate import evaluate
+from theory.instance import make_instance, params
 
 
 def test_min_tv_by_hand():
@@ -45,24 +47,36 @@ def test_predictive_tv_is_an_upper_estimate(cells, q, decision):
 
 
 def test_instance_parameters():
-    inst = planting_instance(1, signal_mass=0.03)
-    assert signal_parameters(inst)["xi"] == pytest.approx(0.03)
-    assert inst.p_star.sum() == pytest.approx(1) and inst.p0.sum() == pytest.approx(1)
+    inst = signal_instance(1, signal_mass=0.03)
+    assert sum(map(sum, inst.p0)) == 1  # exact: a theory.instance.Instance
+    assert signal_parameters(inst)["xi"] == pytest.approx(0.03, abs=1e-15)
+    tab = tables(inst)
+    assert tab.p_star.sum() == pytest.approx(1) and np.all(tab.signal >= 6)
+    # feature-only leaves non-target labels where they are (the paper's strategy, theory.instance's table)
+    fo = tables(signal_instance(1, signal_mass=0.03, strategy="feature-only"))
+    assert np.allclose(fo.p_star[:, 1:], fo.p0[:, 1:]) and np.allclose(fo.p_star[:6, 0], 0)
     with pytest.raises(InputError, match="n_x=5"):
-        planting_instance(0, n_x=5)
+        signal_instance(0, n_x=5)
+    with pytest.raises(InputError, match="'erasure'"):
+        tables(make_instance([["1/2", 0], [0, "1/2"]], [1, 1], 0, "erasure", 1))
 
 
 @pytest.mark.parametrize("learner,feature_only", [("logistic", False), ("mlp", True)])
 def test_measured_epsilon_and_the_bayes_firm_against_the_bound(learner, feature_only):
-    inst = planting_instance(0, n_x=8, k=3, feature_only=feature_only)
+    inst = signal_instance(0, n_x=8, k=3, strategy="feature-only" if feature_only else "feature-label")
     alphas = [0.01, 0.1, 0.5]
     run = train_and_measure(inst, alphas, np.arange(2), learner=learner, n=400, steps=40, hidden=6)
     assert run.success.shape == (2, 3)
     assert np.all(run.epsilon <= run.epsilon_predictive + 1e-6)
-    out = compare_with_bounds(inst, alphas, run, feature_only=feature_only)
+    out = compare_with_bounds(inst, alphas, run)
     assert out["runs"] == 6
     # Theorem 1/3 at epsilon = 0 is a theorem for the Bayes-optimal firm: it must hold there.
-    params = signal_parameters(inst)
-    name, extra = ("thm3", {"p": params["p"]}) if feature_only else ("thm1", {"Delta": params["Delta"]})
-    bound = evaluate(name, "bound", dict(alpha=np.array(alphas), xi=params["xi"], epsilon=0, **extra))
+    exact_params = params(inst)
+    name, extra = ("thm3", {"p": exact_params["p"]}) if feature_only else ("thm1", {"Delta": exact_params["Delta"]})
+    bound = evaluate(name, "bound", dict(alpha=np.array(alphas), xi=float(exact_params["xi"]),
+                                         epsilon=0, **{k: float(v) for k, v in extra.items()}))
     assert np.all(run.bayes_success[0] >= bound - 1e-6)
+    # The Bayes firm's success is the exact reference's (theory.instance, Fractions).
+    from theory.instance import success as exact_success
+    for a, s in zip(alphas, run.bayes_success[0]):
+        assert s == pytest.approx(float(exact_success(inst.with_alpha(str(a)))), abs=1e-12)

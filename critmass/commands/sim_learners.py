@@ -1,0 +1,234 @@
+"""The learner kinds of ``critmass simulate``: suboptimal, reweighting and gradient-based firms (issue 5).
+
+Each kind maps a numerics/ learner function over a grid through numerics.store.SweepStore (resumable; the
+seed is in every configuration) and prints a summary table, or one JSON document with --json.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from critmass.commands.simulate import add_common, parse_floats, report
+from theory.errors import InputError
+
+SUBOPTIMAL_ALPHAS = "0.005,0.01,0.02,0.05,0.1,0.2,0.4"
+GLM_ALPHAS = "0.05,0.1,0.2,0.4,0.6,0.8,1"
+MLP_ALPHAS = "0.05,0.1,0.2,0.5,1"
+
+
+def register(kinds) -> None:
+    p = kinds.add_parser("suboptimal", help="logistic regression / MLP firms: success, exact epsilon, Theorem 1/3",
+                         description="Train a multinomial logistic regression or a small MLP (optax Adam, full batch) "
+                                     "on n draws from the mixture of a seeded planting instance, vmapped over --seeds "
+                                     "seeds and the alphas; report its success, its exact suboptimality epsilon (least "
+                                     "TV to a distribution where it is Bayes-optimal), the predictive-TV upper "
+                                     "estimate, and Theorem 1's (feature-label) or 3's (feature-only) bound at the "
+                                     "measured epsilon.")
+    p.add_argument("--learner", default="logistic", help="logistic or mlp (default logistic)")
+    p.add_argument("--steps", type=int, default=300, help="Adam steps; few make a suboptimal learner (default 300)")
+    p.add_argument("--strategy", default="feature-label", help="feature-label or feature-only (default feature-label)")
+    p.add_argument("--instance-seed", type=int, default=0, help="seed of the planting instance (default 0)")
+    p.add_argument("--signal-mass", type=float, default=0.02, help="base mass of the signal set, xi (default 0.02)")
+    p.add_argument("--samples", type=int, default=2000, help="training draws n per run (default 2000)")
+    p.add_argument("--seeds", type=int, default=8, help="training seeds 0..SEEDS-1 per alpha (default 8)")
+    p.add_argument("--alphas", default=SUBOPTIMAL_ALPHAS, help=f"comma-separated alphas in (0, 1] (default {SUBOPTIMAL_ALPHAS})")
+    add_common(p)
+    p.set_defaults(func=cmd_suboptimal)
+
+    p = kinds.add_parser("reweight", help="weighted-Bayes firms: success against alpha_eff, critical masses",
+                         description="The exact weighted-Bayes firm of each reweighting scheme on seeded planting "
+                                     "instances, on POINTS log-spaced alphas in [1e-4, 1]: the largest and mean gap "
+                                     "between its success and the unweighted curve at alpha_eff (and at alpha, "
+                                     "unadjusted), the measured critical mass and the one the reweighted Theorem 1 "
+                                     "bound predicts, and how often that bound failed.")
+    p.add_argument("--schemes", default="inverse-class,importance,jtt,cvar",
+                   help="comma-separated schemes among none, inverse-class, importance, jtt, cvar (default all four)")
+    p.add_argument("--lam", type=float, default=5.0, help="JTT's upweighting factor lambda (default 5)")
+    p.add_argument("--level", type=float, default=0.1, help="CVaR level (tail mass) (default 0.1)")
+    p.add_argument("--instance-seeds", default="0,1,2", help="comma-separated instance seeds (default 0,1,2)")
+    p.add_argument("--signal-mass", type=float, default=0.02, help="base mass of the signal set, xi (default 0.02)")
+    p.add_argument("--points", type=int, default=200, help="number of alphas (default 200)")
+    p.add_argument("--s-star", type=float, default=0.9, help="success level of the critical mass (default 0.9)")
+    add_common(p)
+    p.set_defaults(func=cmd_reweight)
+
+    p = kinds.add_parser("gradient-glm", help="Theorem 7 / Corollary 8: gradient-neutralizing a logistic GLM",
+                         description="A logistic-regression firm (Newton to convergence, float64) on a seeded base "
+                                     "sample; the collective plays the paper's gradient-neutralizing strategy towards "
+                                     "theta* (theta0 moved by half its norm in a seeded direction). Reports "
+                                     "||theta - theta*|| per alpha against Theorem 7's bound and Corollary 8's "
+                                     "critical mass.")
+    p.add_argument("--seed", type=int, default=0, help="seed of the base sample and of theta* (default 0)")
+    p.add_argument("--samples", type=int, default=200, help="base sample size n (default 200)")
+    p.add_argument("--dim", type=int, default=4, help="feature dimension d (default 4)")
+    p.add_argument("--feature-only", action="store_true", help="the feature-only variant of the strategy")
+    p.add_argument("--alphas", default=GLM_ALPHAS, help=f"comma-separated alphas in (0, 1] (default {GLM_ALPHAS})")
+    add_common(p)
+    p.set_defaults(func=cmd_gradient_glm)
+
+    p = kinds.add_parser("gradient-mlp", help="Theorem 10: gradient control of a two-layer MLP",
+                         description="A two-layer tanh MLP trained by gradient descent (squared loss, step eta) while "
+                                     "the collective redirects its gradient towards theta* at every step: as "
+                                     "gradients (--mode byzantine) or as data points with labels it solves for "
+                                     "(--mode data, --points members). Reports ||theta_T - theta*|| against "
+                                     "(1 - eta C)^T ||theta_0 - theta*||, C estimated along the path.")
+    p.add_argument("--mode", default="byzantine", help="byzantine or data (default byzantine)")
+    p.add_argument("--points", type=int, default=48, help="members supplying points in data mode (default 48)")
+    p.add_argument("--seed", type=int, default=0, help="seed of data, initialization and theta* (default 0)")
+    p.add_argument("--steps", type=int, default=60, help="gradient steps T (default 60)")
+    p.add_argument("--eta", type=float, default=0.1, help="step size eta (default 0.1)")
+    p.add_argument("--pretrain", type=int, default=3000, help="steps that train theta0 on the base data (default 3000)")
+    p.add_argument("--alphas", default=MLP_ALPHAS, help=f"comma-separated alphas in (0, 1] (default {MLP_ALPHAS})")
+    add_common(p)
+    p.set_defaults(func=cmd_gradient_mlp)
+
+
+def _alphas(text: str) -> list[float]:
+    from numerics.exact import check_alphas
+
+    return check_alphas(parse_floats(text, "--alphas")).tolist()
+
+
+def _positive(value, name: str):
+    if value < 1:
+        raise InputError(f"{name} {value}: expected a positive integer")
+    return value
+
+
+def _run(kind: str, path: str, configs: list[dict], compute) -> list:
+    from numerics.store import SweepStore
+
+    with SweepStore(path) as store:
+        return store.run(kind, configs, compute, batch_size=len(configs))
+
+
+def cmd_suboptimal(args) -> int:
+    from numerics.learners import LEARNERS, compare_with_bounds, signal_instance, train_and_measure
+
+    alphas = _alphas(args.alphas)
+    if args.learner not in LEARNERS:
+        raise InputError(f"--learner {args.learner!r}: expected one of {', '.join(LEARNERS)}")
+    for name in ("steps", "samples", "seeds"):
+        _positive(getattr(args, name), f"--{name}")
+    inst = signal_instance(args.instance_seed, signal_mass=args.signal_mass, strategy=args.strategy)
+    base = {"learner": args.learner, "steps": args.steps, "strategy": args.strategy, "seed": args.instance_seed,
+            "signal_mass": args.signal_mass, "samples": args.samples, "seeds": args.seeds}
+    configs = [{**base, "alpha": a} for a in alphas]
+
+    def compute(batch):
+        grid = [c["alpha"] for c in batch]
+        run = train_and_measure(inst, grid, np.arange(args.seeds), learner=args.learner, n=args.samples,
+                                steps=args.steps)
+        out = compare_with_bounds(inst, grid, run)
+        return [{"success": out["success_mean"][i], "bayes_success": float(run.bayes_success[0, i]),
+                 "epsilon": out["epsilon_mean"][i], "epsilon_predictive": out["epsilon_predictive_mean"][i],
+                 "bound": out["bound_at_mean_epsilon"][i],
+                 "violations": int(np.sum(run.success[:, i] < _bounds(inst, grid[i], run.epsilon[:, i]) - 1e-6))}
+                for i in range(len(batch))]
+
+    rows = _run("suboptimal", args.store, configs, compute)
+    out = [{"alpha": r.config["alpha"], **r.metrics} for r in rows]
+    return report(args, {"kind": "suboptimal", "config": base, "instance": inst.to_json()}, out,
+                  ["alpha", "success", "bayes_success", "epsilon", "epsilon_predictive", "bound", "violations"])
+
+
+def _bounds(inst, alpha: float, epsilon) -> np.ndarray:
+    """Theorem 1's (3's) bound for each seed's measured epsilon at one alpha."""
+    from numerics.learners import signal_parameters
+    from theory.evaluate import evaluate
+
+    q = signal_parameters(inst)
+    eps = np.minimum(np.asarray(epsilon, np.float64), 1 - 1e-12)
+    if inst.strategy == "feature-only":
+        return np.asarray(evaluate("thm3", "bound", dict(alpha=alpha, xi=q["xi"], p=q["p"], epsilon=eps)))
+    return np.asarray(evaluate("thm1", "bound", dict(alpha=alpha, xi=q["xi"], Delta=q["Delta"], epsilon=eps)))
+
+
+def cmd_reweight(args) -> int:
+    from numerics.learners import signal_instance
+    from numerics.reweight import SCHEMES, alignment
+
+    schemes = [s.strip() for s in args.schemes.split(",")]
+    for s in schemes:
+        if s not in SCHEMES:
+            raise InputError(f"--schemes item {s!r}: expected one of {', '.join(SCHEMES)}")
+    seeds = [int(s) for s in parse_floats(args.instance_seeds, "--instance-seeds")]
+    _positive(args.points, "--points")
+    if not 0 < args.s_star <= 1:
+        raise InputError(f"--s-star {args.s_star:g}: expected a success level in (0, 1]")
+    if not 0 < args.level <= 1:
+        raise InputError(f"--level {args.level:g}: expected a CVaR level in (0, 1]")
+    options = {"jtt": {"lam": args.lam}, "cvar": {"level": args.level}}
+    configs = [{"scheme": s, "options": options.get(s, {}), "seed": i, "signal_mass": args.signal_mass,
+                "points": args.points, "s_star": args.s_star} for s in schemes for i in seeds]
+
+    def compute(batch):
+        return [alignment(signal_instance(c["seed"], signal_mass=c["signal_mass"]),
+                          np.geomspace(1e-4, 1, c["points"]), c["scheme"], s_star=c["s_star"], **c["options"])
+                for c in batch]
+
+    rows = _run("reweight", args.store, configs, compute)
+    keep = ("gap_max", "gap_mean", "gap_max_unadjusted", "gap_mean_unadjusted", "critical_measured",
+            "critical_predicted", "bound_violations")
+    out = [{"scheme": r.config["scheme"], "instance_seed": r.config["seed"], **{k: r.metrics[k] for k in keep}}
+           for r in rows]
+    doc = {"kind": "reweight", "options": options, "signal_mass": args.signal_mass, "points": args.points,
+           "s_star": args.s_star, "curves": [{"scheme": r.config["scheme"], "instance_seed": r.config["seed"],
+                                               **{k: r.metrics[k] for k in ("alpha", "alpha_eff", "success", "bound")}}
+                                              for r in rows]}
+    return report(args, doc, out, ["scheme", "instance_seed", *keep])
+
+
+def cmd_gradient_glm(args) -> int:
+    from numerics.gradient import glm_data, glm_target, neutralize, theorem7_check
+
+    alphas = _alphas(args.alphas)
+    _positive(args.samples, "--samples")
+    _positive(args.dim, "--dim")
+    base = {"seed": args.seed, "samples": args.samples, "dim": args.dim, "feature_only": args.feature_only}
+    configs = [{**base, "alpha": a} for a in alphas]
+    data = glm_data(args.seed, n=args.samples, d=args.dim)
+    theta_star = glm_target(data, args.seed)
+
+    def compute(batch):
+        grid = [c["alpha"] for c in batch]
+        run = neutralize(grid, data, theta_star, feature_only=args.feature_only)
+        check = theorem7_check(grid, run)
+        # Theorem 7 bounds success = -||theta - theta*|| from below: a distance bound of -thm7_bound.
+        return [{"distance": float(run.distance[i]), "distance_bound": -check["thm7_bound"][i], "mu": float(run.mu[i]),
+                 "slack": float(-check["thm7_bound"][i] - run.distance[i]),
+                 "cor8_alpha_star": float(check["cor8_alpha_star"])} for i in range(len(batch))]
+
+    rows = _run("gradient-glm", args.store, configs, compute)
+    out = [{"alpha": r.config["alpha"], **r.metrics} for r in rows]
+    return report(args, {"kind": "gradient-glm", "config": base}, out,
+                  ["alpha", "distance", "distance_bound", "slack", "mu", "cor8_alpha_star"])
+
+
+def cmd_gradient_mlp(args) -> int:
+    from numerics.gradient import gradient_control, theorem10_check
+
+    alphas = _alphas(args.alphas)
+    if args.mode not in ("data", "byzantine"):
+        raise InputError(f"--mode {args.mode!r}: expected byzantine or data")
+    for name in ("points", "steps"):
+        _positive(getattr(args, name), f"--{name}")
+    if not args.eta > 0:
+        raise InputError(f"--eta {args.eta:g}: expected a positive step size")
+    base = {"mode": args.mode, "points": args.points, "seed": args.seed, "steps": args.steps, "eta": args.eta,
+            "pretrain": args.pretrain}
+    configs = [{**base, "alpha": a} for a in alphas]
+
+    def compute(batch):
+        grid = np.array([c["alpha"] for c in batch])
+        run, dist0, n_params = gradient_control(grid, seed=args.seed, n_points=args.points, eta=args.eta,
+                                                steps=args.steps, mode=args.mode, pretrain=args.pretrain)
+        check = theorem10_check(grid, run, args.eta)
+        return [{"distance_T": float(run.distance[i, -1]), "distance_bound": -float(check["thm10_bound"][i]),
+                 "C": float(check["C"][i]), "distance_0": dist0, "parameters": n_params,
+                 "max_residual": float(run.residual[i].max())} for i in range(len(batch))]
+
+    rows = _run("gradient-mlp", args.store, configs, compute)
+    out = [{"alpha": r.config["alpha"], **r.metrics} for r in rows]
+    return report(args, {"kind": "gradient-mlp", "config": base}, out,
+                  ["alpha", "distance_T", "distance_bound", "C", "max_residual", "parameters"])
