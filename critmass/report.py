@@ -456,11 +456,25 @@ def stage_text(ctx: Context) -> Section | None:
 
 # ------------------------------------------------------------------------------------------ the run
 
+def _lazy(name: str) -> Callable[[Context], Section | None]:
+    """A stage of critmass.report_learners, imported when it runs (it pulls in optax and the learners)."""
+
+    def stage(ctx: Context) -> Section | None:
+        from critmass import report_learners
+
+        return getattr(report_learners, name)(ctx)
+
+    stage.__name__ = name
+    return stage
+
+
 STAGES: tuple[tuple[str, Callable[[Context], Section | None]], ...] = (
     ("theory", stage_theory),
     ("exact", stage_exact),
     ("verify", stage_verify),
     ("finite", stage_finite),
+    ("reweighting", _lazy("stage_reweighting")),
+    ("gradient", _lazy("stage_gradient")),
     ("text", stage_text),
 )
 
