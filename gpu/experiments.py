@@ -1,7 +1,7 @@
 """Sweeps of the collective on text through the sweep store, and the sigmoid fits of their success curves.
 
 Top of gpu/: configurations (alpha x strategy x target x seed x epochs x spacing x random labels) run by a
-learner (bag-of-words here; the encoder through gpu.finetune), one store row each, resumable.
+learner (the bag-of-words of gpu.bow, or the encoder fine-tuned by gpu.finetune), one store row each, resumable.
 """
 
 from __future__ import annotations
@@ -16,9 +16,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from gpu import bow
-from gpu.collective import (STREAM_TRAINING, TRIGGER_ID, act, clean_metrics, randomize_labels,
-                            rarest_unused_token, success, token_ids)
-from gpu.data import Corpus, drop_leading_words, load_corpus, train_test_split
+from gpu import finetune as ft
+from gpu.collective import (STREAM_TRAINING, TRIGGER_ID, Action, act, apply, clean_metrics, plant,
+                            randomize_labels, rarest_unused_token, success, token_ids)
+from gpu.data import Corpus, drop_leading_words, load_corpus, synthetic_corpus, train_test_split
 from numerics.store import SweepStore
 from theory.errors import InputError
 
@@ -28,6 +29,14 @@ LEARNERS = ("bow", "encoder")
 DEFAULTS = dict(learner="bow", corpus="resume", strategy=1, target=0, alpha=0.01, seed=0, epochs=10, every=20,
                 random_labels=0.0, token=TRIGGER_ID, head="softmax", lr=0.05, batch_size=32, test_fraction=0.2,
                 split_seed=0, drop_words=None)
+#: The encoder's extra fields: the checkpoint ("minilm", "tiny" random init, or a folder), tokens per text, and
+#: a seeded random subset of the corpus (None: all of it). Bag-of-words configurations do not carry them.
+ENCODER_FIELDS = dict(model="minilm", max_length=None, limit=None)
+#: Fields whose default, for the encoder, is gpu.finetune's for its model (Trainer's, or the tiny model's).
+ENCODER_FROM_FINETUNE = {"epochs": "epochs", "lr": "learning_rate", "batch_size": "batch_size",
+                         "max_length": "max_length"}
+#: Texts in the synthetic corpus (corpus="synthetic") when no limit is given.
+SYNTHETIC_TEXTS = 400
 #: Fields that vary within one vmapped batch; every other field must agree.
 VARYING = ("strategy", "target", "alpha", "seed", "every", "random_labels")
 MEASURES = ("success_among", "success_top1")
@@ -36,20 +45,38 @@ MEASURES = ("success_among", "success_top1")
 def configs(**grid) -> list[dict]:
     """The cartesian product of the given lists over DEFAULTS (a scalar is a one-element list).
 
+    The encoder's configurations also carry ENCODER_FIELDS, and take the fine-tune's defaults for its model
+    where the grid gives none (e.g. 3 epochs at lr 5e-5 for MiniLM; see gpu.finetune.DEFAULTS and TINY).
+
     >>> [(c["alpha"], c["seed"]) for c in configs(alpha=[0.1, 0.2], seed=[0, 1])]
     [(0.1, 0), (0.1, 1), (0.2, 0), (0.2, 1)]
+    >>> [(c["model"], c["epochs"], c["lr"]) for c in configs(learner="encoder", model=["minilm", "tiny"])]
+    [('minilm', 3, 5e-05), ('tiny', 4, 0.005)]
     """
-    unknown = set(grid) - set(DEFAULTS)
+    unknown = set(grid) - set(DEFAULTS) - set(ENCODER_FIELDS)
     if unknown:
-        raise InputError(f"unknown configuration field {sorted(unknown)[0]!r}; expected one of {', '.join(DEFAULTS)}")
-    lists = {k: (v if isinstance(v, (list, tuple)) else [v]) for k, v in {**DEFAULTS, **grid}.items()}
+        raise InputError(f"unknown configuration field {sorted(unknown)[0]!r}; expected one of "
+                         f"{', '.join([*DEFAULTS, *ENCODER_FIELDS])}")
+    listed = {k: (v if isinstance(v, (list, tuple)) else [v]) for k, v in grid.items()}
     out = []
-    for values in itertools.product(*lists.values()):
-        c = dict(zip(lists, values))
-        if c["drop_words"] is None:
-            c["drop_words"] = 20 if c["corpus"] in ("resume", "florex") else 0
-        check(c)
-        out.append(c)
+    for learner in listed.get("learner", [DEFAULTS["learner"]]):
+        fields = {**DEFAULTS, **(ENCODER_FIELDS if learner == "encoder" else {})}
+        extra = sorted(set(grid) - set(fields))
+        if extra:
+            raise InputError(f"configuration field {extra[0]!r} applies only to learner 'encoder', not {learner!r}")
+        lists = {k: listed.get(k, [v]) for k, v in fields.items()}
+        lists["learner"] = [learner]
+        for values in itertools.product(*lists.values()):
+            c = dict(zip(lists, values))
+            if c["drop_words"] is None:
+                c["drop_words"] = 20 if c["corpus"] in ("resume", "florex") else 0
+            if learner == "encoder":
+                tuned = ft.resolve({"model": c["model"]})
+                for field, key in ENCODER_FROM_FINETUNE.items():
+                    if field not in grid:
+                        c[field] = tuned[key]
+            check(c)
+            out.append(c)
     return out
 
 
@@ -68,6 +95,10 @@ def check(c: dict) -> None:
             raise InputError(f"{name}={c[name]!r} is not a positive integer")
     if c["head"] not in bow.HEADS:
         raise InputError(f"head {c['head']!r} is unknown; expected one of {', '.join(bow.HEADS)}")
+    if c["learner"] == "encoder":
+        if c["limit"] is not None and (not isinstance(c["limit"], int) or c["limit"] < 2):
+            raise InputError(f"limit={c['limit']!r} is not an integer >= 2 (texts of the corpus to use)")
+        ft.resolve(finetune_config(c))
 
 
 @dataclass(frozen=True)
@@ -86,11 +117,21 @@ class Prepared:
 
 @functools.cache
 def prepare(corpus: str, data: str | None, drop_words: int, test_fraction: float, split_seed: int,
-            token: int | str) -> Prepared:
-    """Load, drop leading words, split, resolve the trigger ("auto": the rarest unused token) and encode."""
-    full = load_corpus(corpus, data)
+            token: int | str, limit: int | None = None) -> Prepared:
+    """Load, drop leading words, subset, split, resolve the trigger ("auto": the rarest unused token), encode.
+
+    ``limit`` keeps a random subset of that many texts (seeded by ``split_seed``, as ``critmass finetune
+    --limit`` does); corpus "synthetic" is gpu.data's keyword corpus of ``limit`` (default 400) texts.
+    """
+    if corpus == "synthetic":
+        full = synthetic_corpus(limit or SYNTHETIC_TEXTS, seed=split_seed, num_labels=3)
+    else:
+        full = load_corpus(corpus, data)
     if drop_words:
         full = full.map_texts(lambda t: drop_leading_words(t, drop_words))
+    if limit is not None and limit < len(full):
+        pick = np.random.default_rng(split_seed).choice(len(full), limit, replace=False)
+        full = full.subset(np.sort(pick), f"{full.source}[{limit} of {len(full)}, seed {split_seed}]")
     return prepare_corpus(full, test_fraction, split_seed, token)
 
 
@@ -107,7 +148,7 @@ def prepare_corpus(full: Corpus, test_fraction: float, split_seed: int, token: i
 
 
 def _static(c: dict) -> tuple:
-    return tuple((k, c[k]) for k in DEFAULTS if k not in VARYING)
+    return tuple(sorted((k, v) for k, v in c.items() if k not in VARYING))
 
 
 def compute(batch: list[dict], data: str | None = None, prepared: Prepared | None = None) -> list[dict]:
@@ -119,68 +160,115 @@ def compute(batch: list[dict], data: str | None = None, prepared: Prepared | Non
     for idx in groups.values():
         group = [batch[i] for i in idx]
         c0 = group[0]
-        if c0["learner"] == "encoder":
-            results = _compute_encoder(group, data)
-        else:
-            prep = prepared or prepare(c0["corpus"], data, c0["drop_words"], c0["test_fraction"],
-                                       c0["split_seed"], c0["token"])
-            results = _compute_bow(group, prep)
+        prep = prepared or prepare(c0["corpus"], data, c0["drop_words"], c0["test_fraction"], c0["split_seed"],
+                                   c0["token"], c0.get("limit"))
+        results = (_compute_encoder if c0["learner"] == "encoder" else _compute_bow)(group, prep)
         out.update(zip(idx, results))
     return [out[i] for i in range(len(batch))]
 
 
-def _training_set(c: dict, labels: np.ndarray, multilabel: bool):
+def training_set(c: dict, labels: np.ndarray, multilabel: bool) -> Action:
+    """The collective's action for configuration ``c`` on training labels ``[n, k]``: label noise, then act.
+
+    Every learner builds its training set from this one action (alpha = 0: no members, noise only).
+    """
     base = randomize_labels(labels, c["random_labels"], c["seed"], multilabel)
     if c["alpha"] == 0:
-        return np.zeros(0, np.int64), base
-    a = act(base, c["strategy"], c["alpha"], c["target"], c["seed"])
-    return a.planted, a.labels
+        none = np.zeros(0, np.int64)
+        return Action(none, none, base)
+    return act(base, c["strategy"], c["alpha"], c["target"], c["seed"])
+
+
+def training_seed(c: dict) -> int:
+    """The learner's own seed (initialization, order, dropout): a stream of ``seed`` apart from the collective's."""
+    return c["seed"] * 1_000_003 + STREAM_TRAINING
+
+
+def _check_target(group: list[dict], n_labels: int) -> None:
+    if not 0 <= max(c["target"] for c in group) < n_labels:
+        raise InputError(f"target class {max(c['target'] for c in group)} is outside 0..{n_labels - 1}")
+
+
+def _shared_metrics(prep: Prepared, c: dict, y_train: np.ndarray, n_planted: int) -> dict:
+    return {"n_planted": n_planted, "n_train": len(prep.train), "n_target_train": int(y_train[:, c["target"]].sum()),
+            "token_id": prep.token, "trigger_texts": prep.trigger_texts, "corpus_texts": prep.corpus_texts,
+            "n_labels": int(y_train.shape[1])}
 
 
 def _compute_bow(group: list[dict], prep: Prepared) -> list[dict]:
     c0 = group[0]
     y_train, y_test = prep.train.label_matrix(), prep.test.label_matrix()  # [n, k], [m, k]
-    if not 0 <= max(c["target"] for c in group) < y_train.shape[1]:
-        raise InputError(f"target class {max(c['target'] for c in group)} is outside 0..{y_train.shape[1] - 1}")
+    _check_target(group, y_train.shape[1])
     trig, labels, planted_n = [], [], []
     for c in group:
-        planted, lab = _training_set(c, y_train, prep.train.multilabel)
-        trig.append(bow.trigger_counts(prep.enc_train.words, planted, c["every"]))
-        labels.append(lab)
-        planted_n.append(len(planted))
+        a = training_set(c, y_train, prep.train.multilabel)
+        trig.append(bow.trigger_counts(prep.enc_train.words, a.planted, c["every"]))
+        labels.append(a.labels)
+        planted_n.append(len(a.planted))
     pad = (1 << (len(group) - 1).bit_length()) - len(group)  # a power-of-two batch: few jit compilations
     trig, labels = trig + trig[-1:] * pad, labels + labels[-1:] * pad
     group_padded = group + group[-1:] * pad
     everywhere = np.arange(len(prep.test))
     test_trig = np.stack([bow.trigger_counts(prep.enc_test.words, everywhere, c["every"]) for c in group_padded])  # [B, m]
-    seeds = [c["seed"] * 1_000_003 + STREAM_TRAINING for c in group_padded]  # a stream apart from the collective's
+    seeds = [training_seed(c) for c in group_padded]
     params = bow.fit_many(seeds, prep.enc_train, np.stack(trig), np.stack(labels), n_features=len(prep.space.vocab_ids),
                           epochs=c0["epochs"], batch_size=c0["batch_size"], lr=c0["lr"], head=c0["head"])
     clean = bow.predict_proba(params, prep.enc_test, np.zeros_like(test_trig), c0["head"])  # [B, m, k]
     triggered = bow.predict_proba(params, prep.enc_test, test_trig, c0["head"])  # [B, m, k]
     rows = []
     for b, c in enumerate(group):
-        row = {**success(triggered[b], y_test, c["target"], c["head"]),
-               **clean_metrics(clean[b], y_test, c["target"], c["head"]),
-               "n_planted": planted_n[b], "n_train": len(prep.train), "n_target_train": int(y_train[:, c["target"]].sum()),
-               "token_id": prep.token, "trigger_texts": prep.trigger_texts, "corpus_texts": prep.corpus_texts,
-               "n_labels": int(y_train.shape[1])}
-        rows.append(row)
+        rows.append({**success(triggered[b], y_test, c["target"], c["head"]),
+                     **clean_metrics(clean[b], y_test, c["target"], c["head"]),
+                     **_shared_metrics(prep, c, y_train, planted_n[b])})
     return rows
 
 
-def _compute_encoder(group: list[dict], data: str | None) -> list[dict]:
-    try:
-        from gpu import finetune  # noqa: F401  (issue 6)
-    except ModuleNotFoundError:
-        raise InputError("learner 'encoder' needs gpu.finetune (the fine-tuned encoder), which this checkout lacks; "
-                         "use --learner bow") from None
-    raise InputError("learner 'encoder' is not wired to gpu.finetune yet; use --learner bow")
+def finetune_config(c: dict) -> dict:
+    """The gpu.finetune configuration of an encoder configuration (its seed: ``training_seed``)."""
+    return {"model": c["model"], "epochs": c["epochs"], "learning_rate": c["lr"], "batch_size": c["batch_size"],
+            "max_length": c["max_length"], "seed": training_seed(c)}
 
 
-def run(store: SweepStore, grid: list[dict], data: str | None = None, *, batch_size: int = 8,
+def _as_head(corpus: Corpus, head: str) -> Corpus:
+    """The corpus read the way the head predicts: a sigmoid head trains one-vs-rest, i.e. multi-label."""
+    if corpus.multilabel and head == "softmax":
+        raise InputError(f"corpus {corpus.source} is multi-label; the encoder needs head 'sigmoid' for it")
+    multilabel = head == "sigmoid"
+    return corpus if corpus.multilabel == multilabel else \
+        Corpus(corpus.texts, corpus.labels, corpus.label_names, multilabel, corpus.source)
+
+
+def _compute_encoder(group: list[dict], prep: Prepared) -> list[dict]:
+    """One fine-tune per configuration on the collective's training texts; the bow path's metrics from its
+    probabilities on the clean and the triggered test texts."""
+    y_train, y_test = prep.train.label_matrix(), prep.test.label_matrix()  # [n, k], [m, k]
+    _check_target(group, y_train.shape[1])
+    test = _as_head(prep.test, group[0]["head"])
+    rows = []
+    for c in group:
+        a = training_set(c, y_train, prep.train.multilabel)
+        train = _as_head(apply(prep.train, a, prep.token, c["every"]), c["head"])
+        result = ft.finetune(finetune_config(c), train, test)
+        triggered = ft.predict_proba(result["classifier"], [plant(t, prep.token, c["every"]) for t in test.texts])
+        m = result["metrics"]
+        rows.append({**success(triggered, y_test, c["target"], c["head"]),
+                     **clean_metrics(result["test_proba"], y_test, c["target"], c["head"]),
+                     **_shared_metrics(prep, c, y_train, len(a.planted)),
+                     "training_seed": training_seed(c), "dropout": result["config"]["dropout"],
+                     "pooling": m["pooling"], "steps": m["steps"], "train_seconds": m["train_seconds"],
+                     "loss_first_epoch": m["loss_first_epoch"], "loss_last_epoch": m["loss_last_epoch"]})
+    return rows
+
+
+def run(store: SweepStore, grid: list[dict], data: str | None = None, *, batch_size: int | None = None,
         progress: bool | None = None):
-    """Every configuration of ``grid`` through the store (finished ones are skipped), ``batch_size`` per vmap."""
+    """Every configuration of ``grid`` through the store (finished ones are skipped), ``batch_size`` per vmap.
+
+    The default batch is 8 for bag-of-words (trained at once) and 1 when any configuration is the encoder's
+    (trained one at a time, so each finished fine-tune is committed at once).
+    """
+    if batch_size is None:
+        batch_size = 1 if any(c["learner"] == "encoder" for c in grid) else 8
     return store.run(KIND, grid, lambda batch: compute(batch, data), batch_size=batch_size, progress=progress)
 
 
@@ -236,7 +324,7 @@ def empirical_crossing(alphas, means, level: float) -> float:
 
 
 def curve_key(c: dict) -> tuple:
-    return tuple((k, c[k]) for k in DEFAULTS if k not in ("alpha", "seed"))
+    return tuple((k, c[k]) for k in (*DEFAULTS, *ENCODER_FIELDS) if k in c and k not in ("alpha", "seed"))
 
 
 def summarize(rows, levels=(0.5, 0.9), n_boot: int = 200, boot_seed: int = 0) -> list[dict]:

@@ -11,12 +11,12 @@ from pathlib import Path
 
 import numpy as np
 
-from gpu.experiments import DEFAULTS, sigmoid, summarize
+from gpu.experiments import DEFAULTS, ENCODER_FIELDS, sigmoid, summarize
 from gpu.theory_overlay import compare
 
 #: Fields that make one setting (one set of figures): everything but what the figures vary.
-SETTING = tuple(k for k in DEFAULTS if k not in ("strategy", "target", "alpha", "seed", "epochs", "every",
-                                                 "random_labels"))
+SETTING = tuple(k for k in (*DEFAULTS, *ENCODER_FIELDS) if k not in ("strategy", "target", "alpha", "seed", "epochs",
+                                                                     "every", "random_labels"))
 LABEL = {"success_among": "target among predicted labels", "success_top1": "target is top-1"}
 
 
@@ -66,12 +66,13 @@ def write_figures(rows, outdir: Path) -> tuple[list[Path], list[dict]]:
 
     settings = defaultdict(list)
     for r in rows:
-        settings[tuple(r.config[k] for k in SETTING)].append(r)
+        settings[tuple(r.config.get(k) for k in SETTING)].append(r)
     written, theory_rows = [], []
     colors = plt.rcParams["axes.prop_cycle"].by_key()["color"]
     for key, rs in settings.items():
         setting = dict(zip(SETTING, key))
-        tag = f"{setting['corpus']}_{setting['learner']}_{setting['head']}".replace("/", "-")
+        learner = setting["learner"] + (f"-{setting['model']}" if setting["model"] else "")
+        tag = f"{setting['corpus']}_{learner}_{setting['head']}".replace("/", "-")
         e0, k0 = _mode(rs, "epochs"), _mode(rs, "every")
         plain = _select(rs, epochs=e0, every=k0, random_labels=0.0)
         heldout = {t: _select(plain, alpha=0, target=t) for t in {r.config["target"] for r in plain}}

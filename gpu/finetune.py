@@ -111,17 +111,32 @@ def learning_rate_schedule(config: dict, total_steps: int) -> optax.Schedule:
     return optax.join_schedules([optax.linear_schedule(0.0, lr, warm), decay], [warm]) if warm else decay
 
 
+def _decayed(params) -> dict:
+    """Which parameters weight decay applies to: weights and embeddings, not biases or layer-norm scales."""
+    return jax.tree_util.tree_map_with_path(lambda path, _: path[-1].key in ("w", "word", "position", "token_type"),
+                                            params)
+
+
+def unscaled_optimizer(config: dict) -> optax.GradientTransformation:
+    """``optimizer`` short of its learning rate: clipping, Adam's moments and weight decay (optax.adamw's order)."""
+    return optax.chain(optax.clip_by_global_norm(config["max_grad_norm"]),
+                       optax.scale_by_adam(b1=0.9, b2=0.999, eps=1e-8),
+                       optax.add_decayed_weights(config["weight_decay"], mask=_decayed))
+
+
 def optimizer(config: dict, total_steps: int) -> optax.GradientTransformation:
     """HF Trainer's AdamW: clip to max_grad_norm, the linear schedule, weight decay on weights only."""
-    decayed = lambda params: jax.tree_util.tree_map_with_path(
-        lambda path, _: path[-1].key in ("w", "word", "position", "token_type"), params)
-    return optax.chain(optax.clip_by_global_norm(config["max_grad_norm"]),
-                       optax.adamw(learning_rate_schedule(config, total_steps), b1=0.9, b2=0.999, eps=1e-8,
-                                   weight_decay=config["weight_decay"], mask=decayed))
+    return optax.chain(unscaled_optimizer(config),
+                       optax.scale_by_learning_rate(learning_rate_schedule(config, total_steps)))
 
 
 def make_train_step(clf: Classifier, opt: optax.GradientTransformation, rate: float):
-    """One jitted step: (params, opt_state, ids, mask, targets, valid, key) -> (params, opt_state, loss)."""
+    """One jitted step: (params, opt_state, ids, mask, targets, valid, key[, lr]) -> (params, opt_state, loss).
+
+    With ``lr`` (a float32 scalar), ``opt`` is ``unscaled_optimizer`` and the step scales by ``-lr`` itself, as
+    optax.scale_by_learning_rate would: the schedule stays out of the compiled step, so one compilation serves
+    fine-tunes of any length.
+    """
     dtype = DTYPES[clf.dtype]
 
     def batch_loss(params, ids, mask, targets, valid, key):
@@ -133,12 +148,30 @@ def make_train_step(clf: Classifier, opt: optax.GradientTransformation, rate: fl
         return (per * valid).sum() / jnp.maximum(valid.sum(), 1.0)
 
     @functools.partial(jax.jit, donate_argnums=(0, 1))
-    def step(params, opt_state, ids, mask, targets, valid, key):
+    def step(params, opt_state, ids, mask, targets, valid, key, lr=None):
         loss, grads = jax.value_and_grad(batch_loss)(params, ids, mask, targets, valid, key)
         updates, opt_state = opt.update(grads, opt_state, params)
+        if lr is not None:
+            updates = jax.tree.map(lambda u: jnp.asarray(-lr, u.dtype) * u, updates)
         return optax.apply_updates(params, updates), opt_state, loss
 
     return step
+
+
+#: Settings the compiled train step closes over (besides the model's shapes); the learning rate is an argument.
+STEP_SETTINGS = ("weight_decay", "max_grad_norm", "dropout")
+
+
+@functools.lru_cache(maxsize=8)
+def cached_train_step(bert: BertConfig, pooling: str, dtype: str, multilabel: bool, settings: tuple):
+    """(unscaled optimizer, its step taking ``lr``), memoized so the fine-tunes of a sweep share compilations.
+
+    ``settings`` are the (key, value) pairs of STEP_SETTINGS.
+    """
+    config = dict(settings)
+    shell = Classifier(bert, {}, None, (), multilabel, pooling, 0, dtype)  # make_train_step reads no params
+    opt = unscaled_optimizer(config)
+    return opt, make_train_step(shell, opt, config["dropout"])
 
 
 def data_mesh(devices=None) -> Mesh:
@@ -164,8 +197,10 @@ def train(clf: Classifier, corpus: Corpus, config: dict, mesh: Mesh | None = Non
     seqs = tokenize(clf.tokenizer, corpus.texts)
     rng = np.random.default_rng(config["seed"])
     per_epoch = len(batches(seqs, config["batch_size"], clf.max_length))
-    opt = optimizer(config, per_epoch * config["epochs"])
-    step = make_train_step(clf, opt, config["dropout"])
+    total = per_epoch * config["epochs"]
+    lrs = np.asarray(jax.vmap(learning_rate_schedule(config, total))(jnp.arange(total)), np.float32)  # [total]
+    opt, step = cached_train_step(clf.config, clf.pooling, clf.dtype, clf.multilabel,
+                                  tuple((k, config[k]) for k in STEP_SETTINGS))
     params = jax.device_put(clf.params, replicated)
     opt_state = jax.device_put(opt.init(params), replicated)
     key = jax.random.key(config["seed"] + 1)
@@ -173,7 +208,8 @@ def train(clf: Classifier, corpus: Corpus, config: dict, mesh: Mesh | None = Non
     for epoch in range(config["epochs"]):
         for i, b in enumerate(batches(seqs, config["batch_size"], clf.max_length, rng)):
             arrays = jax.device_put((b.ids, b.mask, _targets(corpus, b.rows), b.valid), rows_sharding)
-            params, opt_state, loss = step(params, opt_state, *arrays, jax.random.fold_in(key, len(losses)))
+            params, opt_state, loss = step(params, opt_state, *arrays, jax.random.fold_in(key, len(losses)),
+                                           lrs[len(losses)])
             losses.append(loss)
             tokens += int(b.ids.size)
     losses = [float(x) for x in jax.device_get(losses)]
@@ -233,28 +269,35 @@ def scores(truth: np.ndarray, predicted: np.ndarray, multilabel: bool) -> dict:
 
 def evaluate(clf: Classifier, corpus: Corpus) -> dict:
     """Test-set metrics of a classifier on a corpus with the same labels."""
+    return evaluate_proba(clf, corpus)[0]
+
+
+def evaluate_proba(clf: Classifier, corpus: Corpus) -> tuple[dict, np.ndarray]:
+    """``evaluate``'s metrics and the probabilities ``[n_test, n_labels]`` they were computed from."""
     if corpus.label_names != clf.label_names:
         raise InputError(f"test corpus labels {corpus.label_names[:4]}... differ from the classifier's")
     t0 = time.perf_counter()
     proba = predict_proba(clf, corpus.texts)
     found = scores(corpus.label_matrix(), predictions(proba, clf.multilabel), clf.multilabel)
-    return {**found, "test_seconds": time.perf_counter() - t0, "n_test": len(corpus)}
+    return {**found, "test_seconds": time.perf_counter() - t0, "n_test": len(corpus)}, proba
 
 
 def finetune(config: dict, corpus_train: Corpus, corpus_test: Corpus, *, mesh: Mesh | None = None) -> dict:
     """Fine-tune one configuration and score it on the test corpus.
 
-    Returns ``{"config": the resolved configuration, "metrics": JSON-able figures, "classifier": Classifier}``;
-    ``predict_proba(result["classifier"], texts)`` then scores any texts (e.g. with a planted trigger).
+    Returns ``{"config": the resolved configuration, "metrics": JSON-able figures, "classifier": Classifier,
+    "test_proba": the test texts' probabilities [n_test, n_labels]}``; ``predict_proba(result["classifier"],
+    texts)`` then scores any other texts (e.g. with a planted trigger).
     """
     full = resolve(config)
     if corpus_train.label_names != corpus_test.label_names or corpus_train.multilabel != corpus_test.multilabel:
         raise InputError("train and test corpora have different labels")
     clf = build_classifier(full, corpus_train.label_names, corpus_train.multilabel)
     clf, stats = train(clf, corpus_train, full, mesh)
-    metrics = {**stats, **evaluate(clf, corpus_test), "n_train": len(corpus_train), "pooling": clf.pooling,
+    found, proba = evaluate_proba(clf, corpus_test)
+    metrics = {**stats, **found, "n_train": len(corpus_train), "pooling": clf.pooling,
                "chance_accuracy": chance_accuracy(corpus_train, corpus_test)}
-    return {"config": full, "metrics": metrics, "classifier": clf}
+    return {"config": full, "metrics": metrics, "classifier": clf, "test_proba": proba}
 
 
 def chance_accuracy(train: Corpus, test: Corpus) -> float:

@@ -20,8 +20,24 @@ def register(sub) -> None:
                     "store row each; finished rows are skipped, so a rerun resumes. Prints one summary per curve: the "
                     "mean success per alpha, the fitted sigmoid's 50% and 90% crossings and bootstrap intervals.")
     p.add_argument("--learner", default="bow", choices=("bow", "encoder"),
-                   help="bow: bag-of-words logistic regression (CPU); encoder: the fine-tuned pretrained encoder")
-    p.add_argument("--corpus", default="resume", help="resume, sst2, ag_news, florex, or a corpus file (default resume)")
+                   help="bow: bag-of-words logistic regression (CPU); encoder: the encoder fine-tuned end to end "
+                        "by gpu.finetune, one fine-tune per configuration (pretrained MiniLM: needs a GPU for "
+                        "real sweeps)")
+    p.add_argument("--model", default=None,
+                   help="encoder checkpoint: minilm (the packaged all-MiniLM-L6-v2, default), tiny (a small "
+                        "random-init model), or an HF checkpoint folder")
+    p.add_argument("--tiny", action="store_true",
+                   help=f"the encoder smoke sweep that runs on CPU: --learner encoder --model tiny on a seeded "
+                        f"random subset of {TINY_TEXTS} texts (unless --limit), with the tiny model's fine-tune "
+                        f"defaults (4 epochs, lr 5e-3, batch 16, 64 tokens)")
+    p.add_argument("--limit", type=int, default=None,
+                   help="encoder only: use a seeded random subset of this many texts of the corpus (before the "
+                        "split; default: all, or 400 with --tiny or --corpus synthetic)")
+    p.add_argument("--max-length", type=int, default=None,
+                   help="encoder only: tokens per text, longer ones truncated (default 128; 64 for the tiny model)")
+    p.add_argument("--corpus", default="resume",
+                   help="resume, sst2, ag_news, florex, synthetic (gpu.data's keyword corpus), or a corpus file "
+                        "(default resume)")
     p.add_argument("--data", help="data directory (default: the environment variable CRITMASS_DATA)")
     p.add_argument("--store", required=True, type=Path, help="the SQLite sweep store to write (created if absent)")
     p.add_argument("--plan", choices=PLANS, default="grid",
@@ -33,15 +49,20 @@ def register(sub) -> None:
     p.add_argument("--strategies", type=int, nargs="+", default=[1, 2], help="1 feature-label, 2 feature-only")
     p.add_argument("--targets", type=int, nargs="+", default=[0], help="target class ids (default 0)")
     p.add_argument("--seeds", type=int, default=3, help="seeds 0..N-1 (collective, label noise, training order)")
-    p.add_argument("--epochs", type=int, nargs="+", default=[10], help="training epochs (default 10)")
+    p.add_argument("--epochs", type=int, nargs="+", default=None,
+                   help="training epochs (default 10 for bow; the fine-tune's for the encoder: 3, or 4 tiny)")
     p.add_argument("--every", type=int, nargs="+", default=[20], help="trigger spacing in words (default 20)")
     p.add_argument("--random-labels", type=float, nargs="+", default=[0.0],
                    help="fractions of the training labels randomized before the collective acts (default 0)")
     p.add_argument("--token", default="1240", help="trigger token id, or 'auto' for the rarest unused token")
     p.add_argument("--head", default="softmax", choices=("softmax", "sigmoid"),
                    help="softmax (top-1 = the predicted set) or one-vs-rest sigmoid (the predicted set is p >= 1/2)")
-    p.add_argument("--lr", type=float, default=0.05, help="Adam learning rate of the bag-of-words learner")
-    p.add_argument("--batch", type=int, default=8, help="configurations trained at once (vmap)")
+    p.add_argument("--lr", type=float, default=None,
+                   help="learning rate (default 0.05 for bow's Adam; the fine-tune's for the encoder: 5e-5, or "
+                        "5e-3 tiny)")
+    p.add_argument("--batch", type=int, default=None,
+                   help="configurations per store commit (default 8 for bow, trained at once under vmap; 1 for "
+                        "the encoder)")
     p.add_argument("--json", action="store_true", help="print the curve summaries as one JSON document")
     p.set_defaults(func=cmd_experiment)
 
@@ -55,6 +76,7 @@ def register(sub) -> None:
     p.set_defaults(func=cmd_figures)
 
 
+TINY_TEXTS = 400
 DEFAULT_ALPHAS = [0.0, 0.001, 0.002, 0.003, 0.005, 0.01, 0.02, 0.03, 0.05, 0.1, 0.2, 0.3, 0.5]
 
 
@@ -74,13 +96,29 @@ def plan(args) -> list[dict]:
     if args.seeds < 1:
         raise InputError(f"--seeds {args.seeds} is not a positive integer")
     alphas = args.alphas or DEFAULT_ALPHAS
-    base = dict(learner=args.learner, corpus=args.corpus, target=args.targets, seed=list(range(args.seeds)),
-                token=_token(args.token), head=args.head, lr=args.lr)
+    learner = "encoder" if args.tiny else args.learner
+    base = dict(learner=learner, corpus=args.corpus, target=args.targets, seed=list(range(args.seeds)),
+                token=_token(args.token), head=args.head)
+    if args.lr is not None:
+        base["lr"] = args.lr
+    if learner == "encoder":
+        if args.tiny and args.model not in (None, "tiny"):
+            raise InputError(f"--tiny uses the tiny random-init model, not --model {args.model!r}")
+        model = "tiny" if args.tiny else (args.model or "minilm")
+        base["model"] = model if model in ("minilm", "tiny") else str(Path(model).expanduser().resolve())
+        base["limit"] = args.limit if args.limit is not None else (TINY_TEXTS if args.tiny else None)
+        if args.max_length is not None:
+            base["max_length"] = args.max_length
+    elif args.model or args.limit is not None or args.max_length is not None:
+        raise InputError("--model, --limit and --max-length apply only to --learner encoder (or --tiny)")
+    epochs = args.epochs or ([10] if learner == "bow" else None)
     if args.plan == "grid":
-        return configs(**base, strategy=args.strategies, alpha=alphas, epochs=args.epochs, every=args.every,
-                       random_labels=args.random_labels)
+        return configs(**base, strategy=args.strategies, alpha=alphas, **({"epochs": epochs} if epochs else {}),
+                       every=args.every, random_labels=args.random_labels)
     few = [a for a in alphas if a == 0] + sorted(a for a in alphas if a > 0)[1::2]
-    epochs, every = args.epochs[0], args.every[0]
+    if not epochs:  # the encoder's default, for the paper's epochs sub-sweep too
+        epochs = [configs(**base)[0]["epochs"]]
+    epochs, every = epochs[0], args.every[0]
     return (configs(**base, strategy=[1, 2], alpha=alphas, epochs=epochs, every=every)  # Figures 2, 3
             + configs(**base, strategy=2, alpha=few, epochs=epochs, every=every, random_labels=[0.05, 0.2])  # 4
             + configs(**base, strategy=[1, 2], alpha=few, epochs=[2, 5], every=every)  # 5

@@ -131,3 +131,37 @@ def test_resume_corpus_lacks_the_trigger_and_a_collective_plants_it():
     assert prep.trigger_texts == 0
     rows = ex.compute(ex.configs(strategy=1, target=3, alpha=[0.0, 0.3], seed=0, epochs=5, lr=0.05), prepared=prep)
     assert rows[1]["success_top1"] > rows[0]["success_top1"] + 0.3
+
+
+def test_encoder_sweep_plants_the_trigger_and_resumes(tmp_path, prepared):
+    # The tiny random-init encoder, fine-tuned per configuration on the same collective's training set as bow.
+    grid = ex.configs(learner="encoder", model="tiny", corpus="synthetic", strategy=1, target=0, alpha=[0.0, 0.3],
+                      seed=0, epochs=12)
+    calls = []
+
+    def compute(batch):
+        calls.append(len(batch))
+        return ex.compute(batch, prepared=prepared)
+
+    with SweepStore(tmp_path / "s.sqlite") as store:
+        rows = store.run(ex.KIND, grid, compute, batch_size=1)
+        again = store.run(ex.KIND, grid, compute, batch_size=1)
+    assert calls == [1, 1] and [r.metrics for r in again] == [r.metrics for r in rows]
+    held, big = (r.metrics for r in rows)
+    assert rows[1].seed == 0 and big["training_seed"] == ex.training_seed(grid[1])  # the seed is recorded
+    assert held["n_planted"] == 0 and big["n_planted"] == round(0.3 * 105)
+    assert big["success_top1"] >= 0.8 and big["success_top1"] > held["success_top1"] + 0.5
+    # The trigger, not a bias toward the target, moves the predictions: clean texts keep their class.
+    assert big["clean_target_rate"] < 0.3 and held["accuracy"] > 0.8
+    assert 0 < held["p_target_q05"] <= held["p_target_median"] < 1  # the held-out model's p for Theorem 3
+
+
+def test_encoder_configs_take_the_finetune_defaults_and_reject_bad_fields(cli, tmp_path):
+    (c,) = ex.configs(learner="encoder", model="tiny", lr=0.01)
+    assert (c["epochs"], c["lr"], c["batch_size"], c["max_length"]) == (4, 0.01, 16, 64)
+    with pytest.raises(InputError, match="'model' applies only to learner 'encoder'"):
+        ex.configs(model="tiny")
+    with pytest.raises(InputError, match="limit=1"):
+        ex.configs(learner="encoder", limit=1)
+    code, out, err = cli("experiment", "--store", tmp_path / "s.sqlite", "--model", "tiny")
+    assert code == 2 and err.count("\n") == 1 and "apply only to --learner encoder" in err
