@@ -21,7 +21,7 @@ report: setup
 	$(BIN)/critmass report
 
 test: setup
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n auto
 
 clean:
 	rm -rf $(VENV)
