@@ -9,30 +9,14 @@ from hypothesis import strategies as st
 
 from numerics.exact import random_instances, stack_instances, success_grid
 from theory.errors import InputError
-from theory.instance import STRATEGIES, make_instance, success
+from theory.instance import make_instance, success
+from tests.strategies import instances
 
 ALPHAS = [F(k, 20) for k in range(1, 21)] + [F(1, 3), F(2, 7)]
 
 
-@st.composite
-def instances(draw):
-    """The generator of tests/theory/test_instance.py: small tables, idempotent g for erasure."""
-    nx, ny = draw(st.integers(1, 5)), draw(st.integers(2, 4))
-    weights = draw(st.lists(st.integers(0, 6), min_size=nx * ny, max_size=nx * ny).filter(any))
-    total = sum(weights)
-    p0 = [[F(weights[i * ny + j], total) for j in range(ny)] for i in range(nx)]
-    strategy = draw(st.sampled_from(STRATEGIES))
-    mass = [sum(r) for r in p0]
-    if strategy == "erasure":
-        reps = draw(st.sets(st.sampled_from([x for x in range(nx) if mass[x] > 0]), min_size=1))
-        signal = [x if x in reps else draw(st.sampled_from(sorted(reps))) for x in range(nx)]
-    else:
-        signal = [draw(st.integers(0, nx - 1)) for _ in range(nx)]
-    return make_instance(p0, signal, draw(st.integers(0, ny - 1)), strategy, 1)
-
-
 @settings(max_examples=150, deadline=None)
-@given(st.lists(instances(), min_size=1, max_size=6))
+@given(st.lists(instances(alpha_den=None), min_size=1, max_size=6))
 def test_agrees_with_fraction_reference_over_alpha_grid(batch):
     # One padded batch of mixed shapes and strategies, the whole alpha grid at once.
     padded = (batch * 6)[:6]  # a fixed batch and shape: one compilation for every example

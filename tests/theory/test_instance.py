@@ -5,10 +5,10 @@ from fractions import Fraction as F
 
 import pytest
 from hypothesis import given, settings
-from hypothesis import strategies as st
 
 from theory.errors import InputError
-from theory.instance import STRATEGIES, bound, load_instance, make_instance, params, parse_instance, success
+from theory.instance import bound, load_instance, make_instance, params, parse_instance, success
+from tests.strategies import instances
 
 GOOD = {"p0": [["1/4", "1/4"], ["1/8", "3/8"], [0, 0]], "signal": [2, 2, 2], "target": 1,
         "strategy": "feature-label", "alpha": "1/10"}
@@ -66,23 +66,6 @@ def test_load_reports_malformed_json_with_position(tmp_path):
         load_instance(path)
     path.write_text(json.dumps(GOOD))
     assert load_instance(path) == parse_instance(GOOD)
-
-
-@st.composite
-def instances(draw):
-    nx, ny = draw(st.integers(1, 5)), draw(st.integers(2, 4))
-    weights = draw(st.lists(st.integers(0, 6), min_size=nx * ny, max_size=nx * ny).filter(any))
-    total = sum(weights)
-    p0 = [[F(weights[i * ny + j], total) for j in range(ny)] for i in range(nx)]
-    strategy = draw(st.sampled_from(STRATEGIES))
-    mass = [sum(r) for r in p0]
-    if strategy == "erasure":  # an idempotent summary map onto representatives that carry mass
-        reps = draw(st.sets(st.sampled_from([x for x in range(nx) if mass[x] > 0]), min_size=1))
-        signal = [x if x in reps else draw(st.sampled_from(sorted(reps))) for x in range(nx)]
-    else:
-        signal = [draw(st.integers(0, nx - 1)) for _ in range(nx)]
-    alpha = F(draw(st.integers(1, 20)), 20)
-    return make_instance(p0, signal, draw(st.integers(0, ny - 1)), strategy, alpha)
 
 
 @settings(max_examples=300, deadline=None)

@@ -7,11 +7,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from theory.instance import STRATEGIES, bound, make_instance, params, parse_instance, success
+from theory.instance import bound, params, parse_instance, success
 from theory.paper import result
 from verify import steps
 from verify.check import check_instance
 from verify.sympy_z3 import exact_value
+from tests.strategies import instances
 
 GOOD = {"p0": [["1/2", 0], [0, "1/2"]], "signal": [1, 1], "target": 0, "strategy": "feature-label", "alpha": "3/5"}
 
@@ -72,23 +73,8 @@ def test_bad_instances_are_one_line_exit_2(cli, tmp_path, doc, message):
     assert code == 2 and "cannot read" in err
 
 
-@st.composite
-def instances(draw):
-    nx, ny = draw(st.integers(1, 6)), draw(st.integers(1, 4))
-    weights = draw(st.lists(st.integers(0, 4), min_size=nx * ny, max_size=nx * ny).filter(any))
-    p0 = [[F(weights[i * ny + j], sum(weights)) for j in range(ny)] for i in range(nx)]
-    strategy = draw(st.sampled_from(STRATEGIES))
-    if strategy == "erasure":  # an idempotent map onto representatives that carry mass
-        heavy = [x for x in range(nx) if sum(p0[x]) > 0]
-        reps = sorted(draw(st.sets(st.sampled_from(heavy), min_size=1)))
-        signal = [x if x in reps else draw(st.sampled_from(reps)) for x in range(nx)]
-    else:
-        signal = [draw(st.integers(0, nx - 1)) for _ in range(nx)]
-    return make_instance(p0, signal, draw(st.integers(0, ny - 1)), strategy, F(draw(st.integers(1, 40)), 40))
-
-
 @settings(max_examples=2500, deadline=None, derandomize=True)
-@given(instances(), st.fractions(0, F(9, 10), max_denominator=10))
+@given(instances(max_x=6, min_y=1, max_weight=4, alpha_den=40), st.fractions(0, F(9, 10), max_denominator=10))
 def test_every_bound_holds_on_random_instances(inst, epsilon):
     out = check_instance(inst)
     assert out["holds"], (inst.to_json(), out)

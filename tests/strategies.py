@@ -1,0 +1,30 @@
+"""Hypothesis strategies shared by the test suites: random exact instances of theory.instance."""
+
+from fractions import Fraction as F
+
+from hypothesis import strategies as st
+
+from theory.instance import STRATEGIES, make_instance
+
+
+@st.composite
+def instances(draw, max_x: int = 5, min_y: int = 2, max_y: int = 4, max_weight: int = 6, alpha_den: int | None = 20):
+    """Small joint tables of integer weights (zeros included), every strategy, a random target.
+
+    For erasure, g is an idempotent summary map onto representatives that carry mass (Theorem 5's hypothesis).
+    alpha is k/alpha_den for k in 1..alpha_den, or 1 when alpha_den is None.
+    """
+    nx, ny = draw(st.integers(1, max_x)), draw(st.integers(min_y, max_y))
+    weights = draw(st.lists(st.integers(0, max_weight), min_size=nx * ny, max_size=nx * ny).filter(any))
+    total = sum(weights)
+    p0 = [[F(weights[i * ny + j], total) for j in range(ny)] for i in range(nx)]
+    strategy = draw(st.sampled_from(STRATEGIES))
+    if strategy == "erasure":
+        heavy = [x for x in range(nx) if sum(p0[x]) > 0]
+        reps = sorted(draw(st.sets(st.sampled_from(heavy), min_size=1)))
+        signal = [x if x in reps else draw(st.sampled_from(reps)) for x in range(nx)]
+    else:
+        signal = [draw(st.integers(0, nx - 1)) for _ in range(nx)]
+    target = draw(st.integers(0, ny - 1))
+    alpha = 1 if alpha_den is None else F(draw(st.integers(1, alpha_den)), alpha_den)
+    return make_instance(p0, signal, target, strategy, alpha)
