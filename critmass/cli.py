@@ -32,6 +32,13 @@ class _Parser(argparse.ArgumentParser):
     def error(self, message):
         self.exit(EXIT_BAD_INPUT, f"{self.prog}: error: {message}\n")
 
+    def format_help(self):
+        # A description may be a zero-argument callable, for text that is costly to build (it lists derived
+        # results): it is evaluated only when help is shown, not on every start-up.
+        if callable(self.description):
+            self.description = self.description()
+        return super().format_help()
+
 
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(

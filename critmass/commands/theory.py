@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import functools
 from fractions import Fraction
 from pathlib import Path
 
@@ -31,11 +32,8 @@ def register(sub) -> None:
         ("bound", "evaluate a theorem's lower bound on the success S(alpha)", cmd_bound),
         ("critical-mass", "evaluate a derived upper bound on the critical mass alpha*", cmd_critical_mass),
     ]:
-        ids = [i for i in IDS if _has(i, "bound" if name == "bound" else "critical_mass")]
-        more = "; ".join(f"the {fam} family's (critmass results --family {fam})" for fam in families() if fam != "paper")
-        p = sub.add_parser(name, help=helptext,
-                           description=f"{helptext[0].upper()}{helptext[1:]}. IDs: {' '.join(ids)}; and {more}.")
-        p.add_argument("id", help=f"result id, one of: {' '.join(ids)}, or an extension family's id")
+        p = sub.add_parser(name, help=helptext, description=functools.partial(_describe, name, helptext))
+        p.add_argument("id", help="result id, one of the IDs listed above, or an extension family's id")
         p.add_argument("--set", dest="values", action="extend", nargs="+", default=[], metavar="NAME=VALUE",
                        help="a parameter value (repeatable); names: alpha epsilon xi Delta p tau rho S_star mu beta U "
                             "eta T c gamma g_P0 g_Pprime g_lb grad_u C dist0; values are decimals or fractions a/b")
@@ -48,6 +46,13 @@ def register(sub) -> None:
     p.add_argument("-o", "--output", required=True, type=Path, help="the .tex file to write")
     p.add_argument("--s-star", type=float, default=0.9, help="target success of the critical-mass table (default 0.9)")
     p.set_defaults(func=cmd_latex)
+
+
+def _describe(name: str, helptext: str) -> str:
+    """The help text of ``bound``/``critical-mass``: it lists the ids that have one, so it derives every result."""
+    ids = [i for i in IDS if _has(i, "bound" if name == "bound" else "critical_mass")]
+    more = "; ".join(f"the {fam} family's (critmass results --family {fam})" for fam in families() if fam != "paper")
+    return f"{helptext[0].upper()}{helptext[1:]}. IDs: {' '.join(ids)}; and {more}."
 
 
 def _has(id: str, what: str) -> bool:
