@@ -80,13 +80,30 @@ def _fraction(value, where: str) -> Fraction:
     return out
 
 
+#: The keys of an instance document; any other key is an error, never ignored.
+KEYS = ("p0", "signal", "target", "strategy", "alpha")
+
+
+def check_keys(doc: dict, keys: tuple[str, ...], where: str) -> None:
+    """Raise InputError naming the first missing or unknown key of ``doc`` (a key is never silently ignored).
+
+    A document with ``collectives`` is a several-collective instance (theory.multi), named as such.
+    """
+    for key in doc:
+        if key not in keys:
+            hint = ("; an instance with several collectives is read by theory.multi (check-instance reads both)"
+                    if key == "collectives" else "")
+            raise InputError(f"{where}: unknown key {key!r}; expected exactly {', '.join(keys)}{hint}")
+    for key in keys:
+        if key not in doc:
+            raise InputError(f"{where}: missing key {key!r}; expected {', '.join(keys)}")
+
+
 def parse_instance(doc) -> Instance:
     """Validate a JSON document (already decoded) and return the exact ``Instance``."""
     if not isinstance(doc, dict):
         raise InputError(f"instance: expected a JSON object, got {type(doc).__name__}")
-    for key in ("p0", "signal", "target", "strategy", "alpha"):
-        if key not in doc:
-            raise InputError(f"instance: missing key {key!r}; expected p0, signal, target, strategy, alpha")
+    check_keys(doc, KEYS, "instance")
     rows = doc["p0"]
     if not isinstance(rows, list) or not rows or not all(isinstance(r, list) and r for r in rows):
         raise InputError("p0: expected a non-empty list of non-empty rows (|X| x |Y|)")

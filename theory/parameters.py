@@ -114,6 +114,22 @@ PARAMETERS: dict[str, Parameter] = {
         _param("e_0", "e_0", _UNIT, "first stage's error rate on the base distribution", nonnegative=True),
         _param("cvar_level", "\\beta_{CVaR}", sp.Interval.Lopen(0, 1), "CVaR level: the tail mass the learner trains on", positive=True),
         _param("t_c", "t_c", _UNIT, "fraction of the collective's data in the CVaR tail", nonnegative=True),
+        # Issue 14: several collectives (theory/multi.py), privacy (theory/privacy.py), populations (theory/population.py).
+        _param("alpha_c", "alpha_c", sp.Interval.Ropen(0, 1), "total size of the cooperating collectives (same signal "
+               "map and target as this one)", nonnegative=True),
+        _param("alpha_r", "alpha_r", sp.Interval.Ropen(0, 1), "total size of every other collective", nonnegative=True),
+        _param("c_o", "c_o", _UNIT, "competing mass in the signal set: sum over other collectives j of alpha_j "
+               "P*_j(X* x (Y minus y*))", nonnegative=True),
+        _param("eps_dp", "\\varepsilon_{DP}", _POS, "privacy level of the firm's training (epsilon of "
+               "epsilon-DP; smaller is more private)", tex=r"\varepsilon_{\mathrm{DP}}", positive=True),
+        _param("delta_dp", "\\delta_{DP}", sp.Interval.Ropen(0, 1), "delta of (epsilon, delta)-DP",
+               tex=r"\delta_{\mathrm{DP}}", nonnegative=True),
+        _param("S_0", "S_0", sp.Interval.Lopen(0, 1), "success without the collective (its members' own data)",
+               positive=True),
+        _param("n_c", "n", sp.Interval(1, sp.oo), "number of collective members (records)", integer=True,
+               positive=True),
+        _param("c_max", "c_{max}", _POS, "largest participation cost of a population with uniform costs on "
+               "[0, c_max]", positive=True),
     ]
 }
 

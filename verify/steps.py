@@ -569,3 +569,11 @@ def run(only: tuple[str, ...] | list[str] = (), timeout_ms: int = z3util.TIMEOUT
             row["note"] = s.note
         rows.append(row)
     return rows
+
+
+# ---- steps of other modules ---------------------------------------------------------------------------
+
+#: Modules that register more steps with ``@step`` (imported here, once this module's names exist).
+STEP_MODULES = ("verify.field",)
+for _name in STEP_MODULES:
+    __import__(_name)

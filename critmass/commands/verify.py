@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from critmass.output import emit_json, table
-from theory.instance import STRATEGIES, load_instance
+from theory.instance import STRATEGIES
 
 EXIT_FAILED = 1
 
@@ -24,7 +24,10 @@ def register(sub) -> None:
     p = sub.add_parser("check-instance", help="check a theorem's bound on one discrete instance, exactly",
                        description="Read a discrete instance (JSON: p0, signal, target, strategy, alpha) and "
                                    "report its exact success, the bound of Theorem 1, 3 or 5 (by strategy, "
-                                   "epsilon = 0), the parameters xi Delta p tau, and whether the bound holds.")
+                                   "epsilon = 0), the parameters xi Delta p tau, and whether the bound holds. "
+                                   "An instance with several collectives (JSON: p0, collectives: a list of "
+                                   "{alpha, signal, target, strategy}) reports each collective's exact success, "
+                                   "its success alone and multi-thm1's bound. Unknown keys are an error.")
     p.add_argument("file", help="the instance's JSON file")
     p.add_argument("--json", action="store_true",
                    help='print {"success", "success_float", "bound", "bound_float", "params", "hypotheses", "holds"}')
@@ -71,9 +74,14 @@ def cmd_verify(args) -> int:
 
 
 def cmd_check_instance(args) -> int:
+    from theory.multi import MultiInstance, load_any
     from verify.check import check_instance
 
-    doc = check_instance(load_instance(args.file))
+    inst = load_any(args.file)
+    if isinstance(inst, MultiInstance):
+        from verify.multi import report_multi
+        return report_multi(inst, args.json)
+    doc = check_instance(inst)
     if args.json:
         emit_json(doc)
     else:

@@ -1,0 +1,83 @@
+"""Proof steps for issue 14's results (several collectives, finite-sample unplanting, privacy, populations).
+
+Registered into verify.steps.STEPS with its ``@step`` decorator (verify/steps.py imports this module last), so
+``critmass verify`` runs them with the founding paper's steps. Each step is ``hypotheses => conclusion`` over
+the reals, proven by Z3 as the unsatisfiability of its negation; finite forms over k points or labels where
+the statement sums over a set.
+"""
+
+from __future__ import annotations
+
+import sympy as sp
+
+from theory.parameters import SYMBOLS
+from verify.steps import KS, indicator, reals, step, unit
+
+S = SYMBOLS
+alpha, alpha_c, alpha_r, c_o, xi, Delta = (S[n] for n in ("alpha", "alpha_c", "alpha_r", "c_o", "xi", "Delta"))
+
+
+# ---- theory/multi.py: one of several collectives ------------------------------------------------------------
+
+def _own():
+    """alpha + alpha_c: the planting mass of the collective and its cooperators."""
+    return alpha + alpha_c
+
+
+@step("multi.point", "multi-thm1", ks=(2, 3, 4),
+      note="k = |Y|, label 0 = y*. At a signal point x: own planting mass (alpha + alpha_c) s, base p_y scaled by "
+           "1 - A, the other collectives' mass o_y. If (alpha + alpha_c) s > (1-A) Delta_x P0(x) + sum_{y != y*} o_y, "
+           "y* is the unique argmax (every rival loses).")
+def _(k):
+    s, d = sp.symbols("s d", real=True)
+    p, o = reals("p", k), reals("o", k)
+    total = alpha + alpha_c + alpha_r
+    mass = sum(p)
+    hyps = [s > 0, d >= 0, total <= 1, *(v >= 0 for v in p + o),
+            *(p[y] - p[0] <= d * mass for y in range(1, k)),
+            _own() * s > (1 - total) * d * mass + sum(o[1:])]
+    target = _own() * s + (1 - total) * p[0] + o[0]
+    return hyps, sp.And(*(target > (1 - total) * p[y] + o[y] for y in range(1, k)))
+
+
+@step("multi.indicator", "multi-thm1",
+      note="Weighted by s = P*(x): s 1[(alpha+alpha_c) s > (1-A) q d + C] >= s - ((1-A) q d + C)/(alpha + alpha_c).")
+def _():
+    s, q, d, c = sp.symbols("s q d C", real=True)
+    total = alpha + alpha_c + alpha_r
+    hyps = [s > 0, *unit(q, d), c >= 0, total <= 1]
+    r = (1 - total) * q * d + c
+    return hyps, sp.Ge(s * indicator(_own() * s > r), s - r / _own())
+
+
+@step("multi.sum", "multi-thm1", ks=KS,
+      note="Summing multi.indicator over the signal set x_1..x_k (sum of s = 1, sum of q = xi, d_i <= Delta, sum "
+           "of C_i <= c_o) gives multi-thm1's bound.")
+def _(k):
+    from theory.multi import MULTI_BOUND
+    s, q, d, cc, w = reals("s", k), reals("q", k), reals("d", k), reals("C", k), reals("w", k)
+    total = alpha + alpha_c + alpha_r
+    hyps = [*(si > 0 for si in s), sp.Eq(sum(s), 1), *unit(*q, *d), *(di <= Delta for di in d), sp.Eq(xi, sum(q)),
+            *(ci >= 0 for ci in cc), sum(cc) <= c_o, total <= 1,
+            *(wi >= si - ((1 - total) * qi * di + ci) / _own() for wi, si, qi, di, ci in zip(w, s, q, d, cc))]
+    return hyps, sp.Ge(sum(w), MULTI_BOUND)
+
+
+@step("multi.head-to-head", "multi-head-to-head",
+      note="At a fresh point x* (no base mass) the mixture's two cells are c_1 = alpha P*_1(x*) and c_2 = alpha_r "
+           "P*_2(x*) with P*_1(x*) = P*_2(x*) = 1: label 1 is the unique nonzero argmax iff alpha > alpha_r.")
+def _():
+    c1, c2 = sp.symbols("c_1 c_2", real=True)
+    return [alpha + alpha_r <= 1, sp.Eq(c1, alpha * 1), sp.Eq(c2, alpha_r * 1)], \
+        sp.Equivalent(sp.And(c1 > c2, c1 > 0), alpha > alpha_r)
+
+
+# ---- theory/population.py: stability of the two interior equilibria ------------------------------------------
+
+@step("population.stability", "population-uniform",
+      note="G(alpha) = (1-gamma) S(alpha)/c_max has G'(alpha) = P/alpha^2 with P = (1-gamma) Delta xi / c_max, the "
+           "product of the two roots r_u < r_s of the quadratic: G'(r_u) = r_s/r_u > 1 (tipping point) and "
+           "G'(r_s) = r_u/r_s < 1 (stable).")
+def _():
+    ru, rs, P = sp.symbols("r_u r_s P", real=True)
+    return [ru > 0, rs > ru, sp.Eq(P, ru * rs)], sp.And(P / ru ** 2 > 1, P / rs ** 2 < 1)
