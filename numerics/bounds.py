@@ -38,12 +38,15 @@ def _gap(m, target):
     return others.max(axis=-1) - m[..., target]
 
 
-def gbj_bound(c, m, n, n_samples, n_test, target, x_star_size, delta, epsilon=0.0):
+def gbj_bound(c, m, n, n_samples, n_test, target, x_star_size, delta, epsilon=0.0, mass=None):
     """The Gauthier-Bach-Jordan lower bound per seed: c [S, X], m [S, X, Y] -> [S].
 
     delta~ = delta / (2 + 2|X*| + 2|X*||Y|); an x~ counts when
     (n/N)(P^(x~) - 2R(delta~, n)) - ((N-n)/N)(Delta^_x~ + 2R(delta~, n) + 2R(delta~, N-n)) - eps/(1-eps) > 0,
     and the bound is the fraction of collective points on counted x~ minus R(delta~, n) + R(delta~, N_test).
+    ``mass`` [S, X] (default ``c``) counts the collective points per x~ for that fraction: the feature-only
+    strategy (theory.collusion's gbj-feature-only) certifies with c = its points on (x~, y*) and counts all of
+    its points whose g(x) is x~.
     """
     _check(n, n_samples, delta)
     ny = m.shape[-1]
@@ -53,7 +56,8 @@ def gbj_bound(c, m, n, n_samples, n_test, target, x_star_size, delta, epsilon=0.
     gap = _gap(m, target) / n                                                      # [S, X]
     a = n / n_samples
     cond = a * (p_hat - 2 * r_n) - (1 - a) * (gap + 2 * r_n + 2 * r_rest) - epsilon / (1 - epsilon) > 0
-    return np.sum(np.where(cond, p_hat, 0.0), axis=-1) - r_n - r_test             # [S]
+    counted = p_hat if mass is None else mass / n                                  # [S, X]
+    return np.sum(np.where(cond, counted, 0.0), axis=-1) - r_n - r_test           # [S]
 
 
 def binomial_events(x_star_size, ny):
@@ -73,12 +77,13 @@ def cp_upper(k, n, delta):
     return np.where(k < n, beta.ppf(1 - delta, k + 1, np.maximum(n - k, 1)), 1.0)
 
 
-def binomial_bound(c, m, n, n_samples, n_test, target, x_star_size, delta):
+def binomial_bound(c, m, n, n_samples, n_test, target, x_star_size, delta, mass=None):
     """theory.finite's lower bound per seed: c [S, X], m [S, X, Y] -> [S].
 
     With d = delta / (2 + 2|X*||Y|), an x~ counts when
     binom.ppf(d; n, CP_lo(c(x~))) > binom.ppf(1 - d; N - n, CP_hi(m(x~, y))) for every y != y*;
-    the bound is binom.ppf(d; N_test, CP_lo(collective points on counted x~)) / N_test.
+    the bound is binom.ppf(d; N_test, CP_lo(collective points on counted x~)) / N_test. ``mass`` as in
+    ``gbj_bound`` (theory.collusion's binomial-feature-only).
     """
     _check(n, n_samples, delta)
     ny = m.shape[-1]
@@ -86,5 +91,45 @@ def binomial_bound(c, m, n, n_samples, n_test, target, x_star_size, delta):
     ours = binom.ppf(d, n, cp_lower(c, n, d))                                      # [S, X] least collective count
     others = np.delete(m, target, axis=-1)                                         # [S, X, Y-1]
     theirs = binom.ppf(1 - d, n_samples - n, cp_upper(others, n, d)).max(axis=-1)  # [S, X] most rival count
-    counted = np.sum(np.where((c > 0) & (ours > theirs), c, 0.0), axis=-1)         # [S]
+    counted = np.sum(np.where((c > 0) & (ours > theirs), c if mass is None else mass, 0.0), axis=-1)  # [S]
     return binom.ppf(d, n_test, cp_lower(counted, n, d)) / n_test                  # [S]
+
+
+def gbj_unplanting_bound(c, m_star, m_est, n, n_est, n_samples, n_test, x_star_size, delta, epsilon=0.0):
+    """Gauthier-Bach-Jordan's unplanting bound (theory.collusion's gbj-unplanting): arrays [X] -> float.
+
+    ``c`` [X]: planting points (n - n_est of them) with g(x) = x~; ``m_star`` [X]: planting points on (x~, y*),
+    untransformed; ``m_est`` [X]: estimation points (n_est) on (x~, y^(x~)). delta~ = delta / (2 + 6|X*|).
+    """
+    _check(n, n_samples, delta)
+    if not 1 <= n_est < n:
+        raise InputError(f"n_est = {n_est}: expected 1 <= n_est < n = {n}")
+    d = delta / (2 + 6 * x_star_size)
+    plant = n - n_est
+    r_n, r_plant, r_rest, r_test = (hoeffding_radius(d, k) if k > 0 else 0.0
+                                    for k in (n, plant, n_samples - n, n_test))
+    p_hat = np.asarray(c, float) / plant
+    gap = np.asarray(m_star, float) / plant - np.asarray(m_est, float) / n_est
+    a = n / n_samples
+    cond = a * (p_hat - 2 * r_n) - (1 - a) * (gap + r_n + r_plant + 2 * r_rest) - epsilon / (1 - epsilon) > 0
+    return float(np.sum(np.where(cond, c, 0.0)) / n - r_n - r_test)
+
+
+def binomial_unplanting_bound(c, m_star, m_hat, n, n_est, n_samples, n_test, x_star_size, delta):
+    """theory.collusion's binomial-unplanting bound: arrays [X] -> float.
+
+    On the n - n_est planting points: ``c`` with g(x) = x~, ``m_star`` on (x~, y*), ``m_hat`` on (x~, y^(x~)),
+    untransformed. With d = delta / (2 + 6|X*|) an x~ counts when
+    Q_lo(n - n_est; CP_lo(c)) + Q_lo(N - n; CP_lo(m_hat)) > Q_hi(N - n; CP_hi(m_star)); the bound is
+    binom.ppf(d; N_test, CP_lo(planting points on counted x~; n - n_est)) / N_test.
+    """
+    _check(n, n_samples, delta)
+    if not 1 <= n_est < n:
+        raise InputError(f"n_est = {n_est}: expected 1 <= n_est < n = {n}")
+    d = delta / (2 + 6 * x_star_size)
+    plant, rest = n - n_est, n_samples - n
+    c = np.asarray(c, float)
+    ours = binom.ppf(d, plant, cp_lower(c, plant, d)) + binom.ppf(d, rest, cp_lower(m_hat, plant, d))
+    theirs = binom.ppf(1 - d, rest, cp_upper(m_star, plant, d))
+    counted = float(np.sum(np.where((c > 0) & (ours > theirs), c, 0.0)))
+    return float(binom.ppf(d, n_test, cp_lower(counted, plant, d)) / n_test)

@@ -81,3 +81,32 @@ def _():
 def _():
     ru, rs, P = sp.symbols("r_u r_s P", real=True)
     return [ru > 0, rs > ru, sp.Eq(P, ru * rs)], sp.And(P / ru ** 2 > 1, P / rs ** 2 < 1)
+
+
+# ---- theory/collusion.py: the binomial unplanting bound --------------------------------------------------------
+
+@step("unplanting.events", "binomial-unplanting",
+      note="Per signal: a Clopper-Pearson limit and a quantile for each of c, m_hat and m (6 events), plus the mass "
+           "of the certified set and the test points: 2 + 6|X*|, the count of GBJ's delta~.")
+def _():
+    from theory.collusion import results
+    from theory.finite import X_star
+    xs = X_star.symbol
+    return [xs >= 1], sp.Eq(3 * 2 * xs + 2, results()["binomial-unplanting"].extras["events"])
+
+
+@step("unplanting.observed-implies-deterministic", "binomial-unplanting",
+      note="Quantiles are monotone in p and the Clopper-Pearson limits hold: a >= a', b >= b', h' >= h. The observed "
+           "a' + b' > h' then gives the fixed a + b > h (a, b: lower quantiles of the planted and the others' y^ "
+           "counts; h: upper quantile of the others' y* count).")
+def _():
+    a, a1, b, b1, h, h1 = sp.symbols("a a' b b' h h'", real=True)
+    return [a >= a1, b >= b1, h1 >= h, a1 + b1 > h1], sp.Gt(a + b, h)
+
+
+@step("unplanting.deterministic-implies-beaten", "binomial-unplanting",
+      note="On the quantile events the planted y^ points (c >= a) and the others' y^ points (B_hat >= b) outnumber "
+           "the others' y* points (B_star <= h); the collective puts none on y*, so y* is strictly beaten at x~.")
+def _():
+    c, bh, bs, a, b, h = sp.symbols("c B_hat B_star a b h", real=True)
+    return [c >= a, bh >= b, bs <= h, bs >= 0, a + b > h], sp.Gt(c + bh, bs)

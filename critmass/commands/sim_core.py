@@ -48,7 +48,22 @@ def register(kinds) -> None:
     source = p.add_mutually_exclusive_group(required=True)
     source.add_argument("--csv", metavar="FILE", help="CSV of categorical columns with a header")
     source.add_argument("--synthetic", type=int, metavar="ROWS", help="a seeded synthetic table of ROWS rows")
+    source.add_argument("--cars", type=int, metavar="ROWS", help="Gauthier-Bach-Jordan's synthetic car table of "
+                        "ROWS rows, drawn with --seed (needs --fix)")
     p.add_argument("--label", default="label", help="label column of the CSV (default 'label')")
+    fixed = p.add_argument_group("a signal that fixes columns (Gauthier, Bach & Jordan); any of these selects it")
+    fixed.add_argument("--fix", action="extend", nargs="+", default=[], metavar="COLUMN=VALUE",
+                       help="the signal g(x) sets each COLUMN to VALUE (an existing value, by name)")
+    fixed.add_argument("--strategy", default="feature-label", choices=("feature-label", "feature-only", "unplanting"),
+                       help="what the collective submits (default feature-label)")
+    fixed.add_argument("--x0", action="extend", nargs="+", default=[], metavar="COLUMN=VALUE",
+                       help="feature-only: where the collective's points with other labels go")
+    fixed.add_argument("--n-est", type=int, help="unplanting: collective points that estimate the label to plant")
+    fixed.add_argument("--samples", type=int, help="training rows N (default: every row not held out)")
+    fixed.add_argument("--test", type=int, help="held-out test rows N_test (default: --test-fraction of the rows)")
+    fixed.add_argument("--ns", help="comma-separated collective sizes n (counts; instead of --alphas)")
+    fixed.add_argument("--split", metavar="FILE", help='JSON {"train": [...], "test": [...]} row indices (instead of '
+                       "the --seed permutation); the collective is the first n training rows")
     p.add_argument("--trigger-column", help="feature column the trigger is planted in (default: the first)")
     p.add_argument("--targets", default="0", help="comma-separated target label indices (default 0)")
     p.add_argument("--alphas", default=DEFAULT_ALPHAS, help=f"comma-separated alphas in (0, 1] (default {DEFAULT_ALPHAS})")
@@ -154,6 +169,11 @@ def cmd_finite(args) -> int:
 def cmd_tabular(args) -> int:
     from numerics import exact, tabular
     from numerics.store import SweepStore
+
+    if args.cars is not None or args.fix or args.x0 or args.n_est is not None or args.ns or args.split \
+            or args.samples is not None or args.test is not None or args.strategy != "feature-label":
+        from critmass.commands.sim_collusion import cmd_tabular_fixed
+        return cmd_tabular_fixed(args)
 
     alphas = exact.check_alphas(parse_floats(args.alphas, "--alphas")).tolist()
     if not 0 < args.delta < 1:
