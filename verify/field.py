@@ -110,3 +110,38 @@ def _():
 def _():
     c, bh, bs, a, b, h = sp.symbols("c B_hat B_star a b h", real=True)
     return [c >= a, bh >= b, bs <= h, bs >= 0, a + b > h], sp.Gt(c + bh, bs)
+
+
+# ---- theory/privacy.py ------------------------------------------------------------------------------------------
+
+@step("privacy.kappa-positive", "privacy-rr-bayes",
+      note="With e = exp(eps_DP) > 1 and K >= 2, kappa = (e - 1)/(e + K - 1) > 0 and the keep probability "
+           "q = e/(e + K - 1) exceeds each other label's (1 - q)/(K - 1).")
+def _():
+    e, k = sp.symbols("e K", real=True)
+    q = e / (e + k - 1)
+    return [e > 1, k >= 2], sp.And((e - 1) / (e + k - 1) > 0, q > (1 - q) / (k - 1))
+
+
+@step("privacy.order", "privacy-rr-bayes", ks=(2, 3, 4),
+      note="k = |Y| labels at one x: P~_y = kappa P_y + r P(x) with kappa > 0 preserves every strict order and every "
+           "tie between labels, so the unique argmax (or its absence) is the same on P~ as on P.")
+def _(k):
+    kappa, r = sp.symbols("kappa r", real=True)
+    P = reals("P", k)
+    px = sum(P)
+    noisy = [kappa * p + r * px for p in P]
+    claims = [sp.And(sp.Equivalent(P[a] > P[b], noisy[a] > noisy[b]), sp.Equivalent(sp.Eq(P[a], P[b]),
+                                                                                   sp.Eq(noisy[a], noisy[b])))
+              for a in range(k) for b in range(k) if a < b]
+    return [kappa > 0, r >= 0, *(p >= 0 for p in P)], sp.And(*claims)
+
+
+@step("privacy.hoeffding-union", "privacy-rr-finite",
+      note="If each of the K - 1 rivals ties or beats y* with probability at most t, the plurality is y* with "
+           "probability at least 1 - (K - 1) t (finite form over k rivals).", ks=(1, 2, 3))
+def _(k):
+    t = sp.Symbol("t", real=True)
+    f = reals("f", k)  # P(rival j ties or beats y*)
+    fail = sp.Symbol("F", real=True)  # P(some rival ties or beats y*) <= sum f_j (union bound)
+    return [*(fj <= t for fj in f), *(fj >= 0 for fj in f), fail <= sum(f), fail >= 0], sp.Ge(1 - fail, 1 - k * t)
