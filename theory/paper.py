@@ -295,8 +295,8 @@ def results() -> dict[str, Result]:
 
 #: Modules that add result families beyond the founding paper; each exposes ``FAMILY``, ``IDS`` and
 #: ``results(paper) -> dict[str, Result]``, building on the paper's results without importing this module.
-EXTENSION_MODULES = ("theory.reweighting", "theory.finite", "theory.collusion", "theory.multi", "theory.privacy",
-                     "theory.population")
+EXTENSION_MODULES = ("theory.reweighting", "theory.bendov", "theory.finite", "theory.collusion", "theory.multi",
+                     "theory.privacy", "theory.population")
 
 
 def families() -> dict[str, tuple[str, ...]]:

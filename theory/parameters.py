@@ -130,6 +130,8 @@ PARAMETERS: dict[str, Parameter] = {
                positive=True),
         _param("c_max", "c_{max}", _POS, "largest participation cost of a population with uniform costs on "
                "[0, c_max]", positive=True),
+        _param("r_b", "r_b", _NONNEG, "base rival mass at a signal point over the collective's mass there: "
+               "max_{y != y*} P0(x, y) / P*(x)", nonnegative=True),
     ]
 }
 

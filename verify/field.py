@@ -145,3 +145,21 @@ def _(k):
     f = reals("f", k)  # P(rival j ties or beats y*)
     fail = sp.Symbol("F", real=True)  # P(some rival ties or beats y*) <= sum f_j (union bound)
     return [*(fj <= t for fj in f), *(fj >= 0 for fj in f), fail <= sum(f), fail >= 0], sp.Ge(1 - fail, 1 - k * t)
+
+
+# ---- theory/bendov.py: the JTT window --------------------------------------------------------------------------
+
+@step("bendov.window", "bendov-jtt-window",
+      note="Two labels at a signal point: the collective's cell alpha s (s = P*(x) > 0), the base rival's (1-alpha) "
+           "r s. ERM predicts y* iff alpha s > (1-alpha) r s; JTT weights the cells ERM gets wrong by lambda and "
+           "predicts y* iff its weighted cell wins strictly. That is exactly r/lambda < t < r or t > lambda r, "
+           "t = alpha/(1-alpha); at t = r ERM ties, every cell is an error, and JTT ties too.")
+def _():
+    s, r, lam, t = sp.symbols("s r lambda t", real=True)
+    col, riv = alpha * s, (1 - alpha) * r * s
+    erm_win, erm_lose = col > riv, col < riv
+    w_col = sp.Piecewise((1, erm_win), (lam, True))       # the collective's cell is an error unless ERM picks y*
+    w_riv = sp.Piecewise((lam, sp.Not(erm_lose)), (1, True))  # the rival's cell is an error unless ERM picks it
+    jtt = w_col * col > w_riv * riv
+    hyps = [s > 0, r >= 0, lam > 1, alpha < 1, sp.Eq(t * (1 - alpha), alpha)]
+    return hyps, sp.Equivalent(jtt, sp.Or(sp.And(t * lam > r, t < r), t > lam * r))
