@@ -450,13 +450,13 @@ def stage_text(ctx: Context) -> Section | None:
 
 # ------------------------------------------------------------------------------------------ the run
 
-def _lazy(name: str) -> Callable[[Context], Section | None]:
-    """A stage of critmass.report_learners, imported when it runs (it pulls in optax and the learners)."""
+def _lazy(name: str, module: str = "report_learners") -> Callable[[Context], Section | None]:
+    """A stage of critmass.report_learners (or another stage module), imported when it runs."""
 
     def stage(ctx: Context) -> Section | None:
-        from critmass import report_learners
+        import importlib
 
-        return getattr(report_learners, name)(ctx)
+        return getattr(importlib.import_module(f"critmass.{module}"), name)(ctx)
 
     stage.__name__ = name
     return stage
@@ -469,6 +469,8 @@ STAGES: tuple[tuple[str, Callable[[Context], Section | None]], ...] = (
     ("finite", stage_finite),
     ("reweighting", _lazy("stage_reweighting")),
     ("gradient", _lazy("stage_gradient")),
+    *((name.removeprefix("stage_"), _lazy(name, "report_field")) for name in (
+        "stage_collusion", "stage_multi", "stage_bendov", "stage_privacy", "stage_population")),
     ("text", stage_text),
 )
 

@@ -79,9 +79,11 @@ def search(claim: str, max_x: int = 2, max_y: int = 2, collectives: int = 2, wei
     plays = list(itertools.product(itertools.product(range(max_x), repeat=max_x), range(max_y)))
     sizes = [s for s in itertools.product(grid, repeat=collectives) if sum(s) <= 1]
     for p0 in _tables(max_x, max_y, weight):
+        p0 = tuple(tuple(row) for row in p0)
         for combo in itertools.product(plays, repeat=collectives):
-            for size in sizes:
-                m = multi.make_multi(p0, [(a, g, t, "feature-label") for a, (g, t) in zip(size, combo)])
+            for size in sizes:  # built directly: every field is valid by construction
+                m = multi.MultiInstance(p0, tuple(multi.Collective(a, g, t, "feature-label")
+                                                  for a, (g, t) in zip(size, combo)))
                 got = multi.success(m)
                 checked += 1
                 for k in range(collectives):
