@@ -139,3 +139,40 @@ def test_verify_and_finite_numbers_agree_with_the_library(report):
     out = simulate(inst, fin["alphas"][:2], fin["n_samples"], fin["n_test"], fin["seeds"], fin["seed"])
     np.testing.assert_allclose(out["success_test"].mean(axis=1), curve["mean"][:2], rtol=0, atol=1e-12)
     assert all(h["gbj"] >= 1 - fin["delta"] and h["binomial"] >= 1 - fin["delta"] for h in curve["holds"])
+
+
+def test_field_sections_agree_with_the_library(report):
+    """Issue 14's sections (critmass/report_field.py): every number checked against a direct library call."""
+    from critmass.report_field import GBJ_SAVED, demo_multi
+    from numerics.population import cost_distribution, fixed_points, willing
+    from theory import multi
+    from theory.bendov import jtt_success
+    from theory.instance import make_instance
+
+    _, doc = report
+    sec = doc["sections"]
+    col = sec["collusion"]
+    for strategy, saved in GBJ_SAVED.items():
+        got = {r["n"]: r["gbj"] for r in col["runs"][strategy]}
+        for n, (value, _) in saved.items():
+            assert got[n] == value  # their saved output, to the last bit
+    m = sec["multi"]
+    grid = [Fraction(a) for a in m["grid"]]
+    for i, j in ((0, 0), (3, 7), (len(grid) - 1, 2)):
+        inst = demo_multi(grid[i], grid[j])
+        assert Fraction(m["success_1"][i][j]) == multi.success(inst)[0]
+        assert Fraction(m["bound_1"][i][j]) == multi.bound(inst, 0) <= multi.success(inst)[0]
+    assert m["tie"]["success"] == ["0", "0"] and m["search"]["alone"]["status"] == "counterexample"
+    assert m["search"]["multi-thm1"]["status"] == "none"
+    b = sec["bendov"]
+    for k in (0, len(b["alphas"]) // 3, len(b["alphas"]) - 1):
+        inst = make_instance(b["p0"], [1, 1], 0, "feature-label", b["alphas"][k])
+        assert Fraction(b["jtt"][k]) == jtt_success(inst, b["lambda"])
+    assert b["window_wrong"] == 0 < b["alpha_eff_wrong"] and b["strengthened"] > 0 < b["weakened"]
+    pop = sec["population"]["populations"]
+    for kind, d in pop.items():
+        found = fixed_points(willing(cost_distribution(kind, **d["params"]), 0.2, 1.0, 0.05), grid=1025)
+        assert [round(p["alpha"], 9) for p in found["points"]] == [round(p["alpha"], 9) for p in d["points"]]
+    priv = sec["privacy"]
+    assert [r["n_exact"] for r in priv["rr"]] == sorted((r["n_exact"] for r in priv["rr"]), reverse=True)
+    assert all(r["n_exact"] <= r["n_bound"] + 1 for r in priv["rr"])
