@@ -35,7 +35,24 @@ for _cor, _thm in (("cor2", "thm1"), ("cor4", "thm3"), ("cor6", "thm5")):
 for _claim, _thm in (("claim-b1", "thm1"), ("claim-b2", "thm3"), ("claim-b3", "thm5")):
     SIMULATED[_claim] = "exact instance checks (`critmass check-instance`, report section *Verification*)"
 
-MODULE_OF_FAMILY = {"paper": "theory/paper.py", "reweighting": "theory/reweighting.py", "finite": "theory/finite.py"}
+# Issue 14's families (docs/field.md).
+SIMULATED.update({
+    **{i: "`critmass simulate tabular --fix ... --strategy feature-only|unplanting` (GBJ's car experiment); report "
+          "section *Finite samples: Gauthier, Bach and Jordan's experiment*"
+       for i in ("gbj-feature-only", "gbj-unplanting", "binomial-feature-only", "binomial-unplanting")},
+    **{i: "`critmass check-instance` on a file with `collectives`; report section *Several collectives*"
+       for i in ("multi-thm1", "multi-cor2", "multi-head-to-head")},
+    **{i: "exact JTT firms on instances (`theory.bendov.jtt_success`); report section *Reweighting learners: "
+          "Ben-Dov et al.*" for i in ("bendov-alpha-eff", "bendov-jtt-window")},
+    **{i: "`numerics.privacy` (randomized response and DP-SGD in JAX); report section *Privacy*"
+       for i in ("privacy-rr-bayes", "privacy-rr-finite", "privacy-group")},
+    **{i: "`numerics.population` (every fixed point, certified); report section *Who joins*"
+       for i in ("population-uniform", "population-budget")},
+})
+
+MODULE_OF_FAMILY = {"paper": "theory/paper.py", "reweighting": "theory/reweighting.py", "finite": "theory/finite.py",
+                    "bendov": "theory/bendov.py", "collusion": "theory/collusion.py", "multi": "theory/multi.py",
+                    "privacy": "theory/privacy.py", "population": "theory/population.py"}
 
 
 def find_tests(ids) -> dict[str, list[str]]:
