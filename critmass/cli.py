@@ -7,7 +7,9 @@ a command function takes the parsed arguments and returns an exit code.
 from __future__ import annotations
 
 import argparse
+import errno
 import importlib
+import signal
 import sys
 
 from theory.errors import InputError
@@ -19,6 +21,7 @@ COMMAND_MODULES = (
     "critmass.commands.simulate",
     "critmass.commands.finetune",
     "critmass.commands.experiments",
+    "critmass.commands.store",
     "critmass.commands.report",
     "critmass.commands.bench",
 )
@@ -55,11 +58,43 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from critmass.interrupt import Guard
+
     args = build_parser().parse_args(argv)
-    try:
-        return int(args.func(args) or 0)
-    except InputError as e:
-        print(f"critmass {args.command}: error: {e}", file=sys.stderr)
-        return EXIT_BAD_INPUT
-    except BrokenPipeError:
-        return 0
+    with Guard(args.command):
+        try:
+            return int(args.func(args) or 0)
+        except InputError as e:
+            print(f"critmass {args.command}: error: {e}", file=sys.stderr)
+            return EXIT_BAD_INPUT
+        except BrokenPipeError:
+            return 0
+        except Exception as e:
+            known = _known_failure(e)
+            if known is None:
+                raise
+            code, message = known
+            print(f"critmass {args.command}: {message}", file=sys.stderr)
+            return code
+
+
+def _known_failure(e: Exception) -> tuple[int, str] | None:
+    """(exit code, one line) for a failure that is not a bug: an interrupted or partly failed sweep, a store
+    that cannot be written, a file the system refuses, memory exhausted. None for anything else."""
+    sweep, store = sys.modules.get("numerics.sweep"), sys.modules.get("numerics.store")
+    if sweep is not None and isinstance(e, sweep.Interrupted):
+        return 128 + e.signum, (f"interrupted ({signal.Signals(e.signum).name}): {e.saved} of {e.total} "
+                                f"configurations are saved in {e.path}; rerun the same command to resume")
+    if sweep is not None and isinstance(e, sweep.Failed):
+        return 1, f"error: {e}; see critmass store show {e.path}"
+    if store is not None and isinstance(e, store.StoreError):
+        return 1, f"error: {e}"
+    if isinstance(e, OSError) and e.filename is not None:
+        return (EXIT_BAD_INPUT if isinstance(e, (PermissionError, FileNotFoundError, IsADirectoryError,
+                                                 NotADirectoryError)) else 1), \
+            f"error: {e.filename}: {e.strerror or e}"
+    if isinstance(e, OSError) and e.errno == errno.ENOSPC:
+        return 1, f"error: {e.strerror}; what was finished before is kept"
+    if isinstance(e, MemoryError):
+        return 1, "error: out of memory; try smaller sizes"
+    return None

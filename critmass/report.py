@@ -402,7 +402,7 @@ def _check_store(path: Path) -> None:
     from gpu.experiments import KIND
     from numerics.store import SweepStore
 
-    with SweepStore(path) as store:
+    with SweepStore(path, readonly=True) as store:
         if not store.done_keys(KIND):
             raise InputError(f"--store {path} holds no rows of kind {KIND}; run `critmass experiment` first")
 
@@ -417,7 +417,7 @@ def stage_text(ctx: Context) -> Section | None:
 
     figures, summaries, theory, counts = [], [], [], {}
     for i, path in enumerate(ctx.stores):
-        with SweepStore(path) as store:
+        with SweepStore(path, readonly=True) as store:
             rows = store.rows(KIND)
         counts[str(path)] = len(rows)  # build() refused stores without fine-tunes (_check_store)
         written, th = write_figures(rows, ctx.figures)

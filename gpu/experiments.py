@@ -261,15 +261,17 @@ def _compute_encoder(group: list[dict], prep: Prepared) -> list[dict]:
 
 
 def run(store: SweepStore, grid: list[dict], data: str | None = None, *, batch_size: int | None = None,
-        progress: bool | None = None):
-    """Every configuration of ``grid`` through the store (finished ones are skipped), ``batch_size`` per vmap.
+        progress: bool | None = None, shard=None):
+    """Every configuration of ``grid`` through numerics.sweep (finished ones are skipped), ``batch_size`` per vmap.
 
     The default batch is 8 for bag-of-words (trained at once) and 1 when any configuration is the encoder's
-    (trained one at a time, so each finished fine-tune is committed at once).
+    (trained one at a time, so each finished fine-tune is committed at once). ``shard`` (numerics.sweep.Shard)
+    computes one part of the grid.
     """
     if batch_size is None:
         batch_size = 1 if any(c["learner"] == "encoder" for c in grid) else 8
-    return store.run(KIND, grid, lambda batch: compute(batch, data), batch_size=batch_size, progress=progress)
+    return store.run(KIND, grid, lambda batch: compute(batch, data), batch_size=batch_size, progress=progress,
+                     shard=shard)
 
 
 # ---- success curves ------------------------------------------------------------------------------------

@@ -291,33 +291,100 @@ def theorem10_check(alphas, run: ControlRun, eta: float) -> dict:
             "max_residual": float(run.residual.max()), "max_label": float(run.max_label.max())}
 
 
-def sweep(store, *, data_seeds=(0, 1), alphas=tuple(np.round(np.linspace(0.02, 1, 50), 4)), progress=None) -> list:
-    """Section 4 through a numerics.store.SweepStore: Theorem 7 (both variants), Proposition 9 and
-    Theorem 10 (data points with enough and too few members, and Byzantine), one row per configuration."""
-    configs = ([{"what": "thm7", "feature_only": fo, "seed": s, "alphas": list(alphas)} for fo in (False, True)
-                for s in data_seeds]
-               + [{"what": "prop9", "U": 0.5, "seed": s, "alphas": list(alphas)} for s in data_seeds]
-               + [{"what": "thm10", "mode": m, "n_points": k, "seed": s, "alphas": [0.05, 0.1, 0.2, 0.5, 1.0]}
-                  for m, k in (("data", 48), ("data", 16), ("byzantine", 48)) for s in data_seeds])
+GLM_KIND, MLP_KIND, UTILITY_KIND = "gradient-glm", "gradient-mlp", "utility-gain"
 
-    def compute(batch):
-        out = []
-        for c in batch:
-            data = glm_data(c["seed"])
-            if c["what"] == "thm7":
-                theta_star = glm_target(data, c["seed"])
-                out.append(theorem7_check(c["alphas"], neutralize(c["alphas"], data, theta_star,
-                                                                  feature_only=c["feature_only"])))
-            elif c["what"] == "prop9":
-                v = np.eye(data.x.shape[1])[0]
-                out.append(utility_gain(c["alphas"], data, v, c["U"]))
-            else:
-                run, d0, p = gradient_control(np.asarray(c["alphas"]), seed=c["seed"], mode=c["mode"],
-                                              n_points=c["n_points"])
-                out.append({**theorem10_check(c["alphas"], run, 0.1), "dist0": d0, "parameters": p})
-        return out
 
-    return store.run("gradient", configs, compute, progress=progress)
+def _groups(batch: list[dict]) -> list[list[int]]:
+    """Indices of the batch's configurations that agree on every field but alpha (one vmapped call each)."""
+    groups: dict[str, list[int]] = {}
+    for i, c in enumerate(batch):
+        groups.setdefault(repr(sorted((k, v) for k, v in c.items() if k != "alpha")), []).append(i)
+    return list(groups.values())
+
+
+def glm_metrics(batch: list[dict]) -> list[dict]:
+    """Theorem 7 / Corollary 8 per configuration {seed, samples, dim, feature_only, alpha}: ||theta - theta*||
+    against the distance bound -thm7_bound, mu and Corollary 8's critical mass."""
+    out: dict[int, dict] = {}
+    for idx in _groups(batch):
+        c0, grid = batch[idx[0]], [batch[i]["alpha"] for i in idx]
+        data = glm_data(c0["seed"], n=c0["samples"], d=c0["dim"])
+        run = neutralize(grid, data, glm_target(data, c0["seed"]), feature_only=c0["feature_only"])
+        check = theorem7_check(grid, run)
+        # Theorem 7 bounds success = -||theta - theta*|| from below: a distance bound of -thm7_bound.
+        out.update({i: {"distance": float(run.distance[j]), "distance_bound": -check["thm7_bound"][j],
+                        "mu": float(run.mu[j]), "slack": float(-check["thm7_bound"][j] - run.distance[j]),
+                        "cor8_alpha_star": float(check["cor8_alpha_star"])} for j, i in enumerate(idx)})
+    return [out[i] for i in range(len(batch))]
+
+
+def mlp_metrics(batch: list[dict]) -> list[dict]:
+    """Theorem 10 per configuration {mode, points, seed, steps, eta, pretrain, alpha}: ||theta_T - theta*||
+    against -thm10_bound, the estimated C and the collective's largest residual."""
+    out: dict[int, dict] = {}
+    for idx in _groups(batch):
+        c0, grid = batch[idx[0]], np.array([batch[i]["alpha"] for i in idx])
+        run, dist0, n_params = gradient_control(grid, seed=c0["seed"], n_points=c0["points"], eta=c0["eta"],
+                                                steps=c0["steps"], mode=c0["mode"], pretrain=c0["pretrain"])
+        check = theorem10_check(grid, run, c0["eta"])
+        out.update({i: {"distance_T": float(run.distance[j, -1]), "distance_bound": -float(check["thm10_bound"][j]),
+                        "C": float(check["C"][j]), "distance_0": dist0, "parameters": n_params,
+                        "max_residual": float(run.residual[j].max()), "max_label": float(run.max_label[j].max())}
+                    for j, i in enumerate(idx)})
+    return [out[i] for i in range(len(batch))]
+
+
+def utility_metrics(batch: list[dict]) -> list[dict]:
+    """Proposition 9 per configuration {seed, U, alpha} (u(theta) = theta_1 on the seed's GLM data): the gain
+    reached, and the critical masses of Proposition 9 and Corollary 8."""
+    out: dict[int, dict] = {}
+    for idx in _groups(batch):
+        c0, grid = batch[idx[0]], [batch[i]["alpha"] for i in idx]
+        data = glm_data(c0["seed"])
+        gain = utility_gain(grid, data, np.eye(data.x.shape[1])[0], c0["U"])
+        shared = {k: gain[k] for k in ("beta", "g_lb", "scale", "prop9_alpha_star", "cor8_alpha_star")}
+        out.update({i: {"gain": gain["gain"][j], **shared} for j, i in enumerate(idx)})
+    return [out[i] for i in range(len(batch))]
+
+
+def sweep_glm(store, *, seeds=(0,), samples: int = 200, dim: int = 4, feature_only=(False,),
+              alphas=(0.05, 0.1, 0.2, 0.4, 0.6, 0.8, 1.0), **run_options) -> list:
+    """Theorem 7 (kind ``gradient-glm``, also ``critmass simulate gradient-glm``): one row per (seed, variant,
+    alpha), one alpha per batch, through numerics.sweep.run."""
+    from numerics.sweep import run
+
+    configs = [{"seed": s, "samples": samples, "dim": dim, "feature_only": fo, "alpha": a}
+               for fo in feature_only for s in seeds for a in alphas]
+    return run(store, GLM_KIND, configs, glm_metrics, **run_options)
+
+
+def sweep_mlp(store, *, modes=(("byzantine", 48),), seeds=(0,), steps: int = 60, eta: float = 0.1,
+              pretrain: int = 3000, alphas=(0.05, 0.1, 0.2, 0.5, 1.0), **run_options) -> list:
+    """Theorem 10 (kind ``gradient-mlp``, also ``critmass simulate gradient-mlp``): one row per ((mode,
+    members), seed, alpha), one alpha per batch, through numerics.sweep.run."""
+    from numerics.sweep import run
+
+    configs = [{"mode": m, "points": k, "seed": s, "steps": steps, "eta": eta, "pretrain": pretrain, "alpha": a}
+               for m, k in modes for s in seeds for a in alphas]
+    return run(store, MLP_KIND, configs, mlp_metrics, **run_options)
+
+
+def sweep_utility(store, *, seeds=(0,), U: float = 0.5, alphas=(0.05, 0.1, 0.2, 0.5, 1.0), **run_options) -> list:
+    """Proposition 9 (kind ``utility-gain``): one row per (seed, alpha), one alpha per batch."""
+    from numerics.sweep import run
+
+    configs = [{"seed": s, "U": U, "alpha": a} for s in seeds for a in alphas]
+    return run(store, UTILITY_KIND, configs, utility_metrics, **run_options)
+
+
+def sweep(store, *, data_seeds=(0, 1), alphas=tuple(float(a) for a in np.round(np.linspace(0.02, 1, 50), 4)),
+          **run_options) -> list:
+    """Section 4: Theorem 7 (both variants) and Proposition 9 over ``alphas``, Theorem 10 (data points with
+    enough and too few members, and Byzantine) at 0.05, 0.1, 0.2, 0.5, 1; the rows of all four sweeps."""
+    return (sweep_glm(store, seeds=data_seeds, feature_only=(False, True), alphas=alphas, **run_options)
+            + sweep_utility(store, seeds=data_seeds, alphas=alphas, **run_options)
+            + sweep_mlp(store, modes=(("data", 48), ("data", 16), ("byzantine", 48)), seeds=data_seeds,
+                        **run_options))
 
 
 def glm_target(data: GLMData, seed: int) -> np.ndarray:

@@ -190,15 +190,21 @@ def train_and_measure(inst: Instance, alphas, seeds, *, learner: str = "logistic
     return LearnerRun(np.asarray(s), np.asarray(eps), np.asarray(eps_pred), np.broadcast_to(bayes, s.shape))
 
 
+def bound_at_epsilon(inst: Instance, alphas, epsilon) -> np.ndarray:
+    """Theorem 1's (Theorem 3's for feature-only) bound at each measured epsilon (arrays broadcast together)."""
+    params = signal_parameters(inst)
+    eps = np.minimum(np.asarray(epsilon, dtype=np.float64), 1 - 1e-12)
+    alphas = np.asarray(alphas, dtype=np.float64)
+    if inst.strategy == "feature-only":
+        return np.asarray(evaluate("thm3", "bound", dict(alpha=alphas, xi=params["xi"], p=params["p"], epsilon=eps)))
+    return np.asarray(evaluate("thm1", "bound", dict(alpha=alphas, xi=params["xi"], Delta=params["Delta"], epsilon=eps)))
+
+
 def compare_with_bounds(inst: Instance, alphas, run: LearnerRun) -> dict:
     """Each run's success against Theorem 1's (Theorem 3's for feature-only) bound at its own measured epsilon."""
     params = signal_parameters(inst)
     alphas = np.broadcast_to(np.asarray(alphas, dtype=np.float64), run.success.shape)
-    eps = np.minimum(run.epsilon.astype(np.float64), 1 - 1e-12)
-    if inst.strategy == "feature-only":
-        bound = evaluate("thm3", "bound", dict(alpha=alphas, xi=params["xi"], p=params["p"], epsilon=eps))
-    else:
-        bound = evaluate("thm1", "bound", dict(alpha=alphas, xi=params["xi"], Delta=params["Delta"], epsilon=eps))
+    bound = bound_at_epsilon(inst, alphas, run.epsilon)
     gap = run.success - bound
     return {**params, "alpha": alphas[0].tolist(), "success_mean": run.success.mean(0).tolist(),
             "epsilon_mean": run.epsilon.mean(0).tolist(),
@@ -207,21 +213,47 @@ def compare_with_bounds(inst: Instance, alphas, run: LearnerRun) -> dict:
             "violations": int(np.sum(gap < -1e-6)), "runs": int(gap.size), "least_slack": float(gap.min())}
 
 
-def sweep(store, *, learners=("logistic", "mlp"), steps=(5, 300), instance_seeds=(0, 1), n: int = 2000,
-          alphas=(0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.4), seeds: int = 8, progress=None) -> list:
-    """The suboptimal-learner sweep through a numerics.store.SweepStore: one row per (learner, steps,
-    strategy, instance), each holding the success and epsilon means over ``seeds`` seeds at every alpha."""
-    configs = [{"learner": lr, "steps": st, "strategy": s, "instance_seed": i, "n": n,
-                "alphas": list(alphas), "seeds": seeds}
-               for lr in learners for st in steps for s in PLANTING for i in instance_seeds]
+KIND = "suboptimal"
+#: Fields of a configuration that one vmapped batch shares (every field but alpha).
+_SHARED = ("learner", "steps", "strategy", "seed", "signal_mass", "samples", "seeds")
 
-    def compute(batch):
-        out = []
-        for c in batch:
-            inst = signal_instance(c["instance_seed"], strategy=c["strategy"])
-            run = train_and_measure(inst, c["alphas"], np.arange(c["seeds"]), learner=c["learner"], n=c["n"],
-                                    steps=c["steps"])
-            out.append(compare_with_bounds(inst, c["alphas"], run))
-        return out
 
-    return store.run("learners", configs, compute, progress=progress)
+def sweep_metrics(batch: list[dict]) -> list[dict]:
+    """Per configuration {learner, steps, strategy, seed (of the instance), signal_mass, samples, seeds, alpha}:
+    means over the training seeds of success, exact and predictive epsilon and the bound at the measured
+    epsilon, the Bayes firm's success, and the runs below the bound (``violations``, of ``runs``) with the
+    least slack. Configurations that share every field but alpha train in one vmapped call."""
+    groups: dict[tuple, list[int]] = {}
+    for i, c in enumerate(batch):
+        groups.setdefault(tuple(c[k] for k in _SHARED), []).append(i)
+    out: dict[int, dict] = {}
+    for idx in groups.values():
+        c0 = batch[idx[0]]
+        inst = signal_instance(c0["seed"], signal_mass=c0["signal_mass"], strategy=c0["strategy"])
+        grid = [batch[i]["alpha"] for i in idx]
+        run = train_and_measure(inst, grid, np.arange(c0["seeds"]), learner=c0["learner"], n=c0["samples"],
+                                steps=c0["steps"])
+        bound = bound_at_epsilon(inst, np.broadcast_to(np.asarray(grid), run.success.shape), run.epsilon)
+        gap = run.success - bound  # [seeds, alphas]
+        params = signal_parameters(inst)
+        for j, i in enumerate(idx):
+            out[i] = {"success": float(run.success[:, j].mean()), "bayes_success": float(run.bayes_success[0, j]),
+                      "epsilon": float(run.epsilon[:, j].mean()),
+                      "epsilon_predictive": float(run.epsilon_predictive[:, j].mean()),
+                      "bound": float(bound[:, j].mean()), "violations": int(np.sum(gap[:, j] < -1e-6)),
+                      "runs": int(gap.shape[0]), "least_slack": float(gap[:, j].min()), **params}
+    return [out[i] for i in range(len(batch))]
+
+
+def sweep(store, *, learners=("logistic", "mlp"), steps=(5, 300), strategies=PLANTING, instance_seeds=(0, 1),
+          n: int = 2000, alphas=(0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.4), seeds: int = 8, signal_mass: float = 0.02,
+          **run_options) -> list:
+    """The suboptimal-learner sweep (kind ``suboptimal``, also ``critmass simulate suboptimal``): one row per
+    (learner, steps, strategy, instance seed, alpha), one alpha per batch
+    (``batch_size`` vmaps several), through numerics.sweep.run (``run_options``: batch_size, shard, progress)."""
+    from numerics.sweep import run
+
+    configs = [{"learner": lr, "steps": st, "strategy": s, "seed": i, "signal_mass": signal_mass, "samples": n,
+                "seeds": seeds, "alpha": a}
+               for lr in learners for st in steps for s in strategies for i in instance_seeds for a in alphas]
+    return run(store, KIND, configs, sweep_metrics, **run_options)

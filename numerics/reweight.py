@@ -124,15 +124,23 @@ def alignment(inst: Instance, alphas, scheme: str, *, s_star: float = 0.9, fine:
     }
 
 
-def sweep(store, *, schemes=(("inverse-class", {}), ("importance", {}), ("jtt", {"lam": 5.0}), ("cvar", {"level": 0.1})),
-          instance_seeds=(0, 1, 2), signal_mass: float = 0.02, points: int = 200, s_star: float = 0.9, progress=None):
-    """The reweighting sweep through a numerics.store.SweepStore: one row per (scheme, instance)."""
-    configs = [{"scheme": s, "options": kw, "instance_seed": i, "signal_mass": signal_mass, "points": points,
+KIND = "reweight"
+#: The schemes of the docs' sweep, with their options.
+DEFAULT_SCHEMES = (("inverse-class", {}), ("importance", {}), ("jtt", {"lam": 5.0}), ("cvar", {"level": 0.1}))
+
+
+def sweep_metrics(batch: list[dict]) -> list[dict]:
+    """``alignment`` of each configuration {scheme, options, seed, signal_mass, points, s_star}."""
+    return [alignment(signal_instance(c["seed"], signal_mass=c["signal_mass"]), np.geomspace(1e-4, 1, c["points"]),
+                      c["scheme"], s_star=c["s_star"], **c["options"]) for c in batch]
+
+
+def sweep(store, *, schemes=DEFAULT_SCHEMES, instance_seeds=(0, 1, 2), signal_mass: float = 0.02, points: int = 200,
+          s_star: float = 0.9, **run_options) -> list:
+    """The reweighting sweep (kind ``reweight``, also ``critmass simulate reweight``): one row per (scheme,
+    instance seed), through numerics.sweep.run (``run_options``: shard, progress)."""
+    from numerics.sweep import run
+
+    configs = [{"scheme": s, "options": dict(kw), "seed": i, "signal_mass": signal_mass, "points": points,
                 "s_star": s_star} for s, kw in schemes for i in instance_seeds]
-
-    def compute(batch):
-        return [alignment(signal_instance(c["instance_seed"], signal_mass=c["signal_mass"]),
-                          np.geomspace(1e-4, 1, c["points"]), c["scheme"], s_star=c["s_star"], **c["options"])
-                for c in batch]
-
-    return store.run("reweight", configs, compute, progress=progress)
+    return run(store, KIND, configs, sweep_metrics, **run_options)

@@ -40,6 +40,9 @@ def register(sub) -> None:
                         "(default resume)")
     p.add_argument("--data", help="data directory (default: the environment variable CRITMASS_DATA)")
     p.add_argument("--store", required=True, type=Path, help="the SQLite sweep store to write (created if absent)")
+    p.add_argument("--shard", metavar="I/N", help="compute only part I of N of the grid (a deterministic split of its "
+                                                  "batches); join the parts' stores with critmass store merge")
+    p.add_argument("--quiet", action="store_true", help="no progress bar on stderr")
     p.add_argument("--plan", choices=PLANS, default="grid",
                    help="grid: the product of the options below; paper: Figures 2-6 as five sub-sweeps "
                         "(S1 and S2 over --alphas; S2 with random labels 0.05/0.2; epochs 2/5; spacing 5/50) "
@@ -135,12 +138,16 @@ def cmd_experiment(args) -> int:
     import time
 
     from gpu.experiments import run, summarize
-    from numerics.store import SweepStore
+    from numerics.store import SweepStore, check_config
+    from numerics.sweep import Shard
 
-    grid = plan(args)
+    grid = [check_config(c) for c in plan(args)]  # finite JSON, before the store is opened
+    shard = Shard.parse(args.shard)
+    if args.batch is not None and args.batch < 1:
+        raise InputError(f"--batch {args.batch}: expected a positive number of configurations per commit")
     t0 = time.perf_counter()
     with SweepStore(args.store) as store:
-        rows = run(store, grid, args.data, batch_size=args.batch)
+        rows = run(store, grid, args.data, batch_size=args.batch, progress=False if args.quiet else None, shard=shard)
     seconds = time.perf_counter() - t0
     summaries = summarize(rows)
     if args.json:
@@ -154,7 +161,7 @@ def cmd_experiment(args) -> int:
         s["grid50"] = _fmt(s["alpha50_grid"])
         s["max mean"] = _fmt(max(s["mean"]))
     print(table(summaries, ["curve", "measure", "max mean", "alpha50 [95% CI]", "alpha90 [95% CI]", "grid50"]))
-    print(f"{len(grid)} configurations in {args.store} ({seconds:.0f} s this run)")
+    print(f"{len(rows)} configurations in {args.store} ({seconds:.0f} s this run)")
     return 0
 
 
@@ -164,7 +171,7 @@ def cmd_figures(args) -> int:
 
     if not args.store.exists():
         raise InputError(f"store {args.store}: file not found")
-    with SweepStore(args.store) as store:
+    with SweepStore(args.store, readonly=True) as store:
         from gpu.experiments import KIND
         rows = store.rows(KIND)
     if not rows:

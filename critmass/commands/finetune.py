@@ -97,7 +97,7 @@ def read_corpus(row: dict, data: str | None):
 
 def cmd_finetune(args) -> int:
     from gpu.finetune import finetune, resolve
-    from numerics.store import SweepStore, canonical_config, row_key
+    from numerics.store import SweepStore, check_config, row_key
 
     row = run_config(args)
     resolve(row["finetune"])  # bad settings fail before any data is read
@@ -107,7 +107,7 @@ def cmd_finetune(args) -> int:
         return [finetune(batch[0]["finetune"], train, test)["metrics"]]
 
     with SweepStore(args.store) as store:
-        resumed = row_key(KIND, canonical_config(row)) in store.done_keys(KIND)
+        resumed = row_key(KIND, check_config(row)) in store.done_keys(KIND)
         (stored,) = store.run(KIND, [row], compute, progress=False)
     doc = {"config": stored.config, "metrics": stored.metrics, "resumed": resumed, "store": str(args.store)}
     if args.json:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from critmass.commands.simulate import add_common, parse_floats, report
+from critmass.commands.simulate import add_common, parse_floats, report, sweep
 from theory.errors import InputError
 
 DEFAULT_ALPHAS = "0.01,0.02,0.05,0.1,0.2,0.5"
@@ -86,7 +86,6 @@ def _shape(text: str) -> tuple[int, int]:
 
 def cmd_exact(args) -> int:
     from numerics import exact
-    from numerics.store import SweepStore
     from theory.instance import STRATEGIES, bound, load_instance
 
     alphas = exact.check_alphas(parse_floats(args.alphas, "--alphas")).tolist()
@@ -114,8 +113,7 @@ def cmd_exact(args) -> int:
             s = exact.success_grid(arrays, [c["alpha"] for c in batch])   # [B, A]
             return [{"mean_success": float(col.mean()), "min_success": float(col.min()),
                      "max_success": float(col.max())} for col in s.T]
-    with SweepStore(args.store) as store:
-        rows = store.run("exact", configs, compute, batch_size=len(configs))
+    rows = sweep(args, "exact", configs, compute)
     out = [{"alpha": r.config["alpha"], **r.metrics} for r in rows]
     columns = ["alpha", "success", "bound"] if args.instance else ["alpha", "mean_success", "min_success", "max_success"]
     return report(args, {"kind": "exact", "source": doc, "seed": None if args.instance else args.seed}, out, columns)
@@ -129,7 +127,6 @@ def cmd_finite(args) -> int:
     from numerics import exact
     from numerics.bounds import binomial_bound, gbj_bound
     from numerics.finite import simulate
-    from numerics.store import SweepStore
     from theory.instance import load_instance
 
     alphas = exact.check_alphas(parse_floats(args.alphas, "--alphas")).tolist()
@@ -158,8 +155,7 @@ def cmd_finite(args) -> int:
             rows.append(row)
         return rows
 
-    with SweepStore(args.store) as store:
-        rows = store.run("finite", configs, compute, batch_size=len(configs))
+    rows = sweep(args, "finite", configs, compute)  # one alpha per batch: every seed's draws, one compilation
     out = [{"alpha": r.config["alpha"], **r.metrics} for r in rows]
     columns = ["alpha", "n", "mean_success", "q05_success", "mean_success_pop", "gbj_median", "gbj_holds",
                "binomial_median", "binomial_holds"]
@@ -168,7 +164,6 @@ def cmd_finite(args) -> int:
 
 def cmd_tabular(args) -> int:
     from numerics import exact, tabular
-    from numerics.store import SweepStore
 
     if args.cars is not None or args.fix or args.x0 or args.n_est is not None or args.ns or args.split \
             or args.samples is not None or args.test is not None or args.strategy != "feature-label":
@@ -192,15 +187,16 @@ def cmd_tabular(args) -> int:
     base = {**source, "trigger": table.names[trigger[0]], "test": test, "seed": args.seed, "delta": args.delta}
     configs = [{**base, "alpha": a, "target": t} for a in alphas for t in targets]
 
-    def compute(batch):
-        out = tabular.plant_success(table, trigger, alphas, targets, test, seed=args.seed, delta=args.delta)
-        at = {(a, t): (i, j) for i, a in enumerate(alphas) for j, t in enumerate(targets)}
-        return [{"n": int(out["n"][at[c["alpha"], c["target"]][0]]),
-                 **{k: float(out[k][at[c["alpha"], c["target"]]]) for k in ("success", "gbj", "binomial")}}
+    def compute(batch):  # the batch's alphas and targets only (one alpha, its targets, on a fresh grid)
+        grid_a = sorted({c["alpha"] for c in batch})
+        grid_t = sorted({c["target"] for c in batch})
+        out = tabular.plant_success(table, trigger, grid_a, grid_t, test, seed=args.seed, delta=args.delta)
+        return [{"n": int(out["n"][grid_a.index(c["alpha"])]),
+                 **{k: float(out[k][grid_a.index(c["alpha"]), grid_t.index(c["target"])])
+                    for k in ("success", "gbj", "binomial")}}
                 for c in batch]
 
-    with SweepStore(args.store) as store:
-        rows = store.run("tabular", configs, compute, batch_size=len(configs))
+    rows = sweep(args, "tabular", configs, compute, batch_size=len(targets))
     out = [{"alpha": r.config["alpha"], "target": r.config["target"], **r.metrics} for r in rows]
     return report(args, {"kind": "tabular", "config": base, "rows_in_table": int(len(table.labels))}, out,
                   ["alpha", "target", "n", "success", "gbj", "binomial"])

@@ -1,7 +1,9 @@
 """The learner kinds of ``critmass simulate``: suboptimal, reweighting and gradient-based firms (issue 5).
 
-Each kind maps a numerics/ learner function over a grid through numerics.store.SweepStore (resumable; the
-seed is in every configuration) and prints a summary table, or one JSON document with --json.
+Each kind is the sweep of its numerics/ module (numerics.learners.sweep, numerics.reweight.sweep,
+numerics.gradient.sweep_glm/sweep_mlp: one definition of each store kind, for the CLI and Python alike),
+through numerics.sweep (resumable; the seed is in every configuration), and prints a summary table, or one
+JSON document with --json.
 """
 
 from __future__ import annotations
@@ -95,63 +97,39 @@ def _positive(value, name: str):
     return value
 
 
-def _run(kind: str, path: str, configs: list[dict], compute) -> list:
-    from numerics.store import SweepStore
+def _run_options(args) -> dict:
+    from numerics.sweep import Shard
 
-    with SweepStore(path) as store:
-        return store.run(kind, configs, compute, batch_size=len(configs))
+    return {"shard": Shard.parse(args.shard), "progress": False if args.quiet else None}
 
 
 def cmd_suboptimal(args) -> int:
-    from numerics.learners import LEARNERS, compare_with_bounds, signal_instance, train_and_measure
+    from numerics import learners
 
     alphas = _alphas(args.alphas)
-    if args.learner not in LEARNERS:
-        raise InputError(f"--learner {args.learner!r}: expected one of {', '.join(LEARNERS)}")
+    if args.learner not in learners.LEARNERS:
+        raise InputError(f"--learner {args.learner!r}: expected one of {', '.join(learners.LEARNERS)}")
+    if args.strategy not in learners.PLANTING:
+        raise InputError(f"--strategy {args.strategy!r}: expected one of {', '.join(learners.PLANTING)}")
     for name in ("steps", "samples", "seeds"):
         _positive(getattr(args, name), f"--{name}")
-    inst = signal_instance(args.instance_seed, signal_mass=args.signal_mass, strategy=args.strategy)
-    base = {"learner": args.learner, "steps": args.steps, "strategy": args.strategy, "seed": args.instance_seed,
-            "signal_mass": args.signal_mass, "samples": args.samples, "seeds": args.seeds}
-    configs = [{**base, "alpha": a} for a in alphas]
-
-    def compute(batch):
-        grid = [c["alpha"] for c in batch]
-        run = train_and_measure(inst, grid, np.arange(args.seeds), learner=args.learner, n=args.samples,
-                                steps=args.steps)
-        out = compare_with_bounds(inst, grid, run)
-        return [{"success": out["success_mean"][i], "bayes_success": float(run.bayes_success[0, i]),
-                 "epsilon": out["epsilon_mean"][i], "epsilon_predictive": out["epsilon_predictive_mean"][i],
-                 "bound": out["bound_at_mean_epsilon"][i],
-                 "violations": int(np.sum(run.success[:, i] < _bounds(inst, grid[i], run.epsilon[:, i]) - 1e-6))}
-                for i in range(len(batch))]
-
-    rows = _run("suboptimal", args.store, configs, compute)
+    inst = learners.signal_instance(args.instance_seed, signal_mass=args.signal_mass, strategy=args.strategy)
+    rows = learners.sweep(args.store, learners=[args.learner], steps=[args.steps], strategies=[args.strategy],
+                          instance_seeds=[args.instance_seed], n=args.samples, alphas=alphas, seeds=args.seeds,
+                          signal_mass=args.signal_mass, **_run_options(args))
+    base = {k: v for k, v in rows[0].config.items() if k != "alpha"} if rows else {}
     out = [{"alpha": r.config["alpha"], **r.metrics} for r in rows]
     return report(args, {"kind": "suboptimal", "config": base, "instance": inst.to_json()}, out,
                   ["alpha", "success", "bayes_success", "epsilon", "epsilon_predictive", "bound", "violations"])
 
 
-def _bounds(inst, alpha: float, epsilon) -> np.ndarray:
-    """Theorem 1's (3's) bound for each seed's measured epsilon at one alpha."""
-    from numerics.learners import signal_parameters
-    from theory.evaluate import evaluate
-
-    q = signal_parameters(inst)
-    eps = np.minimum(np.asarray(epsilon, np.float64), 1 - 1e-12)
-    if inst.strategy == "feature-only":
-        return np.asarray(evaluate("thm3", "bound", dict(alpha=alpha, xi=q["xi"], p=q["p"], epsilon=eps)))
-    return np.asarray(evaluate("thm1", "bound", dict(alpha=alpha, xi=q["xi"], Delta=q["Delta"], epsilon=eps)))
-
-
 def cmd_reweight(args) -> int:
-    from numerics.learners import signal_instance
-    from numerics.reweight import SCHEMES, alignment
+    from numerics import reweight
 
     schemes = [s.strip() for s in args.schemes.split(",")]
     for s in schemes:
-        if s not in SCHEMES:
-            raise InputError(f"--schemes item {s!r}: expected one of {', '.join(SCHEMES)}")
+        if s not in reweight.SCHEMES:
+            raise InputError(f"--schemes item {s!r}: expected one of {', '.join(reweight.SCHEMES)}")
     seeds = [int(s) for s in parse_floats(args.instance_seeds, "--instance-seeds")]
     _positive(args.points, "--points")
     if not 0 < args.s_star <= 1:
@@ -159,15 +137,8 @@ def cmd_reweight(args) -> int:
     if not 0 < args.level <= 1:
         raise InputError(f"--level {args.level:g}: expected a CVaR level in (0, 1]")
     options = {"jtt": {"lam": args.lam}, "cvar": {"level": args.level}}
-    configs = [{"scheme": s, "options": options.get(s, {}), "seed": i, "signal_mass": args.signal_mass,
-                "points": args.points, "s_star": args.s_star} for s in schemes for i in seeds]
-
-    def compute(batch):
-        return [alignment(signal_instance(c["seed"], signal_mass=c["signal_mass"]),
-                          np.geomspace(1e-4, 1, c["points"]), c["scheme"], s_star=c["s_star"], **c["options"])
-                for c in batch]
-
-    rows = _run("reweight", args.store, configs, compute)
+    rows = reweight.sweep(args.store, schemes=[(s, options.get(s, {})) for s in schemes], instance_seeds=seeds,
+                          signal_mass=args.signal_mass, points=args.points, s_star=args.s_star, **_run_options(args))
     keep = ("gap_max", "gap_mean", "gap_max_unadjusted", "gap_mean_unadjusted", "critical_measured",
             "critical_predicted", "bound_violations")
     out = [{"scheme": r.config["scheme"], "instance_seed": r.config["seed"], **{k: r.metrics[k] for k in keep}}
@@ -180,33 +151,21 @@ def cmd_reweight(args) -> int:
 
 
 def cmd_gradient_glm(args) -> int:
-    from numerics.gradient import glm_data, glm_target, neutralize, theorem7_check
+    from numerics import gradient
 
     alphas = _alphas(args.alphas)
     _positive(args.samples, "--samples")
     _positive(args.dim, "--dim")
     base = {"seed": args.seed, "samples": args.samples, "dim": args.dim, "feature_only": args.feature_only}
-    configs = [{**base, "alpha": a} for a in alphas]
-    data = glm_data(args.seed, n=args.samples, d=args.dim)
-    theta_star = glm_target(data, args.seed)
-
-    def compute(batch):
-        grid = [c["alpha"] for c in batch]
-        run = neutralize(grid, data, theta_star, feature_only=args.feature_only)
-        check = theorem7_check(grid, run)
-        # Theorem 7 bounds success = -||theta - theta*|| from below: a distance bound of -thm7_bound.
-        return [{"distance": float(run.distance[i]), "distance_bound": -check["thm7_bound"][i], "mu": float(run.mu[i]),
-                 "slack": float(-check["thm7_bound"][i] - run.distance[i]),
-                 "cor8_alpha_star": float(check["cor8_alpha_star"])} for i in range(len(batch))]
-
-    rows = _run("gradient-glm", args.store, configs, compute)
+    rows = gradient.sweep_glm(args.store, seeds=[args.seed], samples=args.samples, dim=args.dim,
+                              feature_only=[args.feature_only], alphas=alphas, **_run_options(args))
     out = [{"alpha": r.config["alpha"], **r.metrics} for r in rows]
     return report(args, {"kind": "gradient-glm", "config": base}, out,
                   ["alpha", "distance", "distance_bound", "slack", "mu", "cor8_alpha_star"])
 
 
 def cmd_gradient_mlp(args) -> int:
-    from numerics.gradient import gradient_control, theorem10_check
+    from numerics import gradient
 
     alphas = _alphas(args.alphas)
     if args.mode not in ("data", "byzantine"):
@@ -217,18 +176,8 @@ def cmd_gradient_mlp(args) -> int:
         raise InputError(f"--eta {args.eta:g}: expected a positive step size")
     base = {"mode": args.mode, "points": args.points, "seed": args.seed, "steps": args.steps, "eta": args.eta,
             "pretrain": args.pretrain}
-    configs = [{**base, "alpha": a} for a in alphas]
-
-    def compute(batch):
-        grid = np.array([c["alpha"] for c in batch])
-        run, dist0, n_params = gradient_control(grid, seed=args.seed, n_points=args.points, eta=args.eta,
-                                                steps=args.steps, mode=args.mode, pretrain=args.pretrain)
-        check = theorem10_check(grid, run, args.eta)
-        return [{"distance_T": float(run.distance[i, -1]), "distance_bound": -float(check["thm10_bound"][i]),
-                 "C": float(check["C"][i]), "distance_0": dist0, "parameters": n_params,
-                 "max_residual": float(run.residual[i].max())} for i in range(len(batch))]
-
-    rows = _run("gradient-mlp", args.store, configs, compute)
+    rows = gradient.sweep_mlp(args.store, modes=[(args.mode, args.points)], seeds=[args.seed], steps=args.steps,
+                              eta=args.eta, pretrain=args.pretrain, alphas=alphas, **_run_options(args))
     out = [{"alpha": r.config["alpha"], **r.metrics} for r in rows]
     return report(args, {"kind": "gradient-mlp", "config": base}, out,
                   ["alpha", "distance_T", "distance_bound", "C", "max_residual", "parameters"])

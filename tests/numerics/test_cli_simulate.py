@@ -64,6 +64,7 @@ def test_store_of_another_schema_is_refused(cli, instance_file, tmp_path):
     old = tmp_path / "old.sqlite"
     with contextlib.closing(sqlite3.connect(old)) as db, db:
         db.execute("CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
+        db.execute("INSERT INTO meta VALUES ('format', 'critmass-sweep-store')")
         db.execute("INSERT INTO meta VALUES ('schema_version', '999')")
     code, _, err = cli("simulate", "exact", "--instance", instance_file, "--store", old)
     assert code == 2 and "schema version 999" in err

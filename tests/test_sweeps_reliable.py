@@ -1,0 +1,272 @@
+"""Every long command, killed, interrupted and shared, as a user runs it (subprocesses of ``python -m critmass``).
+
+- SIGKILL at random moments: rows lost = 0 (every row on disk before a kill is there after, unchanged),
+  recomputed = 0 (the rerun computes exactly the configurations missing), and the final numbers equal an
+  uninterrupted run's, bit for bit.
+- Two processes on one store compute each configuration once between them.
+- SIGINT / SIGTERM: one line, exit 130 / 143, no traceback, no crash, also during XLA compilation.
+
+The quick checks run by default; every kind and the 20 Ctrl-C runs are marked slow.
+"""
+
+import json
+import os
+import random
+import re
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from contextlib import closing
+from pathlib import Path
+
+import pytest
+
+from numerics.store import SweepStore, row_key
+
+INSTANCE = {"p0": [["1/4", "1/4"], ["3/8", "1/8"]], "signal": [1, 1], "target": 1, "strategy": "feature-label",
+            "alpha": "1/2"}
+ALPHAS = "0.01,0.02,0.03,0.05,0.07,0.1,0.15,0.2,0.3,0.5,0.7,1"
+#: One command per long command kind, each a grid of several configurations (``{inst}``: an instance file).
+COMMANDS = {
+    "exact": ["simulate", "exact", "--random", "40000", "--alphas", ALPHAS],
+    "finite": ["simulate", "finite", "--instance", "{inst}", "--samples", "10000", "--test", "1000", "--seeds", "100",
+               "--alphas", ALPHAS],
+    "tabular": ["simulate", "tabular", "--synthetic", "20000", "--alphas", ALPHAS, "--targets", "0,1"],
+    "suboptimal": ["simulate", "suboptimal", "--alphas", ALPHAS, "--seeds", "4", "--steps", "50", "--samples", "500"],
+    "reweight": ["simulate", "reweight", "--points", "40", "--instance-seeds", "0,1"],
+    "gradient-glm": ["simulate", "gradient-glm", "--alphas", ALPHAS, "--samples", "100", "--dim", "3"],
+    "gradient-mlp": ["simulate", "gradient-mlp", "--alphas", "0.1,0.2,0.5,1", "--pretrain", "200", "--steps", "20"],
+    "experiment": ["experiment", "--corpus", "synthetic", "--strategies", "1", "--seeds", "2", "--alphas", "0.05",
+                   "0.1", "0.2", "0.3", "--epochs", "3", "--batch", "2"],
+}
+#: Configurations per committed batch where it is not 1.
+BATCH = {"tabular": 2, "experiment": 2}
+CLOSING = re.compile(r"(\d+) configurations, (\d+) already in .*, (\d+) computed now(?:, (\d+) by other processes)?")
+
+
+def _env():
+    return {**os.environ, "PYTHONPATH": os.getcwd(), "JAX_PLATFORMS": "cpu"}
+
+
+def _command(name, store, tmp_path, *extra):
+    inst = tmp_path / "inst.json"
+    inst.write_text(json.dumps(INSTANCE))
+    args = [a.format(inst=inst) for a in COMMANDS[name]]
+    return [sys.executable, "-m", "critmass", *args, "--store", str(store), *extra]
+
+
+def _rows(path) -> dict:
+    """{key: (finished_at, canonical metrics)} of every finished row, read without the store's API."""
+    if not Path(path).exists():
+        return {}
+    with closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=30)) as db:
+        try:
+            return {k: (t, m) for k, t, m in db.execute("SELECT key, finished_at, metrics FROM rows")}
+        except sqlite3.OperationalError:  # the tables are not created yet
+            return {}
+
+
+def _closing_line(stderr: str) -> tuple[int, int, int, int]:
+    """(total, already stored, computed now, computed by others) from the sweep's closing line."""
+    found = CLOSING.findall(stderr)
+    assert found, stderr
+    total, resumed, computed, others = found[-1]
+    return int(total), int(resumed), int(computed), int(others or 0)
+
+
+def _run(cmd, **kw):
+    return subprocess.run(cmd, env=_env(), capture_output=True, text=True, timeout=900, **kw)
+
+
+def _reference(name, store, tmp_path):
+    """The uninterrupted run, in this process (no interpreter start-up); returns the grid's size."""
+    from critmass.cli import main
+
+    assert main([str(a) for a in _command(name, store, tmp_path, "--quiet")[3:]]) == 0
+    return len(_rows(store))
+
+
+def kill_and_resume(name: str, tmp_path: Path, kills: int, seed: int) -> dict:
+    """An uninterrupted reference run, then ``kills`` SIGKILLs at random moments of the sweep (each a run that
+    resumes the store), then a final rerun; returns the figures the assertions check."""
+    rng = random.Random(seed)
+    ref_store, store = tmp_path / "reference.sqlite", tmp_path / "killed.sqlite"
+    total = _reference(name, ref_store, tmp_path)
+    lost = recomputed = killed_with_rows = 0
+    for _ in range(kills):
+        before = _rows(store)
+        if len(before) + 1 > total - BATCH.get(name, 1):
+            break  # no whole batch left to kill inside
+        proc = subprocess.Popen(_command(name, store, tmp_path), env=_env(), stdout=subprocess.DEVNULL,
+                                stderr=subprocess.DEVNULL)
+        # A random moment inside the sweep: after a random number of new rows, a random part of a row's time.
+        target, t0 = rng.randint(len(before) + 1, total - BATCH.get(name, 1)), time.time()
+        while proc.poll() is None and len(_rows(store)) < target and time.time() - t0 < 600:
+            time.sleep(0.01)
+        time.sleep(rng.uniform(0, 0.1))
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+        at_kill = _rows(store)
+        killed_with_rows += len(before) < len(at_kill) < total
+        lost += sum(1 for k, v in before.items() if at_kill.get(k) != v)
+    before = _rows(store)
+    out = _run(_command(name, store, tmp_path))
+    assert out.returncode == 0, out.stderr
+    total_, resumed, computed, _ = _closing_line(out.stderr)
+    after, reference = _rows(store), _rows(ref_store)
+    lost += sum(1 for k, v in before.items() if after.get(k) != v)
+    recomputed += computed - (total - len(before))
+    differ = sum(1 for k, (_, m) in reference.items() if after.get(k, (None, None))[1] != m)
+    return {"total": total, "before_final": len(before), "resumed": resumed, "computed": computed, "lost": lost,
+            "recomputed": recomputed, "differ": differ, "killed_with_rows": killed_with_rows,
+            "rows": len(after)}
+
+
+def _check(fig):
+    print("figures:", json.dumps(fig, sort_keys=True))  # shown with pytest -rP: the figures docs/sweeps.md quotes
+    assert fig["lost"] == 0 and fig["recomputed"] == 0 and fig["differ"] == 0, fig
+    assert fig["rows"] == fig["total"] and fig["resumed"] == fig["before_final"], fig
+    assert fig["killed_with_rows"] >= 1, f"no kill fell inside the sweep: {fig}"
+
+
+def test_simulate_exact_killed_loses_and_recomputes_nothing(tmp_path):
+    _check(kill_and_resume("exact", tmp_path, kills=1, seed=1))
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", sorted(COMMANDS))
+def test_every_long_command_killed_at_random_loses_and_recomputes_nothing(tmp_path, name):
+    _check(kill_and_resume(name, tmp_path, kills=3, seed=sum(map(ord, name))))
+
+
+# ---- two writers ---------------------------------------------------------------------------------------------
+
+def test_two_processes_on_one_store_compute_each_configuration_once(tmp_path):
+    store = tmp_path / "shared.sqlite"
+    cmd = _command("exact", store, tmp_path)
+    procs = [subprocess.Popen(cmd, env=_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+             for _ in range(2)]
+    outs = [p.communicate(timeout=600) for p in procs]
+    assert [p.returncode for p in procs] == [0, 0], [o[1] for o in outs]
+    lines = [_closing_line(err) for _, err in outs]
+    total = lines[0][0]
+    assert sum(computed for _, _, computed, _ in lines) == total, lines  # each configuration computed once
+    for (_, resumed, computed, others) in lines:
+        assert resumed + computed + others == total
+    assert outs[0][0] == outs[1][0]  # both print the whole grid's table
+    assert len(_rows(store)) == total
+
+
+# ---- interrupts ------------------------------------------------------------------------------------------------
+
+def interrupt_at_random(tmp_path: Path, rng: random.Random, sig=signal.SIGINT, window: float = 12.0) -> dict:
+    """Start ``simulate finite``, send ``sig`` at a random moment of its first ``window`` seconds (import,
+    compilation, sweep); return its exit code, stderr and the rows it left."""
+    store = tmp_path / f"int{rng.random():.6f}.sqlite"
+    proc = subprocess.Popen(_command("finite", store, tmp_path), env=_env(), stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    time.sleep(rng.uniform(0.5, window))
+    proc.send_signal(sig)
+    out, err = proc.communicate(timeout=600)
+    return {"code": proc.returncode, "stderr": err, "stdout": out, "rows": _rows(store)}
+
+
+def _check_interrupt(run, sig, reference=None):
+    code, err = run["code"], run["stderr"]
+    assert code in (128 + sig, 0), (code, err)  # 0: it finished before the signal came
+    assert "Traceback" not in err and "Segmentation" not in err and "Fatal" not in err, err
+    if code:
+        lines = [line for line in err.splitlines() if line.startswith("critmass simulate:")]
+        assert lines and ("rerun the same command to resume" in lines[-1] or lines[-1].endswith(
+            f"interrupted ({signal.Signals(sig).name})")), err
+        assert run["stdout"] == ""
+    for k, (_, metrics) in run["rows"].items() if reference is not None else ():  # what was saved is right
+        assert reference[k][1] == metrics
+
+
+@pytest.fixture(scope="module")
+def finite_reference(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("reference")
+    assert _reference("finite", tmp / "ref.sqlite", tmp) == 12
+    return _rows(tmp / "ref.sqlite")
+
+
+def test_ctrl_c_and_sigterm_stop_in_one_line_without_a_traceback(tmp_path):
+    rng = random.Random(16)
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        _check_interrupt(interrupt_at_random(tmp_path, rng, sig), sig)
+
+
+@pytest.mark.slow
+def test_a_second_ctrl_c_stops_at_once_and_keeps_what_was_saved(tmp_path, finite_reference):
+    store = tmp_path / "twice.sqlite"
+    proc = subprocess.Popen(_command("finite", store, tmp_path), env=_env(), stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    t0 = time.time()
+    while not _rows(store) and time.time() - t0 < 600:
+        time.sleep(0.02)
+    proc.send_signal(signal.SIGINT)
+    time.sleep(0.05)
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=600)
+    assert proc.returncode in (130, 0), err
+    assert "Traceback" not in err
+    if proc.returncode:
+        assert "stopping after the configurations in flight" in err
+        assert re.search(r"(stopped at once|interrupted) \(SIGINT\): \d+ of 12 configurations are saved", err), err
+    rows = _rows(store)
+    assert rows and all(finite_reference[k][1] == m for k, (_, m) in rows.items())
+
+
+@pytest.mark.slow
+def test_ctrl_c_at_20_random_moments_of_simulate_finite(tmp_path, finite_reference):
+    rng = random.Random(2016)
+    runs = [interrupt_at_random(tmp_path, rng) for _ in range(20)]
+    for run in runs:
+        _check_interrupt(run, signal.SIGINT, finite_reference)
+    crashes = sum(run["code"] not in (0, 130) for run in runs)
+    tracebacks = sum("Traceback" in run["stderr"] for run in runs)
+    print("figures:", json.dumps({"runs": len(runs), "exit_130": sum(run["code"] == 130 for run in runs),
+                                  "finished_first": sum(run["code"] == 0 for run in runs), "crashes": crashes,
+                                  "tracebacks": tracebacks}))
+    assert (crashes, tracebacks) == (0, 0)
+    assert sum(run["code"] == 130 for run in runs) >= 15  # most signals came while it ran
+
+
+def test_store_show_and_export_read_a_finished_store(cli, cli_json, tmp_path):
+    store = tmp_path / "s.sqlite"
+    cli_json("simulate", "exact", "--random", "50", "--alphas", "0.1,0.5", "--seed", "4", "--store", store)
+    before = store.read_bytes()
+    doc = cli_json("store", "show", store)
+    assert [(k["kind"], k["rows"], k["seeds"], k["failed"]) for k in doc["kinds"]] == [("exact", 2, [4], 0)]
+    code, out, err = cli("store", "export", store, "--kind", "exact")
+    assert code == 0, err
+    lines = out.splitlines()
+    assert len(lines) == 3 and lines[0].startswith("kind,alpha,random.count,random.nx,random.ny,random.strategy,")
+    assert lines[1].startswith("exact,0.1,50,6,4,feature-label,") and ",4," in lines[1]
+    code, _, err = cli("store", "export", store, "-o", tmp_path / "s.parquet", "--parquet")
+    assert code == 0 and "wrote 2 rows" in err
+    import pandas as pd
+    frame = pd.read_parquet(tmp_path / "s.parquet")
+    assert list(frame["alpha"]) == [0.1, 0.5] and list(frame["seed"]) == [4, 4]
+    code, _, err = cli("store", "export", store, "--kind", "nope")
+    assert code == 2 and "no rows of kind 'nope'" in err
+    assert store.read_bytes() == before
+    with SweepStore(store, readonly=True) as s:
+        assert {row_key(r.kind, r.config) for r in s.rows()} == set(_rows(store))
+
+
+def test_store_merge_of_shards_equals_the_whole_run(cli, cli_json, tmp_path):
+    args = ("simulate", "exact", "--random", "40", "--alphas", "0.1,0.2,0.3,0.5,0.9")
+    whole = cli_json(*args, "--store", tmp_path / "whole.sqlite")
+    parts = [cli_json(*args, "--shard", f"{i}/2", "--store", tmp_path / f"p{i}.sqlite") for i in (1, 2)]
+    assert sorted(r["alpha"] for p in parts for r in p["rows"]) == [0.1, 0.2, 0.3, 0.5, 0.9]
+    code, out, err = cli("store", "merge", tmp_path / "all.sqlite", tmp_path / "p1.sqlite", tmp_path / "p2.sqlite")
+    assert code == 0 and "5 rows added" in out, err
+    assert {k: m for k, (_, m) in _rows(tmp_path / "all.sqlite").items()} == \
+        {k: m for k, (_, m) in _rows(tmp_path / "whole.sqlite").items()}
+    assert whole["rows"] == cli_json(*args, "--store", tmp_path / "all.sqlite")["rows"]  # read back, not recomputed
+    code, _, err = cli(*args, "--shard", "3/2", "--store", tmp_path / "x.sqlite")
+    assert code == 2 and "--shard '3/2'" in err
