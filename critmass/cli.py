@@ -12,8 +12,6 @@ import importlib
 import signal
 import sys
 
-from theory.errors import InputError
-
 #: Command modules, in the order their commands appear in --help.
 COMMAND_MODULES = (
     "critmass.commands.theory",
@@ -60,8 +58,12 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     from critmass.interrupt import Guard
 
-    args = build_parser().parse_args(argv)
-    with Guard(args.command):
+    # Signals are handled from the first moment (importing the layers takes a while), never by KeyboardInterrupt.
+    with Guard() as guard:
+        from theory.errors import InputError
+
+        args = build_parser().parse_args(argv)
+        guard.command = args.command
         try:
             return int(args.func(args) or 0)
         except InputError as e:

@@ -31,7 +31,7 @@ def _sweeps():
 class Guard:
     """Context manager: the signal policy above for the command ``command`` (a no-op off the main thread)."""
 
-    def __init__(self, command: str):
+    def __init__(self, command: str = ""):
         self.command = command
         self.count = 0
         self._active = False
@@ -83,7 +83,8 @@ class Guard:
     def _say(self, text: str) -> None:
         prefix = "\n" if sys.stderr.isatty() else ""
         try:
-            os.write(2, f"{prefix}critmass {self.command}: {text}\n".encode())
+            name = f"critmass {self.command}" if self.command else "critmass"
+            os.write(2, f"{prefix}{name}: {text}\n".encode())
         except OSError:
             pass
 
