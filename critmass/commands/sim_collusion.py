@@ -10,7 +10,7 @@ critmass's binomial one (numerics/collusion.py). Their experiment for y* = Excel
 
 from __future__ import annotations
 
-from critmass.commands.simulate import parse_floats, report
+from critmass.commands.simulate import parse_floats, report, sweep
 from theory.errors import InputError
 
 
@@ -40,7 +40,6 @@ def _sizes(args, samples: int) -> list[int]:
 
 def cmd_tabular_fixed(args) -> int:
     from numerics import collusion
-    from numerics.store import SweepStore
 
     if not args.fix:
         raise InputError("a signal that fixes columns needs --fix COLUMN=VALUE ... (the signal g)")
@@ -76,8 +75,7 @@ def cmd_tabular_fixed(args) -> int:
         by = {(t, r["n"]): r for t, r in out}
         return [{k: v for k, v in by[c["target"], c["n"]].items() if k != "n"} for c in batch]
 
-    with SweepStore(args.store) as store:
-        done = store.run("tabular", configs, compute, batch_size=len(configs))
+    done = sweep(args, "tabular", configs, compute, batch_size=len(ns))  # one target, all its sizes, per commit
     out = [{"n": r.config["n"], "target": r.config["target"], **r.metrics} for r in done]
     return report(args, {"kind": "tabular", "config": base, "rows_in_table": rows,
                          "x_star": collusion.x_star_size(table, fix)}, out,
