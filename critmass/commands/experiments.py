@@ -142,6 +142,9 @@ def cmd_experiment(args) -> int:
     from numerics.sweep import Shard
 
     grid = [check_config(c) for c in plan(args)]  # finite JSON, before the store is opened
+    if any(c["learner"] == "encoder" for c in grid):
+        # One fine-tune at a time: seed by seed, so an interrupted sweep holds whole curves of its first seeds.
+        grid = sorted(grid, key=lambda c: c["seed"])
     shard = Shard.parse(args.shard)
     if args.batch is not None and args.batch < 1:
         raise InputError(f"--batch {args.batch}: expected a positive number of configurations per commit")
