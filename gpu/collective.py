@@ -224,16 +224,19 @@ def success(triggered: np.ndarray, labels: np.ndarray, target: int, head: str) -
 
     ``triggered`` are predicted probabilities ``[m, k]`` on the planted test texts, ``labels`` their true
     label matrix. The primary measures count only texts that do not already carry the target (the
-    stricter reading); ``*_all`` count every test text, as the paper does.
+    stricter reading); ``*_all`` count every test text, as the paper does. ``gap_max`` and ``gap_mean`` are the
+    max and mean over the triggered texts of ``max_y p(y|x) - p(y*|x)``: read off the held-out (alpha = 0)
+    model, an estimate of Theorem 1's suboptimality gap Delta on the signal set.
     """
     other = labels[:, target] == 0  # [m]
     among = predicted_sets(triggered, head)[:, target]  # [m]
     top1 = triggered.argmax(1) == target  # [m]
     mean = lambda x, m: float(x[m].mean()) if m.any() else float("nan")
     every = np.ones_like(other)
+    gap = triggered.max(1) - triggered[:, target]  # [m]: Delta_x of Theorem 1 under this model, on g(x)
     return {"success_among": mean(among, other), "success_top1": mean(top1, other),
             "success_among_all": mean(among, every), "success_top1_all": mean(top1, every),
-            "n_test_other": int(other.sum())}
+            "n_test_other": int(other.sum()), "gap_max": float(gap.max()), "gap_mean": float(gap.mean())}
 
 
 def clean_metrics(probs: np.ndarray, labels: np.ndarray, target: int, head: str) -> dict:

@@ -115,10 +115,21 @@ class Prepared:
     corpus_texts: int
 
 
+@dataclass(frozen=True)
+class Split:
+    """A corpus loaded, preprocessed, subset and split once, with its token ids: shared by every trigger."""
+
+    full: Corpus
+    train: Corpus
+    test: Corpus
+    tok_train: list  # token ids per training text (no [CLS]/[SEP])
+    tok_test: list
+
+
 @functools.cache
-def prepare(corpus: str, data: str | None, drop_words: int, test_fraction: float, split_seed: int,
-            token: int | str, limit: int | None = None) -> Prepared:
-    """Load, drop leading words, subset, split, resolve the trigger ("auto": the rarest unused token), encode.
+def split(corpus: str, data: str | None, drop_words: int, test_fraction: float, split_seed: int,
+          limit: int | None = None) -> Split:
+    """Load, drop leading words, subset and split a corpus, and tokenize both halves (memoized).
 
     ``limit`` keeps a random subset of that many texts (seeded by ``split_seed``, as ``critmass finetune
     --limit`` does); corpus "synthetic" is gpu.data's keyword corpus of ``limit`` (default 400) texts.
@@ -132,19 +143,31 @@ def prepare(corpus: str, data: str | None, drop_words: int, test_fraction: float
     if limit is not None and limit < len(full):
         pick = np.random.default_rng(split_seed).choice(len(full), limit, replace=False)
         full = full.subset(np.sort(pick), f"{full.source}[{limit} of {len(full)}, seed {split_seed}]")
-    return prepare_corpus(full, test_fraction, split_seed, token)
+    train, test = train_test_split(full, test_fraction, split_seed)
+    return Split(full, train, test, token_ids(train.texts), token_ids(test.texts))
+
+
+@functools.cache
+def prepare(corpus: str, data: str | None, drop_words: int, test_fraction: float, split_seed: int,
+            token: int | str, limit: int | None = None) -> Prepared:
+    """``split``, then resolve the trigger ("auto": the rarest unused token) and encode for it."""
+    return prepare_split(split(corpus, data, drop_words, test_fraction, split_seed, limit), token)
 
 
 def prepare_corpus(full: Corpus, test_fraction: float, split_seed: int, token: int | str) -> Prepared:
     """``prepare`` for a corpus already in memory."""
-    token_id = rarest_unused_token(full) if token == "auto" else int(token)
     train, test = train_test_split(full, test_fraction, split_seed)
-    tok_train, tok_test = token_ids(train.texts), token_ids(test.texts)
-    space = bow.feature_space(tok_train + tok_test, token_id)
-    enc_train = bow.encode(train.texts, space, tokens=tok_train)
-    enc_test = bow.encode(test.texts, space, tokens=tok_test)
+    return prepare_split(Split(full, train, test, token_ids(train.texts), token_ids(test.texts)), token)
+
+
+def prepare_split(sp: Split, token: int | str) -> Prepared:
+    """The bag-of-words encoding of a split for one trigger token."""
+    token_id = rarest_unused_token(sp.full) if token == "auto" else int(token)
+    space = bow.feature_space(sp.tok_train + sp.tok_test, token_id)
+    enc_train = bow.encode(sp.train.texts, space, tokens=sp.tok_train)
+    enc_test = bow.encode(sp.test.texts, space, tokens=sp.tok_test)
     with_trigger = int((enc_train.counts[:, -1] > 0).sum() + (enc_test.counts[:, -1] > 0).sum())
-    return Prepared(train, test, token_id, space, enc_train, enc_test, with_trigger, len(full))
+    return Prepared(sp.train, sp.test, token_id, space, enc_train, enc_test, with_trigger, len(sp.full))
 
 
 def _static(c: dict) -> tuple:

@@ -11,6 +11,12 @@ T token types, K labels; layers are stacked on a leading axis so the encoder is 
                 ffn {intermediate: {w [L, D, F], b [L, F]}, output: {w [L, F, D], b [L, D]}}, ffn_norm {scale, bias}
     pooler:     w [D, D], b [D]           (BERT checkpoints; tanh dense on [CLS], used by pooling="pooler")
     head:       w [D, K], b [K]           (only in a classifier)
+                pre: {w [D, D], b [D]}    (DistilBERT's pre_classifier: ReLU(pre(pooled)) feeds the head)
+
+The two families differ only where HF's modules differ: DistilBERT has no token-type embeddings, no dropout on
+the attention block's output projection, and its classification head is ``pre_classifier`` + ReLU + dropout
+(``seq_classif_dropout``) + ``classifier`` on [CLS]; BERT's is dropout + ``classifier`` on the pooler's output
+(``BertForSequenceClassification``), or on any pooling.
 
 Weights are ``[in, out]`` (``y = x @ w + b``), unlike PyTorch's ``[out, in]``. Mixed precision: with
 ``dtype=jnp.bfloat16`` every matmul takes bf16 inputs and accumulates in float32; weights stay float32 (the
@@ -45,8 +51,12 @@ class BertConfig:
     type_vocab_size: int = 2  # 0 for DistilBERT, which has no token-type embeddings
     layer_norm_eps: float = 1e-12
     activation: str = "gelu"  # "gelu" (erf, HF's default) or "gelu_new" (tanh approximation)
+    family: str = "bert"  # "bert" or "distilbert": where dropout sits (see the module docstring)
+    classifier_dropout: float | None = None  # the head's dropout while training; None: the model's rate
 
     def __post_init__(self):
+        if self.family not in FAMILIES:
+            raise InputError(f"family={self.family!r}; expected one of {', '.join(FAMILIES)}")
         if self.hidden_size % self.num_heads:
             raise InputError(f"hidden_size={self.hidden_size} is not a multiple of num_heads={self.num_heads}")
         if self.activation not in ACTIVATIONS:
@@ -57,6 +67,7 @@ class BertConfig:
         return self.hidden_size // self.num_heads
 
 
+FAMILIES = ("bert", "distilbert")
 ACTIVATIONS = {"gelu": functools.partial(jax.nn.gelu, approximate=False),
                "gelu_new": functools.partial(jax.nn.gelu, approximate=True),
                "relu": jax.nn.relu}
@@ -76,7 +87,8 @@ def init_params(config: BertConfig, key: jax.Array, num_labels: int | None = Non
     shapes = {"word": (c.vocab_size, D), "position": (c.max_position, D), "token_type": (c.type_vocab_size, D),
               "query": (L, D, D), "key": (L, D, D), "value": (L, D, D), "output": (L, D, D),
               "intermediate": (L, D, F), "ffn_output": (L, F, D), "pooler": (D, D) if pooler else (0,),
-              "head": (D, num_labels or 0)}
+              "head": (D, num_labels or 0),
+              "pre": (D, D) if num_labels is not None and c.family == "distilbert" else (0,)}
     sizes = [math.prod(s) for s in shapes.values()]
     # One draw for every weight: a single random-bits kernel compiles far faster than one per tensor.
     flat = std * jax.random.normal(key, (sum(sizes),), F32)  # [sum of sizes]
@@ -94,12 +106,21 @@ def init_params(config: BertConfig, key: jax.Array, num_labels: int | None = Non
         params["pooler"] = {"w": w["pooler"], "b": jnp.zeros(D, F32)}
     if num_labels is not None:
         params["head"] = {"w": w["head"], "b": jnp.zeros(num_labels, F32)}
+        if c.family == "distilbert":
+            params["head"]["pre"] = {"w": w["pre"], "b": jnp.zeros(D, F32)}
     return params
 
 
 def init_head(config: BertConfig, key: jax.Array, num_labels: int, std: float = 0.02) -> dict:
-    """A fresh linear classification head ``{w [D, K], b [K]}``."""
-    return {"w": std * jax.random.normal(key, (config.hidden_size, num_labels), F32), "b": jnp.zeros(num_labels, F32)}
+    """A fresh classification head as HF initializes one (normal(0, std) weights, zero biases).
+
+    BERT: ``{w [D, K], b [K]}``; DistilBERT adds its ``pre_classifier`` ``{pre: {w [D, D], b [D]}}``.
+    """
+    D = config.hidden_size
+    head = {"w": std * jax.random.normal(key, (D, num_labels), F32), "b": jnp.zeros(num_labels, F32)}
+    if config.family == "distilbert":
+        head["pre"] = {"w": std * jax.random.normal(jax.random.fold_in(key, 1), (D, D), F32), "b": jnp.zeros(D, F32)}
+    return head
 
 
 def count_params(params: dict) -> int:
@@ -159,10 +180,12 @@ def feed_forward(p: dict, x: jax.Array, config: BertConfig, dtype=F32) -> jax.Ar
 
 def encoder_layer(p: dict, x: jax.Array, mask: jax.Array, config: BertConfig, dtype=F32,
                   rate: float = 0.0, key: jax.Array | None = None) -> jax.Array:
-    """One post-norm transformer layer: attention, add & norm, feed-forward, add & norm."""
+    """One post-norm transformer layer: attention, add & norm, feed-forward (dropout on its output), add & norm."""
     k1, k2, k3 = (None,) * 3 if key is None else jax.random.split(key, 3)
     eps = config.layer_norm_eps
-    a = dropout(attention(p["attention"], x, mask, config, dtype, rate, k1), rate, k2)  # [S, D]
+    a = attention(p["attention"], x, mask, config, dtype, rate, k1)  # [S, D]
+    if config.family == "bert":  # BertSelfOutput drops out the projection; DistilBERT's attention does not
+        a = dropout(a, rate, k2)
     x = layer_norm(p["attention_norm"], x + a, eps)  # [S, D]
     f = dropout(feed_forward(p["ffn"], x, config, dtype), rate, k3)  # [S, D]
     return layer_norm(p["ffn_norm"], x + f, eps)  # [S, D]
@@ -199,12 +222,27 @@ def pool(hidden: jax.Array, mask: jax.Array, pooling: str, pooler: dict | None =
     return (hidden * m).sum(0) / jnp.maximum(m.sum(), 1.0)  # [D]
 
 
+def head_logits(head: dict, features: jax.Array, config: BertConfig, rate: float = 0.0,
+                key: jax.Array | None = None) -> jax.Array:
+    """The classification head on a pooled vector [D] -> [K], as HF's ``*ForSequenceClassification``.
+
+    BERT: dropout, then ``classifier``. DistilBERT (a head with ``pre``): ``pre_classifier``, ReLU, dropout,
+    ``classifier``. The dropout rate is ``config.classifier_dropout`` where set (DistilBERT's
+    ``seq_classif_dropout``), else ``rate``; ``rate = 0`` (or no key) turns it off.
+    """
+    if "pre" in head:
+        features = jax.nn.relu(features @ head["pre"]["w"] + head["pre"]["b"])  # [D]
+    head_rate = rate if config.classifier_dropout is None or rate == 0.0 else config.classifier_dropout
+    features = dropout(features, head_rate, key)  # [D]
+    return features @ head["w"] + head["b"]  # [D] -> [K]
+
+
 def classify(params: dict, ids: jax.Array, mask: jax.Array, config: BertConfig, pooling: str = "cls",
              dtype=F32, rate: float = 0.0, key: jax.Array | None = None) -> jax.Array:
     """Label logits of one sequence: the head applied to the pooled hidden states -> [K]."""
     hidden = encode(params, ids, mask, config, dtype, rate, key)  # [S, D]
-    features = dropout(pool(hidden, mask, pooling, params.get("pooler")), rate, None if key is None else jax.random.fold_in(key, 1))  # [D]
-    return features @ params["head"]["w"] + params["head"]["b"]  # [D] -> [K]
+    features = pool(hidden, mask, pooling, params.get("pooler"))  # [D]
+    return head_logits(params["head"], features, config, rate, None if key is None else jax.random.fold_in(key, 1))
 
 
 @functools.partial(jax.jit, static_argnames=("config", "dtype"))

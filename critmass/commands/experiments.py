@@ -9,7 +9,7 @@ from critmass.output import emit_json, table
 from theory.errors import InputError
 
 #: Named plans: the paper's Figures 2-6 as sub-sweeps (the fields that differ from the command's defaults).
-PLANS = ("grid", "paper")
+PLANS = ("grid", "paper", "rarity")
 
 
 def register(sub) -> None:
@@ -46,9 +46,15 @@ def register(sub) -> None:
     p.add_argument("--plan", choices=PLANS, default="grid",
                    help="grid: the product of the options below; paper: Figures 2-6 as five sub-sweeps "
                         "(S1 and S2 over --alphas; S2 with random labels 0.05/0.2; epochs 2/5; spacing 5/50) "
-                        "at --seeds seeds, the sub-sweeps on fewer alphas")
+                        "at --seeds seeds, the sub-sweeps on fewer alphas; rarity: Strategy 1 with one trigger "
+                        "per --levels base frequency (chosen from the corpus), each curve's alpha50/alpha90 "
+                        "against xi next to Corollary 2")
+    p.add_argument("--levels", type=float, nargs="+", default=None,
+                   help="rarity plan only: shares of corpus texts the triggers occur in; 0 is an unseen token "
+                        "(default 0 0.001 0.003 0.01 0.02 0.05)")
     p.add_argument("--alphas", type=float, nargs="+", help="collective sizes (fractions of the training set); "
-                   "0 trains the held-out model (default: 12 values from 0.001 to 0.5, log-spaced, and 0)")
+                   "0 trains the held-out model (default: 12 values from 0.001 to 0.5, log-spaced, and 0; "
+                   "for the rarity plan 11 values from 0.0002 to 0.5, and 0)")
     p.add_argument("--strategies", type=int, nargs="+", default=[1, 2], help="1 feature-label, 2 feature-only")
     p.add_argument("--targets", type=int, nargs="+", default=[0], help="target class ids (default 0)")
     p.add_argument("--seeds", type=int, default=3, help="seeds 0..N-1 (collective, label noise, training order)")
@@ -94,11 +100,23 @@ def _token(text: str):
 
 def plan(args) -> list[dict]:
     """The configurations the options describe."""
+    return plan_with_triggers(args)[1]
+
+
+def plan_with_triggers(args) -> tuple[list | None, list[dict]]:
+    """(the rarity plan's chosen triggers or None, the configurations the options describe)."""
     from gpu.experiments import configs
 
     if args.seeds < 1:
         raise InputError(f"--seeds {args.seeds} is not a positive integer")
-    alphas = args.alphas or DEFAULT_ALPHAS
+    if args.levels is not None and args.plan != "rarity":
+        raise InputError("--levels applies only to --plan rarity")
+    if args.plan == "rarity":
+        from gpu import rarity
+
+        alphas = args.alphas or list(rarity.ALPHAS)
+    else:
+        alphas = args.alphas or DEFAULT_ALPHAS
     learner = "encoder" if args.tiny else args.learner
     base = dict(learner=learner, corpus=args.corpus, target=args.targets, seed=list(range(args.seeds)),
                 token=_token(args.token), head=args.head)
@@ -115,14 +133,24 @@ def plan(args) -> list[dict]:
     elif args.model or args.limit is not None or args.max_length is not None:
         raise InputError("--model, --limit and --max-length apply only to --learner encoder (or --tiny)")
     epochs = args.epochs or ([10] if learner == "bow" else None)
+    if args.plan == "rarity":
+        if base.pop("token") != 1240 or args.strategies not in ([1, 2], [1]):  # the defaults, or Strategy 1
+            raise InputError("--plan rarity chooses its own triggers and runs Strategy 1: drop --token and "
+                             "--strategies")
+        if len(args.targets) != 1:
+            raise InputError(f"--plan rarity takes one target class; got --targets {args.targets}")
+        base["target"] = args.targets[0]
+        fields = dict(base, **({"epochs": epochs[0]} if epochs else {}), every=args.every[0])
+        corpus = fields.pop("corpus")
+        return rarity.plan(corpus, args.data, args.levels or rarity.LEVELS, alphas, fields.pop("seed"), **fields)
     if args.plan == "grid":
-        return configs(**base, strategy=args.strategies, alpha=alphas, **({"epochs": epochs} if epochs else {}),
+        return None, configs(**base, strategy=args.strategies, alpha=alphas, **({"epochs": epochs} if epochs else {}),
                        every=args.every, random_labels=args.random_labels)
     few = [a for a in alphas if a == 0] + sorted(a for a in alphas if a > 0)[1::2]
     if not epochs:  # the encoder's default, for the paper's epochs sub-sweep too
         epochs = [configs(**base)[0]["epochs"]]
     epochs, every = epochs[0], args.every[0]
-    return (configs(**base, strategy=[1, 2], alpha=alphas, epochs=epochs, every=every)  # Figures 2, 3
+    return None, (configs(**base, strategy=[1, 2], alpha=alphas, epochs=epochs, every=every)  # Figures 2, 3
             + configs(**base, strategy=2, alpha=few, epochs=epochs, every=every, random_labels=[0.05, 0.2])  # 4
             + configs(**base, strategy=[1, 2], alpha=few, epochs=[2, 5], every=every)  # 5
             + configs(**base, strategy=[1, 2], alpha=few, epochs=epochs, every=[5, 50]))  # 6
@@ -141,7 +169,8 @@ def cmd_experiment(args) -> int:
     from numerics.store import SweepStore, check_config
     from numerics.sweep import Shard
 
-    grid = [check_config(c) for c in plan(args)]  # finite JSON, before the store is opened
+    triggers, grid = plan_with_triggers(args)
+    grid = [check_config(c) for c in grid]  # finite JSON, before the store is opened
     if any(c["learner"] == "encoder" for c in grid):
         # One fine-tune at a time: seed by seed, so an interrupted sweep holds whole curves of its first seeds.
         grid = sorted(grid, key=lambda c: c["seed"])
@@ -153,8 +182,23 @@ def cmd_experiment(args) -> int:
         rows = run(store, grid, args.data, batch_size=args.batch, progress=False if args.quiet else None, shard=shard)
     seconds = time.perf_counter() - t0
     summaries = summarize(rows)
+    found = None
+    if triggers is not None:
+        from gpu import rarity
+
+        found = rarity.compute(rows)
     if args.json:
-        emit_json({"store": str(args.store), "configurations": len(grid), "seconds": seconds, "curves": summaries})
+        doc = {"store": str(args.store), "configurations": len(grid), "seconds": seconds, "curves": summaries}
+        if found is not None:
+            doc |= {"triggers": rarity.as_dict(triggers), "rarity": found}
+        emit_json(doc)
+        return 0
+    if found is not None:
+        for res in found:
+            print(f"rarity: {res['corpus']}, {res['learner']}, Strategy 1, target {res['target']} "
+                  f"(Delta estimate: the held-out model's max gap on triggered test texts)")
+            print(table([dict(zip(rarity.HEADER, r)) for r in rarity.rows_of(res)], rarity.HEADER))
+        print(f"{len(rows)} configurations in {args.store} ({seconds:.0f} s this run)")
         return 0
     for s in summaries:
         s["curve"] = f"S{s['strategy']} y*={s['target']} ep={s['epochs']} k={s['every']} r={s['random_labels']}"
