@@ -1,11 +1,12 @@
 # Two entry points, both starting from nothing but Python 3.11:
 #   make report   set up .venv and run the main job
-#   make test     set up .venv and run the test suite
+#   make test     set up .venv, add the parity extra (CPU torch and transformers: the reference the parity tests
+#                 compare with, so they run rather than skip) and run the test suite
 PY ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: setup report test clean
+.PHONY: setup parity report test clean
 
 $(BIN)/critmass: pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -17,10 +18,17 @@ $(BIN)/critmass: pyproject.toml
 
 setup: $(BIN)/critmass
 
+# torch is pinned exactly (the CPU wheel); never an engine dependency, so `make report` does not install it.
+$(VENV)/.parity: $(BIN)/critmass
+	$(BIN)/pip install -q -e '.[parity]'
+	touch $@
+
+parity: $(VENV)/.parity
+
 report: setup
 	$(BIN)/critmass report
 
-test: setup
+test: setup parity
 	$(BIN)/python -m pytest -q -n auto
 
 clean:

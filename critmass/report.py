@@ -420,7 +420,7 @@ def stage_text(ctx: Context) -> Section | None:
         with SweepStore(path, readonly=True) as store:
             rows = store.rows(KIND)
         counts[str(path)] = len(rows)  # build() refused stores without fine-tunes (_check_store)
-        written, th = write_figures(rows, ctx.figures)
+        written, th = write_figures(rows, ctx.figures, rarity_figures=False)  # those: stage_rarity
         theory += [{"store": str(path), **t} for t in th]
         summaries += [{"store": str(path), **{k: v for k, v in sm.items() if k != "mean"}, "mean": sm["mean"]}
                       for sm in summarize(rows, n_boot=30 if ctx.quick else 200, boot_seed=ctx.seed)]
@@ -448,6 +448,34 @@ def stage_text(ctx: Context) -> Section | None:
                    {"stores": counts, "summaries": summaries, "theory": theory})
 
 
+def stage_rarity(ctx: Context) -> Section | None:
+    """The rarity plan's results in the stores given: gpu.rarity's compute, figure and write (issue 18)."""
+    if not ctx.stores:
+        return None
+    from gpu import rarity
+    from gpu.experiments import KIND
+    from numerics.store import SweepStore
+
+    plt = _pyplot()
+    results, figures = [], []
+    for path in ctx.stores:
+        with SweepStore(path) as store:
+            rows = store.rows(KIND)
+        for res in rarity.compute(rows, n_boot=30 if ctx.quick else 200, boot_seed=ctx.seed):
+            results.append({"store": str(path), **res})
+            fig = rarity.figure(res)
+            for ext in ("pdf", "png"):
+                fig.savefig(ctx.figures / f"{rarity.name(res)}.{ext}", dpi=DPI)
+            plt.close(fig)
+            figures.append(Figure(rarity.name(res), rf"From store \texttt{{{_latex_escape(path.name)}}}: Strategy 1 "
+                                                    r"success by trigger frequency (left); measured critical mass "
+                                                    r"against $\xi$ with Corollary 2 (right)."))
+    if not results:
+        return None
+    return Section("rarity", "Signal rarity against Corollary 2", rarity.write(results, _latex_escape), figures,
+                   {"results": results})
+
+
 # ------------------------------------------------------------------------------------------ the run
 
 def _lazy(name: str, module: str = "report_learners") -> Callable[[Context], Section | None]:
@@ -472,6 +500,7 @@ STAGES: tuple[tuple[str, Callable[[Context], Section | None]], ...] = (
     *((name.removeprefix("stage_"), _lazy(name, "report_field")) for name in (
         "stage_collusion", "stage_multi", "stage_bendov", "stage_privacy", "stage_population")),
     ("text", stage_text),
+    ("rarity", stage_rarity),
 )
 
 

@@ -216,8 +216,10 @@ def load_resume_csv(path: str | Path) -> Corpus:
 def load_tsv(path: str | Path, label_names: tuple[str, ...] | None = None) -> Corpus:
     """A ``sentence<TAB>label`` file with a header line: single-label.
 
-    Integer labels 0..k-1 keep their values (named by ``label_names`` when given, else "0".."k-1");
-    other labels are numbered in sorted order.
+    With ``label_names`` (the named corpora declare theirs) the label set is fixed: a label is an index
+    0..k-1 or one of the names, and anything else is an InputError naming the line, never a new class.
+    Without, integer labels 0..k-1 keep their values (named "0".."k-1") and other labels are numbered in
+    sorted order; a file that mixes the two is an InputError.
     """
     path = Path(path)
     lines = _read_text(path, "utf-8").splitlines()
@@ -233,17 +235,24 @@ def load_tsv(path: str | Path, label_names: tuple[str, ...] | None = None) -> Co
         pairs.append((text.strip(), label.strip(), number))
     if not pairs:
         raise InputError(f"{path}: no rows")
-    raw = [p[1] for p in pairs]
-    if all(r.isdigit() for r in raw):
-        k = max(int(r) for r in raw) + 1
-        names = tuple(label_names) if label_names is not None else tuple(str(i) for i in range(k))
-        for text, r, number in pairs:
-            if int(r) >= len(names):
-                raise InputError(f"{path}:{number}: label {r} is outside 0..{len(names) - 1}")
-        ids = [int(r) for r in raw]
+    if label_names is not None:
+        names = tuple(label_names)
+        index = {**{str(i): i for i in range(len(names))}, **{n: i for i, n in enumerate(names)}}
+        for _, r, number in pairs:
+            if r not in index:
+                raise InputError(f"{path}:{number}: label {r!r} is outside the declared labels 0..{len(names) - 1} "
+                                 f"({', '.join(names)})")
+        ids = [index[r] for _, r, _ in pairs]
+    elif all(r.isdigit() for _, r, _ in pairs):
+        ids = [int(r) for _, r, _ in pairs]
+        names = tuple(str(i) for i in range(max(ids) + 1))
     else:
-        names = tuple(sorted(set(raw)))
-        ids = [names.index(r) for r in raw]
+        number, r = next(((n, r) for _, r, n in pairs if r.isdigit()), (None, None))
+        if number is not None:
+            raise InputError(f"{path}:{number}: label {r!r} is an integer where other labels are names; expected "
+                             f"one kind of label")
+        names = tuple(sorted({r for _, r, _ in pairs}))
+        ids = [names.index(r) for _, r, _ in pairs]
     return Corpus(tuple(p[0] for p in pairs), tuple((i,) for i in ids), names, False, f"tsv:{path}")
 
 

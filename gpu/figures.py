@@ -11,6 +11,7 @@ from pathlib import Path
 
 import numpy as np
 
+from gpu.collective import TRIGGER_ID
 from gpu.experiments import DEFAULTS, ENCODER_FIELDS, sigmoid, summarize
 from gpu.theory_overlay import compare
 
@@ -58,8 +59,9 @@ def _axes(ax, title, measure):
     ax.legend(fontsize=7)
 
 
-def write_figures(rows, outdir: Path) -> tuple[list[Path], list[dict]]:
-    """Write every figure the rows support, per setting; return the files and the theory comparisons."""
+def write_figures(rows, outdir: Path, rarity_figures: bool = True) -> tuple[list[Path], list[dict]]:
+    """Write every figure the rows support, per setting (and the rarity figure where the rows hold several
+    triggers); return the files and the theory comparisons."""
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
@@ -72,7 +74,8 @@ def write_figures(rows, outdir: Path) -> tuple[list[Path], list[dict]]:
     for key, rs in settings.items():
         setting = dict(zip(SETTING, key))
         learner = setting["learner"] + (f"-{setting['model']}" if setting["model"] else "")
-        tag = f"{setting['corpus']}_{learner}_{setting['head']}".replace("/", "-")
+        token = "" if setting["token"] == TRIGGER_ID else f"_token{setting['token']}"  # the rarity plan's triggers
+        tag = f"{setting['corpus']}_{learner}_{setting['head']}{token}".replace("/", "-")
         e0, k0 = _mode(rs, "epochs"), _mode(rs, "every")
         plain = _select(rs, epochs=e0, every=k0, random_labels=0.0)
         heldout = {t: _select(plain, alpha=0, target=t) for t in {r.config["target"] for r in plain}}
@@ -130,4 +133,13 @@ def write_figures(rows, outdir: Path) -> tuple[list[Path], list[dict]]:
                            f"{field} = {v}", colors[i % len(colors)])
                 _axes(ax, f"Strategy {strategy}, {setting['corpus']}, class {t0}, by {field}", "success_top1")
             save(fig, f"fig{number}_{field}")
+    from gpu import rarity
+
+    for result in rarity.compute(rows) if rarity_figures else []:  # the rarity plan's: alpha50/90 against xi
+        fig = rarity.figure(result)
+        for ext in ("pdf", "png"):
+            path = outdir / f"{rarity.name(result)}.{ext}"
+            fig.savefig(path, dpi=110, bbox_inches="tight")
+            written.append(path)
+        plt.close(fig)
     return written, theory_rows

@@ -84,6 +84,24 @@ def test_tsv_labels_header_and_malformed_line(tmp_path):
         load_tsv(p)
 
 
+def test_tsv_label_outside_the_declared_set_is_an_error_not_a_new_class(tmp_path):
+    p = tmp_path / "t.tsv"
+    p.write_text("sentence\tlabel\ngood film\tpositive\nbad film\t0\n")
+    assert load_tsv(p, ("negative", "positive")).labels == ((1,), (0,))  # a name or an index of the set
+    for bad, line in (("neutral", 3), ("2", 3)):
+        p.write_text(f"sentence\tlabel\ngood film\t1\nmeh\t{bad}\n")
+        with pytest.raises(InputError, match=rf"t.tsv:{line}: label '{bad}' is outside the declared labels 0..1"):
+            load_tsv(p, ("negative", "positive"))
+    sst2 = tmp_path / "sst2"
+    sst2.mkdir()
+    (sst2 / "train.tsv").write_text("sentence\tlabel\nfine\t1\nodd\tpositve\n")  # a typo in a named corpus
+    with pytest.raises(InputError, match="train.tsv:3: label 'positve' is outside"):
+        load_corpus("sst2", str(tmp_path))
+    p.write_text("sentence\tlabel\nfine\tpos\nodd\t1\n")  # undeclared labels: one kind only
+    with pytest.raises(InputError, match="t.tsv:3: label '1' is an integer where other labels are names"):
+        load_tsv(p)
+
+
 def test_csv_malformed_row(tmp_path):
     p = tmp_path / "r.csv"
     p.write_text('ID,Resume_str,Category\n1,"CHEF cooks, bakes",CHEF\n2,"missing category"\n')

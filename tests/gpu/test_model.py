@@ -212,20 +212,3 @@ def test_tokenizer_truncates_and_does_not_pad():
     assert len(short) == 3  # [CLS] hi [SEP]: tokenizer.json's padding to 128 is off
     with pytest.raises(InputError, match="max_length=513"):
         load_tokenizer(max_length=513)
-
-
-def test_parity_with_transformers_bert(minilm):
-    """<= 1e-4 relative error against HF transformers' BertModel in float32 (where torch is installed)."""
-    torch = pytest.importorskip("torch")
-    transformers = pytest.importorskip("transformers")
-    model = transformers.BertModel.from_pretrained(str(minilm.path)).eval()
-    tok = load_tokenizer(max_length=64)
-    texts = ["Collective action in machine learning.", "A short one.", "Resumes of database administrators " * 5]
-    (b,) = batches(tokenize(tok, texts), 3, 64)
-    with torch.no_grad():
-        ref = model(input_ids=torch.tensor(b.ids, dtype=torch.long),
-                    attention_mask=torch.tensor(b.mask, dtype=torch.long)).last_hidden_state.numpy()
-    ours = np.asarray(forward(minilm.params, jnp.asarray(b.ids), jnp.asarray(b.mask), minilm.config))
-    m = b.mask
-    rel = np.linalg.norm(ours[m] - ref[m]) / np.linalg.norm(ref[m])
-    assert rel <= 1e-4, rel
