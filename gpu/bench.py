@@ -1,8 +1,10 @@
 """Benchmarks of gpu/: the jitted JAX encoder against named baselines, side by side, outputs checked first.
 
-Rows for ``critmass bench``. Where torch, transformers and a CUDA GPU are present, a fine-tune throughput and MFU
-row against HuggingFace's PyTorch Trainer at sequence length 512 (bf16 both); elsewhere only what the machine can
-measure: the encoder forward against a numpy implementation, and length buckets against padding to the maximum.
+Rows for ``critmass bench``: the encoder forward against a numpy implementation, length buckets against padding
+to the maximum, and, where torch and transformers are installed (the ``parity`` extra), one fine-tune step against
+HF's PyTorch training loop on the same model and batch (``finetune_step_vs_torch``: both sides measured, CPU or
+GPU; MFU where the device's peak is known). Where a CUDA GPU is present, also the throughput against HF's Trainer
+at sequence length 512 (bf16 both).
 """
 
 from __future__ import annotations
@@ -120,6 +122,132 @@ def buckets_vs_max_padding(quick: bool) -> dict:
             "padded_tokens": int(sum(x.ids.size for x in bucketed)), "baseline_padded_tokens": n * max_len}
 
 
+def torch_available() -> bool:
+    """Whether the parity extra (torch and transformers) imports."""
+    try:
+        import torch  # noqa: F401
+        import transformers  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def finetune_step_vs_torch(quick: bool, batch: int | None = None, length: int | None = None,
+                           precision: str = "float32", repeats: int = 3, steps: int | None = None) -> dict:
+    """One fine-tune step of ours (the jitted train step of gpu.finetune) against HF's PyTorch training loop.
+
+    Same model (the packaged MiniLM-L6 as ``BertForSequenceClassification``: pooler, linear head with the same
+    weights), same batch (random real-vocabulary ids, ``batch`` x ``length``; CPU default 8 x 128, quick 4 x 64),
+    dropout off on both, HF Trainer's optimization on both (clip to norm 1, AdamW lr 5e-5, weight decay 0): the
+    baseline is the Trainer's inner loop in plain PyTorch (forward, backward, clip_grad_norm_, AdamW.step,
+    zero_grad), on CUDA with bf16 autocast where ``precision`` is bfloat16 and a GPU is present.
+
+    Before timing, the first step's losses and updated parameters are checked equal (float32: 1e-4; bf16: 2e-2 on
+    the loss). Timing: ``repeats`` interleaved rounds of ``steps`` steps per side; each side's per-step seconds
+    as min and median over rounds; our compile time apart. Returns both sides' figures in one row.
+    """
+    import torch
+    import transformers
+
+    from gpu.finetune import Classifier, make_train_step, resolve, unscaled_optimizer
+
+    gpu = precision == "bfloat16" and torch.cuda.is_available() and jax.default_backend() == "gpu"
+    dev = torch.device("cuda" if gpu else "cpu")
+    ck = load_checkpoint()
+    K = 4
+    B = batch or (4 if quick else 8)
+    S = length or (64 if quick else 128)
+    steps = steps or (2 if quick else 5)
+    rng = np.random.default_rng(0)
+    ids = rng.integers(1000, ck.config.vocab_size, (B, S)).astype(np.int32)
+    ids[:, 0], ids[:, -1] = 101, 102
+    labels = rng.integers(0, K, B)
+    head_w = (0.5 * rng.standard_normal((ck.config.hidden_size, K))).astype(np.float32)
+    lr = 5e-5
+
+    config = resolve({"precision": precision, "dropout": 0.0, "batch_size": B, "max_length": S, "pooling": "pooler"})
+    params = {**jax.tree.map(jnp.asarray, ck.params), "head": {"w": jnp.asarray(head_w), "b": jnp.zeros(K)}}
+    clf = Classifier(ck.config, params, None, tuple(map(str, range(K))), False, "pooler", S, precision)
+    opt = unscaled_optimizer(config)
+    step = make_train_step(clf, opt, 0.0)
+    batch_arrays = (jnp.asarray(ids), jnp.ones((B, S), bool), jax.nn.one_hot(labels, K), jnp.ones(B))
+    key, lr_arr = jax.random.key(0), jnp.float32(lr)
+    state = [jax.tree.map(jnp.array, params), None]
+    state[1] = opt.init(state[0])
+    t0 = time.perf_counter()
+    p1, o1, loss = step(state[0], state[1], *batch_arrays, key, lr_arr)
+    first_ours = float(loss)
+    compile_s = time.perf_counter() - t0
+    ours_after = jax.tree.map(np.asarray, p1)
+    state = [p1, o1]
+
+    model = transformers.BertForSequenceClassification.from_pretrained(
+        str(ck.path), num_labels=K, hidden_dropout_prob=0.0, attention_probs_dropout_prob=0.0).to(dev)
+    with torch.no_grad():
+        model.classifier.weight.copy_(torch.from_numpy(head_w.T.copy()))
+        model.classifier.bias.zero_()
+    model.train()
+    torch_opt = torch.optim.AdamW(model.parameters(), lr=lr, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0)
+    t_ids = torch.tensor(ids, dtype=torch.long, device=dev)
+    t_mask = torch.ones((B, S), dtype=torch.long, device=dev)
+    t_labels = torch.tensor(labels, dtype=torch.long, device=dev)
+
+    def torch_step() -> float:
+        with torch.autocast(dev.type, dtype=torch.bfloat16, enabled=gpu):
+            loss = model(input_ids=t_ids, attention_mask=t_mask, labels=t_labels).loss
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+        torch_opt.step()
+        torch_opt.zero_grad(set_to_none=True)
+        return loss
+
+    first_torch = float(torch_step().detach())
+    if precision == "float32":
+        from gpu.checkpoint import hf_to_params
+
+        theirs = hf_to_params({k: v.detach().cpu().numpy() for k, v in model.state_dict().items()}, ck.config)
+        diff = max(float(np.abs(a - b).max()) for a, b in zip(jax.tree.leaves(ours_after), jax.tree.leaves(theirs)))
+        if abs(first_ours - first_torch) > 1e-4 or diff > 1e-4:
+            raise AssertionError(f"one step differs: losses {first_ours:.6f} / {first_torch:.6f}, params {diff:.2e}")
+    else:
+        diff = None
+        if not math.isclose(first_ours, first_torch, rel_tol=2e-2):
+            raise AssertionError(f"first-step losses differ: ours {first_ours:.4f}, torch {first_torch:.4f}")
+
+    def ours_round():
+        for _ in range(steps):
+            state[0], state[1], loss = step(state[0], state[1], *batch_arrays, key, lr_arr)
+        jax.block_until_ready(state)
+
+    def torch_round():
+        for _ in range(steps):
+            loss = torch_step()
+        float(loss.detach())  # waits for the device
+        if gpu:
+            torch.cuda.synchronize()
+
+    ours_t, base_t = [], []
+    for _ in range(repeats):  # interleaved: each round times both sides under the same machine load
+        for fn, out in ((ours_round, ours_t), (torch_round, base_t)):
+            t = time.perf_counter()
+            fn()
+            out.append((time.perf_counter() - t) / steps)
+    ours_s, base_s = min(ours_t), min(base_t)
+    kind = jax.devices()[0].device_kind
+    peak = next((v for k, v in PEAK_BF16.items() if k in kind), None) if gpu else None
+    flops = train_flops_per_sequence(ck.config, S, K) * B
+    return {"name": f"gpu.finetune_step MiniLM-L6 B={B} S={S} {precision}",
+            "baseline": f"HF transformers {transformers.__version__} PyTorch {torch.__version__} training loop",
+            "ours_s": ours_s, "baseline_s": base_s, "ratio": base_s / ours_s, "device": device_name(),
+            "ours_times_s": ours_t, "baseline_times_s": base_t, "ours_median_s": float(np.median(ours_t)),
+            "baseline_median_s": float(np.median(base_t)), "repeats": repeats, "steps_per_repeat": steps,
+            "compile_s": compile_s, "ours_sequences_per_s": B / ours_s, "baseline_sequences_per_s": B / base_s,
+            "ours_mfu": None if peak is None else flops / ours_s / peak,
+            "baseline_mfu": None if peak is None else flops / base_s / peak,
+            "first_loss_ours": first_ours, "first_loss_baseline": first_torch, "max_param_diff_after_step": diff,
+            "torch_threads": torch.get_num_threads()}
+
+
 def torch_gpu_available() -> bool:
     try:
         import torch
@@ -224,6 +352,8 @@ def benchmarks(quick: bool, only: str | None = None) -> list[dict]:
         rows.append(forward_vs_numpy(quick))
     if wanted("gpu.length_buckets"):
         rows.append(buckets_vs_max_padding(quick))
+    if wanted("gpu.finetune_step") and torch_available():
+        rows.append(finetune_step_vs_torch(quick))
     if wanted("gpu.finetune_throughput") and torch_gpu_available():
         rows += trainer_throughput(quick)
     return rows

@@ -280,7 +280,7 @@ def rows_of(result: dict) -> list[list[str]]:
     out = []
     for lv in result["levels"]:
         out.append([f"`{shown(lv['word'])}` ({lv['token']})", f"{lv['texts']} / {lv['corpus_texts']} ({lv['share']:.2%})",
-                    f"{lv['xi']:.2g}", _num(lv["delta_hat"]), "-" if lv["floor"] is None else f"{lv['floor']:.2f}",
+                    f"{lv['xi']:.2g}", "-" if lv["delta_hat"] is None else f"{lv['delta_hat']:.4f}", "-" if lv["floor"] is None else f"{lv['floor']:.2f}",
                     _num(lv["alpha50"]) + _ci(lv["alpha50_ci"]), _num(lv["alpha90"]) + _ci(lv["alpha90_ci"]),
                     _num(lv["cor2_alpha50_bound"]), _num(lv["cor2_alpha90_bound"])])
     return out

@@ -4,7 +4,10 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from gpu.bench import benchmarks, numpy_encoder, torch_gpu_available, train_flops_per_sequence
+import pytest
+
+from gpu.bench import (benchmarks, finetune_step_vs_torch, numpy_encoder, torch_gpu_available,
+                       train_flops_per_sequence)
 from gpu.model import BertConfig, forward, init_params
 
 CONFIG = BertConfig(vocab_size=29, hidden_size=12, num_layers=2, num_heads=3, intermediate_size=7, max_position=16)
@@ -32,3 +35,14 @@ def test_no_rows_for_unmatched_names_and_no_gpu_rows_without_torch():
     assert benchmarks(quick=True, only="no-such-benchmark") == []
     if not torch_gpu_available():
         assert benchmarks(quick=True, only="gpu.finetune_throughput") == []
+
+
+@pytest.mark.slow  # compiles our train step and runs HF's on the real checkpoint
+def test_finetune_step_row_measures_both_sides_on_one_computation():
+    pytest.importorskip("torch")
+    row = finetune_step_vs_torch(quick=True, repeats=3, steps=1)
+    assert row["first_loss_ours"] == pytest.approx(row["first_loss_baseline"], abs=1e-4)
+    assert row["max_param_diff_after_step"] <= 1e-4  # the same step on both sides before any timing counts
+    assert len(row["ours_times_s"]) == len(row["baseline_times_s"]) == 3
+    assert row["ours_s"] == min(row["ours_times_s"]) and row["ratio"] == row["baseline_s"] / row["ours_s"]
+    assert row["compile_s"] > 0 and row["ours_mfu"] is None  # no MFU without a known peak (CPU)
