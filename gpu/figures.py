@@ -6,6 +6,7 @@ gpu.experiments.summarize and the bounds of gpu.theory_overlay.
 
 from __future__ import annotations
 
+import json
 from collections import Counter, defaultdict
 from pathlib import Path
 
@@ -142,4 +143,7 @@ def write_figures(rows, outdir: Path, rarity_figures: bool = True) -> tuple[list
             fig.savefig(path, dpi=110, bbox_inches="tight")
             written.append(path)
         plt.close(fig)
+        path = outdir / f"{rarity.name(result)}.json"  # the numbers drawn (Infinity: a crossing never reached)
+        path.write_text(json.dumps({"rarity": [result]}, indent=1))
+        written.append(path)
     return written, theory_rows

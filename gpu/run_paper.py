@@ -132,14 +132,18 @@ def _finite(value):
     return value
 
 
-def main(argv: list[str] | None = None) -> int:
+def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m gpu.run_paper", description=__doc__.split("\n\n")[0])
     p.add_argument("--out", required=True, type=Path, help="folder for bench.json, paper.sqlite, figures/, summary.json")
     p.add_argument("--data", default=None, help="data folder holding resume_kaggle/ (default: $CRITMASS_DATA)")
     p.add_argument("--tiny", action="store_true", help="tiny model, synthetic corpus, small grid: runs on a CPU")
     p.add_argument("--budget-s", type=float, default=480.0, help="start no fine-tune after this many seconds")
     p.add_argument("--skip-bench", action="store_true", help="run only the sweep and the figures")
-    args = p.parse_args(argv)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
     try:
         import jax
 

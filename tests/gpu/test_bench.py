@@ -3,7 +3,6 @@
 import jax
 import jax.numpy as jnp
 import numpy as np
-
 import pytest
 
 from gpu.bench import (benchmarks, finetune_step_vs_torch, numpy_encoder, torch_gpu_available,
