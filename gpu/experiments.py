@@ -355,8 +355,9 @@ def curve_key(c: dict) -> tuple:
 def summarize(rows, levels=(0.5, 0.9), n_boot: int = 200, boot_seed: int = 0) -> list[dict]:
     """One summary per curve and measure: mean success per alpha, the fit, and crossings with bootstrap intervals.
 
-    The bootstrap resamples seeds (whole curves) with replacement, ``n_boot`` times, seed ``boot_seed``; the
-    interval is its 2.5% and 97.5% quantiles over resamples that fit (a crossing at inf counts as inf).
+    The interval is ``scipy.stats.bootstrap``'s percentile interval (95%) of the fitted crossing, resampling the
+    seeds (whole curves) with replacement, ``n_boot`` resamples, random generator seeded by ``boot_seed``; a
+    crossing never reached counts as inf. None where there is one seed, or where some resample does not fit.
     """
     curves = defaultdict(list)
     for r in rows:
@@ -373,20 +374,35 @@ def summarize(rows, levels=(0.5, 0.9), n_boot: int = 200, boot_seed: int = 0) ->
             params = fit_sigmoid([p[0] for p in pts], [p[1] for p in pts])
             summary = {**dict(key), "measure": measure, "seeds": seeds, "alphas": alphas, "mean": means,
                        "fit": None if params is None else dict(zip(("m", "k", "c"), params)),
-                       "n_target_train": rs[0].metrics["n_target_train"], "n_train": rs[0].metrics["n_train"]}
-            rng = np.random.default_rng(boot_seed)
-            boots = []
-            for _ in range(n_boot if len(seeds) > 1 else 0):
-                pick = rng.choice(seeds, len(seeds))
-                bp = [(a, table[s, a]) for s in pick for a in alphas if (s, a) in table]
-                boots.append(fit_sigmoid([p[0] for p in bp], [p[1] for p in bp]))
-            for level in levels:
+                       "n_target_train": rs[0].metrics["n_target_train"], "n_train": rs[0].metrics["n_train"],
+                       "bootstrap": {"method": "scipy.stats.bootstrap percentile, seeds resampled",
+                                     "n_resamples": n_boot, "seed": boot_seed}}
+            cis = _crossing_intervals(table, seeds, alphas, levels, n_boot, boot_seed)
+            for level, ci in zip(levels, cis):
                 tag = f"alpha{int(round(level * 100))}"
                 summary[tag] = crossing(params, level)
                 summary[tag + "_grid"] = empirical_crossing(alphas, means, level)
-                xs = [crossing(b, level) for b in boots if b is not None]
-                summary[tag + "_ci"] = ([float(np.quantile(xs, 0.025, method="lower")),
-                                         float(np.quantile(xs, 0.975, method="higher"))]
-                                        if xs else None)
+                summary[tag + "_ci"] = ci
             out.append(summary)
     return out
+
+
+def _crossing_intervals(table: dict, seeds: list, alphas: list, levels, n_boot: int, boot_seed: int) -> list:
+    """95% percentile intervals of the fitted crossings at ``levels``, seeds resampled by scipy.stats.bootstrap."""
+    from scipy.stats import bootstrap
+
+    if len(seeds) < 2 or n_boot < 1:
+        return [None] * len(levels)
+
+    def statistic(picked):  # picked: indices into seeds, one resample
+        pts = [(a, table[seeds[int(i)], a]) for i in picked for a in alphas if (seeds[int(i)], a) in table]
+        fit = fit_sigmoid([p[0] for p in pts], [p[1] for p in pts])
+        return np.array([crossing(fit, level) for level in levels])  # nan where the fit failed
+
+    with warnings.catch_warnings(), np.errstate(invalid="ignore"):
+        warnings.simplefilter("ignore", RuntimeWarning)  # inf crossings make scipy's standard error nan
+        res = bootstrap((np.arange(len(seeds)),), statistic, vectorized=False, n_resamples=n_boot,
+                        method="percentile", confidence_level=0.95, random_state=np.random.default_rng(boot_seed))
+    if np.isnan(res.bootstrap_distribution).any():
+        return [None] * len(levels)
+    return [[float(lo), float(hi)] for lo, hi in zip(res.confidence_interval.low, res.confidence_interval.high)]
