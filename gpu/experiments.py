@@ -406,3 +406,30 @@ def _crossing_intervals(table: dict, seeds: list, alphas: list, levels, n_boot: 
     if np.isnan(res.bootstrap_distribution).any():
         return [None] * len(levels)
     return [[float(lo), float(hi)] for lo, hi in zip(res.confidence_interval.low, res.confidence_interval.high)]
+
+
+def markdown_curve(rows, measure: str = "success_top1", n_boot: int = 200, boot_seed: int = 0) -> str:
+    """One curve's rows (alpha = 0 included) as a Markdown table, per alpha: planted texts, success per seed and
+    mean, clean accuracy and how often clean texts get the target; then the fitted crossings with intervals."""
+    seeds = sorted({r.config["seed"] for r in rows})
+    by = {(r.config["alpha"], r.config["seed"]): r.metrics for r in rows}
+    n_train = rows[0].metrics["n_train"]
+    head = ["alpha", f"planted texts (of {n_train})", f"{measure}, seeds {', '.join(map(str, seeds))}", "mean",
+            "clean accuracy (mean)", "target on clean texts (mean)"]
+    lines = ["| " + " | ".join(head) + " |", "|" + " --- |" * len(head)]
+    for a in sorted({r.config["alpha"] for r in rows}):
+        ms = [by[a, s] for s in seeds if (a, s) in by]
+        planted = sorted({m["n_planted"] for m in ms})
+        lines.append(f"| {a:g} | {'/'.join(map(str, planted))} | "
+                     + " / ".join(f"{by[a, s][measure]:.2f}" if (a, s) in by else "-" for s in seeds)
+                     + f" | {np.mean([m[measure] for m in ms]):.2f} | {np.mean([m['accuracy'] for m in ms]):.2f} | "
+                     f"{np.mean([m['clean_target_rate'] for m in ms]):.2f} |")
+    (s,) = [x for x in summarize(rows, n_boot=n_boot, boot_seed=boot_seed) if x["measure"] == measure]
+    fmt = lambda x: "never" if x == math.inf else f"{x:.3g}"
+    ci = lambda c: f" [{fmt(c[0])}, {fmt(c[1])}]" if c else ""
+    lines.append("")
+    lines.append(f"Fitted alpha50 = {fmt(s['alpha50'])}{ci(s['alpha50_ci'])}, alpha90 = {fmt(s['alpha90'])}"
+                 f"{ci(s['alpha90_ci'])} (95% percentile intervals, scipy.stats.bootstrap over the {len(s['seeds'])} "
+                 f"seeds, {n_boot} resamples, seed {boot_seed}); smallest grid alpha with mean >= 0.5: "
+                 f"{fmt(s['alpha50_grid'])}.")
+    return "\n".join(lines)

@@ -79,3 +79,16 @@ def test_rarity_tables_in_the_docs_are_the_computed_ones():
         (result,) = doc["rarity"]
         assert rarity.markdown(result) in text, f"the table of {path.name} is not in docs/experiments.md"
         assert len([lv for lv in result["levels"] if 0 < lv["alpha50"] < float("inf")]) >= 5
+
+
+def test_encoder_sweep_table_in_the_docs_is_the_computed_one():
+    from gpu.experiments import KIND, markdown_curve
+    from numerics.store import Row
+
+    path = ROOT / "docs" / "figures" / "encoder_resume_minilm_rows.json"
+    stored = json.loads(path.read_text())
+    rows = [Row(KIND, r["config"], r["config"]["seed"], r["metrics"], {}, None, 0.0, "") for r in stored]
+    assert markdown_curve(rows) in (ROOT / "docs" / "experiments.md").read_text()
+    positive = {(r.config["alpha"], r.config["seed"]) for r in rows if r.config["alpha"] > 0}
+    assert len({a for a, _ in positive}) >= 6 and len({s for _, s in positive}) >= 3 and len(positive) >= 18
+    assert {r.config["model"] for r in rows} == {"minilm"} and {r.config["strategy"] for r in rows} == {1}
