@@ -35,10 +35,12 @@ def test_budget_stops_the_sweep_and_a_rerun_resumes(tmp_path):
     assert main(["--tiny", "--skip-bench", "--out", str(out), "--budget-s", "0"]) == 0
     s = json.loads((out / "summary.json").read_text())["sweep"]
     assert s["done"] == 0 and s["incomplete"] == ["strategies", "random_labels", "epochs", "spacing"]
-    assert main(["--tiny", "--skip-bench", "--out", str(out), "--budget-s", "1"]) == 0  # the first fine-tune only
-    s = json.loads((out / "summary.json").read_text())
-    assert s["sweep"]["done"] == 1 and s["sweep"]["subsweeps"]["strategies"]["done"] == 1
-    assert s["curves"] == []  # one held-out row (alpha = 0) makes no curve
+    # A 1 s budget: at least the first fine-tune (started before the budget ran out), and not the whole plan
+    # (how many fit in 1 s depends on whether this process already compiled the tiny model's step).
+    assert main(["--tiny", "--skip-bench", "--out", str(out), "--budget-s", "1"]) == 0
+    s = json.loads((out / "summary.json").read_text())["sweep"]
+    assert 1 <= s["done"] < s["configurations"] and s["subsweeps"]["strategies"]["done"] == min(s["done"], 6)
+    assert "spacing" in s["incomplete"]  # the last sub-sweep in priority order
 
 
 @pytest.mark.slow
