@@ -59,25 +59,35 @@ def main(argv: list[str] | None = None) -> int:
     from critmass.interrupt import Guard
 
     # Signals are handled from the first moment (importing the layers takes a while), never by KeyboardInterrupt.
-    with Guard() as guard:
-        from theory.errors import InputError
+    # The process's own command (argv from sys.argv) keeps a handler through the interpreter's teardown.
+    with Guard(last=argv is None) as guard:
+        guard.code = _run(guard, argv)
+        return guard.code
 
+
+def _run(guard, argv: list[str] | None) -> int:
+    from theory.errors import InputError
+
+    try:
         args = build_parser().parse_args(argv)
-        guard.command = args.command
-        try:
-            return int(args.func(args) or 0)
-        except InputError as e:
-            print(f"critmass {args.command}: error: {e}", file=sys.stderr)
-            return EXIT_BAD_INPUT
-        except BrokenPipeError:
-            return 0
-        except Exception as e:
-            known = _known_failure(e)
-            if known is None:
-                raise
-            code, message = known
-            print(f"critmass {args.command}: {message}", file=sys.stderr)
-            return code
+    except SystemExit as e:  # --help, --version, a usage error: argparse's own exit code
+        guard.code = e.code if isinstance(e.code, int) else 2
+        raise
+    guard.command = args.command
+    try:
+        return int(args.func(args) or 0)
+    except InputError as e:
+        print(f"critmass {args.command}: error: {e}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except BrokenPipeError:
+        return 0
+    except Exception as e:
+        known = _known_failure(e)
+        if known is None:
+            raise
+        code, message = known
+        print(f"critmass {args.command}: {message}", file=sys.stderr)
+        return code
 
 
 def _known_failure(e: Exception) -> tuple[int, str] | None:

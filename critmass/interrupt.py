@@ -10,6 +10,10 @@ thread, while the main thread's handler does nothing, so no exception is ever ra
   (rows saved, how to resume). A second signal stops at once.
 - Otherwise (no store being written) the process stops at once: one line, exit 130 (SIGINT) or 143
   (SIGTERM), via ``os._exit`` so that no interpreter teardown runs while a compilation is in progress.
+- The command's process (``Guard(last=True)``: the console script, ``python -m critmass``) keeps a handler
+  after the command returned: a signal during the interpreter's teardown (JAX's atexit clean-up) ends the
+  process at once with the command's exit code, its output already flushed, instead of a KeyboardInterrupt
+  traceback from the teardown (a second Ctrl-C right after a sweep stopped lands there).
 """
 
 from __future__ import annotations
@@ -31,8 +35,10 @@ def _sweeps():
 class Guard:
     """Context manager: the signal policy above for the command ``command`` (a no-op off the main thread)."""
 
-    def __init__(self, command: str = ""):
+    def __init__(self, command: str = "", last: bool = False):
         self.command = command
+        self.last = last
+        self.code: int | None = None   # the command's exit code, once it returned (set by the caller)
         self.count = 0
         self._active = False
         self._stopping = None
@@ -52,9 +58,18 @@ class Guard:
     def __exit__(self, *exc):
         if not self._active:
             return False
+        if self.last:
+            for stream in (sys.stdout, sys.stderr):
+                try:
+                    stream.flush()
+                except (OSError, ValueError):
+                    pass
+            for s in SIGNALS:
+                signal.signal(s, self._exit_now)
         signal.set_wakeup_fd(self._old_fd)
-        for s, handler in self._old_handlers.items():
-            signal.signal(s, handler)
+        if not self.last:
+            for s, handler in self._old_handlers.items():
+                signal.signal(s, handler)
         self._write.close()  # the watcher reads end-of-file and returns
         self._thread.join(timeout=5)
         self._read.close()
@@ -63,6 +78,11 @@ class Guard:
         if mod is not None:
             mod.clear_stop()
         return False
+
+    def _exit_now(self, signum, frame):
+        """After the command (``last``): a signal ends the process at once, with the command's exit code (128 +
+        the signal when it had none: it raised)."""
+        os._exit(self.code if self.code is not None else 128 + signum)
 
     @staticmethod
     def _ignore(signum, frame):
