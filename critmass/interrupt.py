@@ -10,10 +10,11 @@ thread, while the main thread's handler does nothing, so no exception is ever ra
   (rows saved, how to resume). A second signal stops at once.
 - Otherwise (no store being written) the process stops at once: one line, exit 130 (SIGINT) or 143
   (SIGTERM), via ``os._exit`` so that no interpreter teardown runs while a compilation is in progress.
-- The command's process (``Guard(last=True)``: the console script, ``python -m critmass``) keeps a handler
-  after the command returned: a signal during the interpreter's teardown (JAX's atexit clean-up) ends the
-  process at once with the command's exit code, its output already flushed, instead of a KeyboardInterrupt
-  traceback from the teardown (a second Ctrl-C right after a sweep stopped lands there).
+- The command's process (``Guard(last=True)``: the console script, ``python -m critmass``) ignores SIGINT and
+  SIGTERM from the moment the command has returned (``Guard.code`` set) to the end of the process: its run is
+  complete and its output flushed, and a signal during the interpreter's teardown (JAX's atexit clean-up, about
+  half a second) would otherwise end it with a KeyboardInterrupt traceback or kill it without a word (exit -15).
+  ``SIG_IGN``, not a Python handler: Python's finalization resets Python handlers to the default action.
 """
 
 from __future__ import annotations
@@ -65,7 +66,7 @@ class Guard:
                 except (OSError, ValueError):
                     pass
             for s in SIGNALS:
-                signal.signal(s, self._exit_now)
+                signal.signal(s, signal.SIG_IGN)
         signal.set_wakeup_fd(self._old_fd)
         if not self.last:
             for s, handler in self._old_handlers.items():
@@ -78,11 +79,6 @@ class Guard:
         if mod is not None:
             mod.clear_stop()
         return False
-
-    def _exit_now(self, signum, frame):
-        """After the command (``last``): a signal ends the process at once, with the command's exit code (128 +
-        the signal when it had none: it raised)."""
-        os._exit(self.code if self.code is not None else 128 + signum)
 
     @staticmethod
     def _ignore(signum, frame):
@@ -109,6 +105,8 @@ class Guard:
             pass
 
     def _on_signal(self, signum: int) -> None:
+        if self.last and self.code is not None:
+            return  # the command has returned: its run is complete, the process is ending
         self.count += 1
         name = signal.Signals(signum).name
         mod = _sweeps()

@@ -38,8 +38,10 @@ COMMANDS = {
     "reweight": ["simulate", "reweight", "--points", "40", "--instance-seeds", "0,1"],
     "gradient-glm": ["simulate", "gradient-glm", "--alphas", ALPHAS, "--samples", "100", "--dim", "3"],
     "gradient-mlp": ["simulate", "gradient-mlp", "--alphas", "0.1,0.2,0.5,1", "--pretrain", "200", "--steps", "20"],
+    # 1000 epochs: a batch of two takes a few tenths of a second on the synthetic corpus; at 3 epochs (25 ms) the
+    # sweep could end between two polls of the store and no kill fell inside it.
     "experiment": ["experiment", "--corpus", "synthetic", "--strategies", "1", "--seeds", "2", "--alphas", "0.05",
-                   "0.1", "0.2", "0.3", "--epochs", "3", "--batch", "2"],
+                   "0.1", "0.2", "0.3", "--epochs", "1000", "--batch", "2"],
 }
 #: Configurations per committed batch where it is not 1.
 BATCH = {"tabular": 2, "experiment": 2}
@@ -101,11 +103,18 @@ def kill_and_resume(name: str, tmp_path: Path, kills: int, seed: int) -> dict:
             break  # no whole batch left to kill inside
         proc = subprocess.Popen(_command(name, store, tmp_path), env=_env(), stdout=subprocess.DEVNULL,
                                 stderr=subprocess.DEVNULL)
-        # A random moment inside the sweep: after a random number of new rows, a random part of a row's time.
+        # A random moment inside the sweep: after a random number of new rows, a random part of the time between
+        # two commits as seen here (a fixed pause would outlast the whole sweep on a fast machine).
         target, t0 = rng.randint(len(before) + 1, total - BATCH.get(name, 1)), time.time()
-        while proc.poll() is None and len(_rows(store)) < target and time.time() - t0 < 600:
-            time.sleep(0.01)
-        time.sleep(rng.uniform(0, 0.1))
+        seen, last_change, gap = len(before), None, 0.0
+        while proc.poll() is None and seen < target and time.time() - t0 < 600:
+            time.sleep(0.002)
+            now = len(_rows(store))
+            if now != seen:
+                if last_change is not None:
+                    gap = time.time() - last_change
+                seen, last_change = now, time.time()
+        time.sleep(rng.uniform(0, min(gap, 0.1)))
         proc.send_signal(signal.SIGKILL)
         proc.wait()
         at_kill = _rows(store)
@@ -215,6 +224,33 @@ def test_ctrl_c_and_sigterm_stop_in_one_line_without_a_traceback(tmp_path):
         _check_interrupt(interrupt_at_random(tmp_path, rng, sig), sig)
 
 
+def test_a_signal_after_the_sweep_has_finished_never_kills_the_run_without_a_word(tmp_path):
+    """SIGTERM from the sweep's closing line to the end of the process (the interpreter's teardown included): the
+    run either stops in one line (143, nothing on stdout) or finishes (0, its whole table); never exit -15."""
+    inst = tmp_path / "inst.json"
+    inst.write_text(json.dumps(INSTANCE))
+    seen = set()
+    for i, delay in enumerate((0.0, 0.05, 0.3, 0.6)):
+        cmd = [sys.executable, "-m", "critmass", "simulate", "finite", "--instance", str(inst), "--samples", "2000",
+               "--test", "500", "--seeds", "10", "--alphas", "0.1,0.5", "--store", str(tmp_path / f"a{i}.sqlite")]
+        proc = subprocess.Popen(cmd, env=_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        err = ""
+        while "computed now" not in err and proc.poll() is None:
+            err += proc.stderr.readline()
+        time.sleep(delay)
+        proc.send_signal(signal.SIGTERM)
+        out, rest = proc.communicate(timeout=120)
+        err += rest
+        seen.add(proc.returncode)
+        assert proc.returncode in (0, 143), (proc.returncode, err)
+        assert "Traceback" not in err
+        if proc.returncode == 0:
+            assert out.count("\n") == 4, out  # header, rule, one line per alpha
+        else:
+            assert out == "" and err.rstrip().endswith("interrupted (SIGTERM)"), err
+    assert 0 in seen  # some signal came after the command had returned
+
+
 @pytest.mark.slow
 def test_a_second_ctrl_c_stops_at_once_and_keeps_what_was_saved(tmp_path, finite_reference):
     store = tmp_path / "twice.sqlite"
@@ -239,7 +275,15 @@ def test_a_second_ctrl_c_stops_at_once_and_keeps_what_was_saved(tmp_path, finite
 @pytest.mark.slow
 def test_ctrl_c_at_20_random_moments_of_simulate_finite(tmp_path, finite_reference):
     rng = random.Random(2016)
-    runs = [interrupt_at_random(tmp_path, rng) for _ in range(20)]
+    # The window: how long an uninterrupted run handles signals on this machine (a fixed window outlasts the whole
+    # run on a fast machine and most signals would come after it finished).
+    proc = subprocess.Popen(_command("finite", tmp_path / "timed.sqlite", tmp_path), env=_env(),
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    _handles_signals(proc.pid)
+    t0 = time.time()
+    assert proc.wait(timeout=600) == 0
+    window = 0.9 * (time.time() - t0)
+    runs = [interrupt_at_random(tmp_path, rng, window=window) for _ in range(20)]
     for run in runs:
         _check_interrupt(run, signal.SIGINT, finite_reference)
     crashes = sum(run["code"] not in (0, 130) for run in runs)
