@@ -57,6 +57,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     from critmass.interrupt import Guard
+    from numerics.compile_cache import configure
+
+    configure()  # compiled kernels persist across runs (before any command imports JAX)
 
     # Signals are handled from the first moment (importing the layers takes a while), never by KeyboardInterrupt.
     # The process's own command (argv from sys.argv) keeps a handler through the interpreter's teardown.

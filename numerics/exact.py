@@ -1,7 +1,11 @@
 """Exact success S(alpha) of discrete instances as float64 arrays, jitted and batched with vmap.
 
-The array twin of theory.instance (the Fraction reference, which it must match to 1e-12): one instance at one
-alpha is written once (``success_one``) and batched over alpha grids and instances with ``jax.vmap``.
+The array twin of theory.instance (the Fraction reference, which it must match to 1e-12). ``success_one`` is the
+definition for one instance at one alpha. The engine (``success_grid``) uses that every mixture value is linear
+in alpha: for each row it computes once the alpha interval on which each label is the unique argmax
+(``success_intervals``), so S(alpha) = sum_k w_k [lo_k < alpha < hi_k] and a grid of alphas costs a few compares
+per row instead of rebuilding and comparing the mixture table at every alpha. Instances go in bounded blocks;
+nothing of size instances x alphas x X x Y is ever formed.
 
 Conventions are theory.instance's: a prediction counts for the collective only as the unique argmax of the
 mixture row (ties and all-zero rows count against it); the erasure relabel takes the lowest label index among
@@ -110,19 +114,172 @@ def success_one(p0, signal, target, strategy, alpha) -> jax.Array:
     return jnp.sum(jnp.where(strategy == 2, erased, planted) * mass)
 
 
-@functools.partial(jax.jit)
-def _success_grid(p0, signal, target, strategy, alphas):
-    over_alpha = jax.vmap(success_one, in_axes=(None, None, None, None, 0))       # alphas [A] -> [A]
-    return jax.vmap(over_alpha, in_axes=(0, 0, 0, 0, None))(p0, signal, target, strategy, alphas)  # [B, A]
+def _interval(conditions) -> tuple[jax.Array, jax.Array]:
+    """The open alpha interval (lo, hi) on which every ``c0 + alpha * c1 > 0`` of ``conditions`` holds.
+
+    Each condition is a half-line (or all or nothing when c1 = 0), so their intersection is one interval;
+    lo >= hi means empty. Works elementwise on arrays of conditions.
+    """
+    lo, hi = -jnp.inf, jnp.inf
+    for c0, c1 in conditions:
+        root = -c0 / jnp.where(c1 == 0, 1.0, c1)                                 # where the condition flips
+        never = (c1 == 0) & (c0 <= 0)
+        lo = jnp.maximum(lo, jnp.where(c1 > 0, root, jnp.where(never, jnp.inf, -jnp.inf)))
+        hi = jnp.minimum(hi, jnp.where(c1 < 0, root, jnp.where(never, -jnp.inf, jnp.inf)))
+    return lo, hi
+
+
+def _label_conditions(p, d, y, labels):
+    """The conditions under which label ``y`` is the unique argmax of the row p + alpha d (p, d: lists over labels).
+
+    ``labels`` lists the label indices y is compared with (a traced ``y`` is compared with all, itself neutral).
+    Each value is linear in alpha, as is every difference: (p_y - p_z - TIE_TOL) + alpha (d_y - d_z) > 0 for
+    z != y, and p_y - TIE_TOL + alpha d_y > 0 (the argmax is above zero).
+    """
+    py, dy = (p[y], d[y]) if isinstance(y, int) else (_select(y, p), _select(y, d))
+    yield py - TIE_TOL, dy
+    for z in labels:
+        same = y == z
+        yield jnp.where(same, 1.0, py - p[z] - TIE_TOL), jnp.where(same, 0.0, dy - d[z])
+
+
+def _select(index, values):
+    """values[index] for an index into a short Python list of arrays: a chain of selects (on CPU, XLA's gather
+    over a short axis is several times slower than selects)."""
+    out = values[0]
+    for j in range(1, len(values)):
+        out = jnp.where(index == j, values[j], out)
+    return out
+
+
+def _gather(v: jax.Array, index: jax.Array) -> jax.Array:
+    """v[index] for a row vector v [X] and indices [X] (selects for short rows, XLA's gather for long ones)."""
+    if v.shape[0] > 32:
+        return v[index]
+    return _select(index, [v[j] for j in range(v.shape[0])])
+
+
+def _moved(v: jax.Array, signal: jax.Array) -> jax.Array:
+    """What v [X] puts on the images of g: out[x~] = sum over x with g(x) = x~ of v[x] -> [X]."""
+    if v.shape[0] > 32:
+        return jnp.zeros_like(v).at[signal].add(v)
+    rows = jnp.arange(v.shape[0])
+    return sum((jnp.where(signal[x] == rows, v[x], 0.0) for x in range(1, v.shape[0])),
+               jnp.where(signal[0] == rows, v[0], 0.0))
+
+
+def success_intervals(p0, signal, target, strategy, planted: bool = True, erased: bool = True):
+    """S(alpha) of one instance as a sum of weights over alpha intervals: S(alpha) = sum_k w_k [lo_k < alpha < hi_k].
+
+    p0 [X, Y], signal [X], target [], strategy [] -> (lo, hi, w), each [K]. The mixture is p0 + alpha (P* - p0),
+    so each row's unique argmax is label y exactly on an interval (``_label_conditions``). Under a planting
+    strategy (feature-label, feature-only) S(alpha) = sum over x~ of P0(g^-1(x~)) [f(x~) = y*], so K = X (the
+    target's interval at each x~); under erasure S(alpha) = sum_x P0(x) [f(x) = f(g(x)), both unique], so
+    K = X * Y (for each label, its interval at x intersected with its interval at g(x); for one x these are
+    disjoint). ``planted`` and ``erased`` say which forms the batch needs (a batch of one kind computes one
+    form); with both, ``strategy`` zeroes the other form's weights. Written per label column (the labels are
+    unrolled), so that under vmap every step is a plain vector operation across instances and rows.
+    """
+    nx, ny = p0.shape
+    labels = range(ny)
+    p = [p0[:, y] for y in labels]                                               # [Y] columns of [X]
+    mass = sum(p[1:], p[0])                                                      # [X]
+    premass = _moved(mass, signal)                                               # [X] P0(g^-1(x~))
+    parts = []
+    if planted:  # feature-label: P*(x~, y*) = P0(g^-1(x~)); feature-only: only the target column moves to g(x)
+        fl = strategy == 0
+        star_t = jnp.where(fl, premass, _moved(_select(target, p), signal))     # [X] P*(x~, y*)
+        d = [jnp.where(target == y, star_t - p[y], jnp.where(fl, -p[y], 0.0)) for y in labels]  # P* - p0
+        lo, hi = _interval(_label_conditions(p, d, target, labels))              # [X] each
+        parts.append((lo, hi, jnp.where(strategy != 2, premass, 0.0)))
+    if erased:  # x's label becomes argmax P0(. | g(x)) (lowest index among ties) where g(x) has mass
+        best = functools.reduce(jnp.maximum, p)                                  # [X]
+        relabel = functools.reduce(lambda r, y: jnp.where(p[y] >= best - TIE_TOL, y, r), reversed(labels),
+                                   jnp.full(nx, ny - 1))                         # [X]
+        r, live = _gather(relabel, signal), _gather(mass, signal) > 0           # [X] each
+        d = [jnp.where(live, jnp.where(r == y, mass, 0.0) - p[y], 0.0) for y in labels]
+        for y in labels:
+            lo, hi = _interval(_label_conditions(p, d, y, [z for z in labels if z != y]))  # [X] each
+            parts.append((jnp.maximum(lo, _gather(lo, signal)), jnp.minimum(hi, _gather(hi, signal)),
+                          jnp.where(strategy == 2, mass, 0.0)))
+    return tuple(jnp.concatenate(v) for v in zip(*parts))
+
+
+def success_at(lo, hi, w, alphas) -> jax.Array:
+    """sum_k w_k [lo_k < alpha < hi_k] for every alpha: lo, hi, w [K], alphas [A] -> [A]."""
+    if lo.shape[0] > UNROLL_LIMIT:
+        inside = (lo[None, :] < alphas[:, None]) & (alphas[:, None] < hi[None, :])    # [A, K]
+        return jnp.sum(jnp.where(inside, w[None, :], 0.0), axis=1)
+    total = jnp.zeros_like(alphas)                                               # [A], unrolled over k (see above)
+    for k in range(lo.shape[0]):
+        total = total + jnp.where((lo[k] < alphas) & (alphas < hi[k]), w[k], 0.0)
+    return total
+
+
+#: Up to this many intervals per instance, success_at is unrolled into vector operations across instances.
+UNROLL_LIMIT = 64
+
+
+@functools.partial(jax.jit, static_argnames=("planted", "erased"))
+def _success_block(p0, signal, target, strategy, alphas, planted, erased):
+    """[B, X, Y], [B, X], [B], [B], [A] -> [B, A]: the interval form per instance, then every alpha."""
+    one = functools.partial(success_intervals, planted=planted, erased=erased)
+    lo, hi, w = jax.vmap(one)(p0, signal, target, strategy)                     # [B, K] each
+    return jax.vmap(success_at, in_axes=(0, 0, 0, None))(lo, hi, w, alphas)      # [B, A]
+
+
+#: The name of the random-instance stream of ``random_block`` (recorded with results drawn from it).
+GENERATOR = "pcg64-blocks-65536"
+
+#: Largest instance block of one compiled call: bounds memory (about 0.5 KB per 6x4 instance) at any count.
+BLOCK = 1 << 16
+
+
+def bucket(size: int, least: int = 8) -> int:
+    """The padded size of a batch axis: the next power of two, at least ``least``, so that nearby sizes
+    share one compilation (a shape family) instead of compiling once per size.
+
+    >>> [bucket(n) for n in (1, 8, 9, 64, 65)]
+    [8, 8, 16, 64, 128]
+    """
+    return max(least, 1 << max(0, int(size) - 1).bit_length())
+
+
+def _alpha_grid(alphas) -> np.ndarray:
+    """Checked alphas padded with 1.0 to a bucketed length (the padding's results are dropped)."""
+    a = check_alphas(alphas)
+    grid = np.ones(bucket(len(a)), np.float64)
+    grid[:len(a)] = a
+    return grid
 
 
 def success_grid(arrays: InstanceArrays, alphas) -> np.ndarray:
-    """S(alpha) for every instance and every alpha: [B, A] float64."""
-    a = check_alphas(alphas)
+    """S(alpha) for every instance and every alpha: [B, A] float64.
+
+    Instances go in blocks of at most BLOCK, each padded to a power of two (as are the alphas), so memory stays
+    bounded and a handful of shapes is compiled once (and cached across processes: numerics.compile_cache).
+    """
+    count, a = len(arrays.target), check_alphas(alphas)
+    kinds = set(np.unique(arrays.strategy).tolist())
+    planted, erased = bool(kinds & {0, 1}), 2 in kinds
+    out = np.empty((count, len(a)), np.float64)
     with jax.enable_x64(True):
-        out = _success_grid(jnp.asarray(arrays.p0, jnp.float64), jnp.asarray(arrays.signal),
-                            jnp.asarray(arrays.target), jnp.asarray(arrays.strategy), jnp.asarray(a, jnp.float64))
-        return np.asarray(out)
+        grid = jnp.asarray(_alpha_grid(a))
+        for start in range(0, count, BLOCK):
+            stop = min(count, start + BLOCK)
+            p0, signal, target, strategy = (_pad(v[start:stop], bucket(stop - start, least=64)) for v in arrays)
+            got = _success_block(jnp.asarray(p0, jnp.float64), jnp.asarray(signal, jnp.int32),
+                                 jnp.asarray(target, jnp.int32), jnp.asarray(strategy, jnp.int32), grid,
+                                 planted=planted, erased=erased)
+            out[start:stop] = np.asarray(got)[:stop - start, :len(a)]
+    return out
+
+
+def _pad(v: np.ndarray, size: int) -> np.ndarray:
+    """Repeat the first row up to ``size`` rows (a valid instance, whose results are dropped)."""
+    if len(v) == size:
+        return v
+    return np.concatenate([v, np.repeat(v[:1], size - len(v), axis=0)])
 
 
 def success(instance: Instance) -> float:
@@ -130,19 +287,68 @@ def success(instance: Instance) -> float:
     return float(success_grid(stack_instances([instance]), [float(instance.alpha)])[0, 0])
 
 
-def random_instances(rng: np.random.Generator, count: int, nx: int, ny: int,
-                     strategy: str = "feature-label") -> InstanceArrays:
-    """Random dense instances (seeded by ``rng``): Dirichlet tables, random signal maps, random targets.
+def random_block(seed: int, block: int, nx: int, ny: int, strategy: str = "feature-label") -> InstanceArrays:
+    """Block ``block`` (BLOCK instances) of the random-instance stream ``seed``: numpy arrays.
 
-    For erasure the signal map is idempotent (g(g(x)) = g(x)), as Theorem 5 needs.
+    Dirichlet(1, ..., 1) tables (normalized exponentials), uniform signal maps and targets; for erasure the
+    signal map is idempotent (g(g(x)) = g(x)), as Theorem 5 needs: each x is a representative with
+    probability 1/2 (at least one is), every other x maps to a uniformly chosen representative. Each block has
+    its own generator (numpy's PCG64 seeded by [seed, block]), so instance i is the same for any count and any
+    chunking, and blocks can be drawn in any order or on any process.
     """
-    p0 = rng.dirichlet(np.ones(nx * ny), size=count).reshape(count, nx, ny)   # [B, X, Y]
-    signal = rng.integers(0, nx, size=(count, nx)).astype(np.int32)           # [B, X]
-    if strategy == "erasure":  # representatives map to themselves, every other point to a representative
-        for k in range(count):
-            reps = np.flatnonzero(rng.random(nx) < 0.5)
-            reps = reps if reps.size else np.array([rng.integers(nx)])
-            signal[k] = np.where(np.isin(np.arange(nx), reps), np.arange(nx), rng.choice(reps, size=nx))
-    target = rng.integers(0, ny, size=count).astype(np.int32)
-    code = np.full(count, STRATEGY_CODE[strategy], np.int32)
-    return InstanceArrays(p0, signal.astype(np.int32), target, code)
+    if strategy not in STRATEGY_CODE:
+        raise InputError(f"strategy = {strategy!r}: expected one of {', '.join(STRATEGIES)}")
+    rng = np.random.default_rng([seed, block])
+    e = rng.standard_exponential((BLOCK, nx, ny))                                # [B, X, Y]
+    p0 = e / e.sum(axis=(1, 2), keepdims=True)
+    if strategy == "erasure":
+        reps = rng.random((BLOCK, nx)) < 0.5                                     # [B, X]
+        lonely = np.flatnonzero(~reps.any(axis=1))
+        reps[lonely, rng.integers(0, nx, lonely.size)] = True
+        score = np.where(reps[:, None, :], rng.random((BLOCK, nx, nx)), -1.0)   # [B, X, X'] uniform over reps
+        signal = np.where(reps, np.arange(nx), score.argmax(axis=2))
+    else:
+        signal = rng.integers(0, nx, (BLOCK, nx))
+    target = rng.integers(0, ny, BLOCK)
+    return InstanceArrays(p0, signal.astype(np.int32), target.astype(np.int32),
+                          np.full(BLOCK, STRATEGY_CODE[strategy], np.int32))
+
+
+def random_instances(seed: int, count: int, nx: int, ny: int, strategy: str = "feature-label") -> InstanceArrays:
+    """The first ``count`` instances of the random stream ``seed`` (see ``random_block``)."""
+    blocks = [random_block(seed, b, nx, ny, strategy) for b in range(-(-count // BLOCK))]
+    return InstanceArrays(*(np.concatenate(v)[:count] for v in zip(*blocks)))
+
+
+@jax.jit
+def _block_summary(s, valid):
+    """Sum, min and max over the first ``valid`` rows of s [B, A]: [A] each. A separate compiled call: fused
+    into the success computation, XLA would recompute that for each of the three reductions."""
+    keep = (jnp.arange(s.shape[0]) < valid)[:, None]                             # [B, 1]
+    return (jnp.sum(jnp.where(keep, s, 0.0), axis=0), jnp.min(jnp.where(keep, s, jnp.inf), axis=0),
+            jnp.max(jnp.where(keep, s, -jnp.inf), axis=0))
+
+
+def random_summary(seed: int, count: int, nx: int, ny: int, strategy: str, alphas) -> dict:
+    """Mean, min and max of S(alpha) over the first ``count`` instances of the stream ``seed``: {name: [A]}.
+
+    Streams blocks of BLOCK instances (drawn on the host while the previous block computes), reduced on the
+    device, so memory does not grow with ``count``: 10^7 instances x 64 alphas run in a few hundred MB.
+    """
+    if count < 1:
+        raise InputError(f"count = {count}: expected a positive number of instances")
+    a = check_alphas(alphas)
+    code = STRATEGY_CODE.get(strategy)
+    total, low, high = np.zeros(len(a)), np.full(len(a), np.inf), np.full(len(a), -np.inf)
+    blocks = -(-count // BLOCK)
+    with jax.enable_x64(True):
+        grid = jnp.asarray(_alpha_grid(a))
+        submit = lambda b: _block_summary(_success_block(*(jnp.asarray(v) for v in random_block(seed, b, nx, ny, strategy)),
+                                                         grid, planted=code != 2, erased=code == 2),
+                                          min(BLOCK, count - b * BLOCK))
+        pending = submit(0)
+        for b in range(blocks):
+            done, pending = pending, (submit(b + 1) if b + 1 < blocks else None)   # dispatch is asynchronous
+            s, lo, hi = (np.asarray(v)[:len(a)] for v in done)
+            total, low, high = total + s, np.minimum(low, lo), np.maximum(high, hi)
+    return {"mean": total / count, "min": low, "max": high}

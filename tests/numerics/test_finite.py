@@ -97,3 +97,37 @@ def test_seed_axis_is_sharded_over_two_devices_with_equal_results():
     inst = make_instance([["1/4", "1/4"], ["3/8", "1/8"]], [1, 1], 1, "feature-label", 1)
     one = simulate(inst, [0.1, 0.4], 200, 100, 8, seed=4)  # this process: one device
     assert two.stdout.split() == ["2", str(one["success_test"].sum()), str(one["m"].sum())]
+
+
+def _plug_in_by_draws(inst, n, n_samples, n_test, seeds, rng):
+    """The reference: N explicit iid draws per seed, the first n moved by feature-label, the plug-in on counts."""
+    p0 = np.array([[float(v) for v in row] for row in inst.p0])
+    nx, ny = p0.shape
+    out = []
+    for _ in range(seeds):
+        cells = rng.choice(nx * ny, size=n_samples, p=p0.ravel() / p0.sum())
+        x, y = cells // ny, cells % ny
+        x[:n], y[:n] = np.asarray(inst.signal)[x[:n]], inst.target
+        counts = np.bincount(x * ny + y, minlength=nx * ny).reshape(nx, ny)
+        best = counts.max(axis=1)
+        unique = (counts == best[:, None]).sum(axis=1) == 1
+        good = (unique & (counts.argmax(axis=1) == inst.target))[np.asarray(inst.signal)]
+        out.append(np.mean(good[rng.choice(nx, size=n_test, p=p0.sum(axis=1) / p0.sum())]))
+    return np.array(out)
+
+
+def test_counts_have_the_law_of_explicit_draws():
+    # The engine samples counts (multinomials); the reference draws every point. Same law: the means of success
+    # and of the collective's counts agree within sampling error (4000 seeds each, fixed seeds: deterministic).
+    seeds, n_samples, n_test, alpha = 4000, 200, 100, 0.02
+    out = simulate(TRIGGER, [alpha], n_samples, n_test, seeds, seed=11)
+    ref = _plug_in_by_draws(TRIGGER, int(out["n"][0]), n_samples, n_test, seeds, np.random.default_rng(11))
+    s = out["success_test"][0]
+    se = np.sqrt(s.var() / seeds + ref.var() / seeds)
+    assert 0.05 < s.mean() < 0.95 and abs(s.mean() - ref.mean()) < 4 * se, (s.mean(), ref.mean(), se)
+    p = np.array([[float(v) for v in row] for row in TRIGGER.p0]).ravel()
+    m = out["m"][0].reshape(seeds, -1)                                # Bin(n, p_k) per cell
+    n = out["n"][0]
+    assert np.all(m.sum(axis=1) == n)
+    assert np.all(np.abs(m.mean(axis=0) - n * p) < 5 * np.sqrt(n * p * (1 - p) / seeds) + 1e-12)
+    assert np.allclose(m.var(axis=0), n * p * (1 - p), rtol=0.15, atol=1e-9)
