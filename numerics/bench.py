@@ -1,142 +1,282 @@
-"""Benchmarks of numerics/ for ``critmass bench``: our engines against straightforward baselines, outputs checked.
+"""Benchmarks of numerics/ for ``critmass bench`` (harness: numerics/benchkit.py; protocol: docs/benchmarks.md).
 
-(a) exact success: the jitted, vmapped engine against a per-instance numpy loop;
-(b) the plug-in on a categorical table: segment sums against pandas filtering the frame once per combination.
+Lines: exact success against vectorized numpy; GBJ's signal-planting experiment on their 3M-row car table
+against numpy + bincount and against GBJ's own pandas method, at three collective sizes; reading that table's
+331 MB CSV against pandas. Runs in child processes (``python -m numerics.bench_runs``): 10^7 instances x 64
+alphas, 10^9 finite-sample draws and the CSV, each with its peak memory; the persistent compilation cache.
 """
 
 from __future__ import annotations
 
 import time
+from pathlib import Path
 
-import jax
 import numpy as np
 
-from numerics import exact, tabular
+from numerics import benchkit, exact, gbj_cars, tabular
+
+#: The 64-point alpha grid of the exact line (and of the 10^7 run).
+ALPHAS = np.linspace(1 / 64, 1, 64)
 
 
-def _device() -> str:
-    d = jax.devices()[0]
-    return f"{d.platform}:{getattr(d, 'device_kind', d.platform)} x{jax.device_count()}"
-
-
-def numpy_success(p0, signal, target, strategy, alpha) -> float:
-    """The straightforward reference: one instance at one alpha, numpy, row by row (same conventions)."""
-    nx, ny = p0.shape
-    mass = p0.sum(axis=1)
-    star = np.zeros_like(p0)
-    for x in range(nx):
-        for y in range(ny):
-            if strategy == 0:
-                star[signal[x], target] += p0[x, y]
-            elif strategy == 1:
-                star[signal[x] if y == target else x, y] += p0[x, y]
-            else:
-                row = p0[signal[x]]
-                lab = int(np.argmax(row >= row.max() - exact.TIE_TOL))
-                star[x, lab if mass[signal[x]] > 0 else y] += p0[x, y]
-    mix = alpha * star + (1 - alpha) * p0
-    pred = [int(np.argmax(r)) if np.sum(r >= r.max() - exact.TIE_TOL) == 1 and r.max() > exact.TIE_TOL else None
-            for r in mix]
-    if strategy == 2:
-        return float(sum(mass[x] for x in range(nx) if pred[x] is not None and pred[x] == pred[signal[x]]))
-    return float(sum(mass[x] for x in range(nx) if pred[signal[x]] is not None and pred[signal[x]] == target))
+def numpy_success_grid(p0, signal, target, alphas) -> np.ndarray:
+    """The baseline: feature-label success [B, A] in vectorized numpy, as a competent researcher writes it:
+    P* built once for the whole batch (np.add.at), then for each alpha every instance at once (same conventions:
+    a unique argmax beyond TIE_TOL, ties and empty rows count against the collective)."""
+    b, nx, _ = p0.shape
+    mass = p0.sum(axis=2)                                                      # [B, X]
+    star = np.zeros_like(p0)                                                   # [B, X, Y]
+    np.add.at(star, (np.repeat(np.arange(b), nx), signal.ravel(), np.repeat(target, nx)), mass.ravel())
+    rows, out = np.arange(b)[:, None], np.empty((b, len(alphas)))
+    for i, a in enumerate(alphas):
+        mix = a * star + (1 - a) * p0                                          # [B, X, Y]
+        best = mix.max(axis=2)                                                 # [B, X]
+        unique = (np.sum(mix >= best[..., None] - exact.TIE_TOL, axis=2) == 1) & (best > exact.TIE_TOL)
+        ok = unique & (mix.argmax(axis=2) == target[:, None])                  # [B, X] f(x~) = y*
+        out[:, i] = np.sum(ok[rows, signal] * mass, axis=1)                    # sum_x P0(x) [f(g(x)) = y*]
+    return out
 
 
 def bench_exact(quick: bool) -> dict:
-    count, alphas = (300 if quick else 10_000), np.linspace(1 / 64, 1, 64)
-    arrays = exact.random_instances(np.random.default_rng(0), count, 6, 4, "feature-label")
-    exact.success_grid(arrays, alphas)                                          # compile outside the timing
-    t0 = time.perf_counter()
-    ours = exact.success_grid(arrays, alphas)
-    ours_s = time.perf_counter() - t0
-    t0 = time.perf_counter()
-    base = np.array([[numpy_success(arrays.p0[b], arrays.signal[b], int(arrays.target[b]), 0, a) for a in alphas]
-                     for b in range(count)])
-    base_s = time.perf_counter() - t0
-    np.testing.assert_allclose(ours, base, rtol=0, atol=1e-12)
-    return {"name": f"exact success, {count} instances 6x4 x 64 alphas", "baseline": "per-instance numpy loop",
-            "ours_s": ours_s, "baseline_s": base_s, "ratio": base_s / ours_s, "device": _device()}
+    count = 1_000 if quick else 10_000
+    arrays = exact.random_instances(0, count, 6, 4, "feature-label")
+
+    numpy_label = "numpy, vectorized (P* once with np.add.at, all instances per alpha)"
+
+    def check(out):
+        diff = float(np.max(np.abs(out["ours"] - out[numpy_label])))
+        assert diff <= 1e-12, f"exact success differs from the numpy baseline by {diff:g}"
+        return f"S(alpha) of every instance and alpha equal to 1e-12 (max difference {diff:.1e})"
+
+    row = benchkit.compare(
+        "exact success", f"{count} instances 6x4 (random stream, seed 0) x 64 alphas, feature-label",
+        {"ours": lambda: exact.success_grid(arrays, ALPHAS),
+         numpy_label: lambda: numpy_success_grid(arrays.p0, arrays.signal, arrays.target, ALPHAS)},
+        "ours", check)
+    b, a, x, y = count, len(ALPHAS), 6, 4
+    row["limit_counts"] = {"bytes": b * (x * y * 8 + x * 4 + 8) + b * a * 8, "flops": b * a * x * 2}
+    row["limit_note"] = ("bytes: the instances read once and S written once; flops: two comparisons per row "
+                         "interval per alpha (what the interval form needs per alpha)")
+    return row
 
 
-def pandas_plant_success(frame, label: str, trigger_col: str, value: int, n: int, target: int, combos) -> tuple:
-    """The pandas baseline for one collective size and target, on the listed test combinations.
+# ------------------------------------------------------------------------------- GBJ's car table (peer scale)
 
-    Loops over the collective's rows to write their planted copies, then filters the training frame once per
-    combination. Returns (whether each combination is predicted as the target, seconds of the row loop).
-    """
+def car_csv(rows: int) -> Path:
+    """GBJ's car table of ``rows`` rows (seed 0) as a CSV, written once into the cache directory."""
+    from numerics.compile_cache import cache_dir
+
+    base = Path(cache_dir() or "/tmp").parent / "bench"
+    base.mkdir(parents=True, exist_ok=True)
+    path = base / f"gbj-cars-{rows}-seed0.csv"
+    if not path.exists():
+        tmp = path.with_suffix(".partial")
+        gbj_cars.write_csv(tmp, rows, seed=0)
+        tmp.replace(path)                                                      # never a half-written table
+    return path
+
+
+def car_sizes(quick: bool) -> dict:
+    if quick:
+        return {"rows": 60_000, "n_train": 20_000, "n_test": 2_000, "ns": [100, 700, 2_100]}
+    return {"rows": 3_000_000, "n_train": 1_000_000, "n_test": 100_000, "ns": [1_000, 21_000, 101_000]}
+
+
+def numpy_signal_planting(table: tabular.Table, signal: dict, target: int, n_train: int, n: int, n_test: int,
+                          delta: float) -> tuple[float, float]:
+    """The baseline: GBJ's computation for one n in plain numpy, as a competent researcher vectorizes it:
+    the same scikit-learn splits on row indices, one mixed-radix code per row for its combination and one for
+    g(x), X* as the codes of the combinations of g's free columns, every count an np.bincount. (success, bound)."""
+    from sklearn.model_selection import train_test_split
+
+    rows = np.arange(len(table.labels))
+    train, rest = train_test_split(rows, train_size=n_train, random_state=42)
+    test, _ = train_test_split(rest, train_size=n_test, random_state=42)
+    mine, others = train_test_split(train, train_size=n, random_state=42)
+    cards, ny = np.asarray(table.cards, np.int64), len(table.label_values)
+    radix = np.concatenate([np.cumprod(cards[::-1])[::-1][1:], [1]])
+    fixed, values = np.fromiter(signal, np.int64), np.fromiter(signal.values(), np.int64)
+    free = [j for j in range(len(cards)) if j not in signal]
+    grid = np.stack(np.meshgrid(*[np.arange(cards[j]) for j in free], indexing="ij"), -1).reshape(-1, len(free))
+    x_star = np.sort(int(values @ radix[fixed]) + grid @ radix[free])         # [K] codes of X*
+    code = lambda f: f.astype(np.int64) @ radix
+
+    def g_code(f):
+        f = f.copy()
+        f[:, fixed] = values
+        return code(f)
+
+    where = lambda codes: np.searchsorted(x_star, codes)                       # index in X* (codes known in X*)
+
+    def on_x_star(codes, labels):
+        inside = np.isin(codes, x_star)
+        return np.bincount(where(codes[inside]) * ny + labels[inside], minlength=len(x_star) * ny).reshape(-1, ny)
+
+    c = np.bincount(where(g_code(table.features[mine])), minlength=len(x_star))   # [K]
+    m = on_x_star(code(table.features[mine]), table.labels[mine])                # [K, Y]
+    seen = on_x_star(code(table.features[others]), table.labels[others])
+    seen[:, target] += c
+    best = seen.max(axis=1)
+    hit = (np.sum(seen == best[:, None], axis=1) == 1) & (seen[:, target] == best)
+    success = float(np.mean(hit[where(g_code(table.features[test]))]))
+    from numerics.bounds import gbj_bound
+
+    bound = float(gbj_bound(c[None], m[None], n, n_train, n_test, target, len(x_star), delta)[0])
+    return success, bound
+
+
+def _timed_loop(fn, ns) -> benchkit.Parts:
+    """Call fn(n) for each n in turn (as GBJ's notebook does), timing each: Parts([(success, bound)], {n: s})."""
+    outs, seconds = [], {}
+    for n in ns:
+        start = time.perf_counter()
+        outs.append(fn(n))
+        seconds[f"n = {n}"] = time.perf_counter() - start
+    return benchkit.Parts(outs, seconds)
+
+
+def bench_signal_planting(quick: bool) -> dict:
     import pandas as pd
 
-    t0 = time.perf_counter()
-    planted = []
-    for _, row in frame.iloc[:n].iterrows():
-        row = row.copy()
-        row[trigger_col], row[label] = value, target
-        planted.append(row)
-    train = pd.concat([pd.DataFrame(planted), frame.iloc[n:]], ignore_index=True)
-    loop_s = time.perf_counter() - t0
-    features = [c for c in frame.columns if c != label]
-    hits = []
-    for combo in combos:
-        mask = np.ones(len(train), bool)
-        for col, v in zip(features, combo):
-            mask &= (train[col] == v).to_numpy()
-        counts = train[mask][label].value_counts()
-        own = counts.get(target, 0)
-        rival = max((v for k, v in counts.items() if k != target), default=0)
-        hits.append(bool(own > rival))
-    return np.array(hits), loop_s
+    from numerics.bench_gbj import PandasSignalPlanting
+
+    size = car_sizes(quick)
+    path = car_csv(size["rows"])
+    table = tabular.load_csv(path, gbj_cars.LABEL)
+    frame = pd.read_csv(path).astype("str")                                     # as GBJ load it
+    signal = {table.names.index(k): list(_values(table, k)).index(v) for k, v in gbj_cars.SUV_SIGNAL.items()}
+    target_name = "Good"
+    target = table.label_values.index(target_name)
+    args = (size["n_train"], size["n_test"])
+    ns, delta = size["ns"], 0.05
+
+    def ours_all():
+        out = tabular.signal_planting(table, signal, target, args[0], ns, args[1], delta)
+        return list(zip(out["success"].tolist(), out["gbj"].tolist()))
+
+    def ours_one(n):
+        out = tabular.signal_planting(table, signal, target, args[0], [n], args[1], delta)
+        assert out["ties"][0] == 0, "a tie for the most votes: GBJ's code breaks it by label order, ours does not"
+        return float(out["success"][0]), float(out["gbj"][0])
+
+    def peer(n):
+        return PandasSignalPlanting(frame, gbj_cars.LABEL, args[0], n, args[1], gbj_cars.SUV_SIGNAL, target_name,
+                                    delta).run()
+
+    def check(out):
+        want = out["ours"]
+        for label, got in out.items():
+            got = got if isinstance(got, list) else got
+            np.testing.assert_allclose(np.asarray(got, float), np.asarray(want, float), rtol=0, atol=1e-9,
+                                       err_msg=label)
+        return (f"success and GBJ's bound at every n equal on all four sides to 1e-9 "
+                f"({', '.join(f'n = {n}: {s:.4f}, {b:.4f}' for n, (s, b) in zip(ns, want))})")
+
+    row = benchkit.compare(
+        "GBJ signal planting (success + GBJ bound)",
+        f"their {size['rows']:,}-row car table, N = {args[0]:,}, N_test = {args[1]:,}, target {target_name}, "
+        f"n = {', '.join(f'{n:,}' for n in ns)}",
+        {"ours": ours_all,
+         "ours, one call per n": lambda: _timed_loop(ours_one, ns),
+         "numpy + bincount, one call per n": lambda: _timed_loop(
+             lambda n: numpy_signal_planting(table, signal, target, args[0], n, args[1], delta), ns),
+         "GBJ's method (pandas, as in their notebook), one run per n": lambda: _timed_loop(peer, ns)},
+        "ours", check)
+    rows, columns = len(table.labels), table.features.shape[1] + 1
+    row["limit_counts"] = {"bytes": rows * columns * 4, "flops": rows * columns}
+    row["limit_note"] = ("bytes: every row's int32 codes read once; flops: one comparison per cell. Not counted: "
+                         "GBJ's split, three sequential Fisher-Yates shuffles (MT19937) of 3M, 2M and 1M rows, "
+                         "which no vector unit speeds up and which both numpy and ours pay")
+    return row
 
 
-def bench_tabular(quick: bool) -> dict:
+def _values(table: tabular.Table, column: str) -> list[str]:
+    """The value strings of a feature column, in code order (load_csv sorts them)."""
+    return sorted(gbj_cars.FEATURES[column])
+
+
+def bench_csv(quick: bool) -> dict:
     import pandas as pd
 
-    rows, test = (20_000, 2_000) if quick else (3_000_000, 300_000)
-    table = tabular.synthetic_table(rows, features=18, labels=4, seed=0)
-    trigger, targets = (0, table.cards[0] - 1), [0, 1, 2, 3]
-    alphas = np.geomspace(1e-3 if quick else 1e-4, 0.1, 14)
-    tabular.plant_success(table, trigger, alphas[:1], targets[:1], test, seed=0, delta=0.05)  # warm-up
-    t0 = time.perf_counter()
-    ours = tabular.plant_success(table, trigger, alphas, targets, test, seed=0, delta=0.05)
-    ours_s = time.perf_counter() - t0
+    rows = 100_000 if quick else 3_000_000
+    path = car_csv(rows)
+    names = [*gbj_cars.FEATURES, gbj_cars.LABEL]
 
-    # The baseline on the same shuffled split: a subset of its work, timed, then scaled linearly.
-    perm = np.random.default_rng(0).permutation(rows)
-    feats, labels = table.features[perm], table.labels[perm]
-    n_train = rows - test
-    frame = pd.DataFrame(feats[:n_train], columns=list(table.names))
-    frame["label"] = labels[:n_train]
-    planted = tabular.plant(feats[n_train:], trigger)                          # the test points' g(x)
-    combos, weight = np.unique(planted, axis=0, return_counts=True)
-    i, t, k = 0, targets[0], min(len(combos), 3 if quick else 4)
-    n = int(ours["n"][i])
-    hits, loop_s = pandas_plant_success(frame, "label", table.names[0], trigger[1], n, t, combos[:k])
-    t0 = time.perf_counter()
-    pandas_plant_success(frame, "label", table.names[0], trigger[1], 0, t, combos[:k])
-    filter_s = (time.perf_counter() - t0) / k                                   # one combination's filter
-    # Check: ours predicts the same for those combinations (recomputed from our counts for this size and target).
-    success_sub = float(np.sum(weight[:k] * hits))
-    ours_sub = _our_hits(table, trigger, alphas[i], t, test, combos[:k], weight[:k])
-    assert success_sub == ours_sub, (success_sub, ours_sub)
-    per_row = loop_s / max(n, 1)
-    base_s = len(targets) * (per_row * float(np.sum(ours["n"])) + filter_s * len(combos) * len(alphas))
-    return {"name": f"plug-in success + bounds, {rows} rows x 18 features, 14 sizes x 4 targets",
-            "baseline": (f"pandas: filter per combination, loop over collective rows; timed on {k} of {len(combos)} "
-                         f"combinations and n={n} rows, scaled linearly (outputs checked on that subset)"),
-            "ours_s": ours_s, "baseline_s": base_s, "ratio": base_s / ours_s, "device": _device()}
+    # na_filter=False: every cell is a category (by default pandas reads the value "None" as missing)
+    def factorized():
+        frame = pd.read_csv(path, na_filter=False)
+        return np.stack([pd.factorize(frame[c].astype(str), sort=True)[0] for c in names], axis=1)
+
+    def categorical(**kw):
+        frame = pd.read_csv(path, dtype="category", **kw)
+        return np.stack([frame[c].cat.codes.to_numpy() for c in names], axis=1)
+
+    def ours():
+        t = tabular.load_csv(path, gbj_cars.LABEL)
+        return np.concatenate([t.features, t.labels[:, None]], axis=1)
+
+    def check(out):
+        for label, codes in out.items():
+            assert np.array_equal(codes, out["ours"]), f"{label}: codes differ from ours"
+        return "every column's integer codes (values in sorted order) equal on all sides"
+
+    row = benchkit.compare(
+        "read a categorical CSV into codes", f"GBJ's car table, {rows:,} rows x 19 columns "
+                                             f"({path.stat().st_size / 1e6:.0f} MB)",
+        {"ours": ours, "pandas read_csv + factorize(sort=True)": factorized,
+         "pandas read_csv(dtype='category')": lambda: categorical(na_filter=False),
+         "pandas read_csv(engine='pyarrow', dtype='category')":
+             lambda: categorical(engine="pyarrow", keep_default_na=False)},
+        "ours", check)
+    row["limit_counts"] = {"bytes": path.stat().st_size + rows * len(names) * 4, "flops": 0}
+    row["limit_note"] = "bytes: the file read once and int32 codes written once (parsing is not bandwidth-bound)"
+    return row
 
 
-def _our_hits(table, trigger, alpha, target, test, combos, weight) -> float:
-    """Our engine's weighted hits on given combinations: the same quantity as the baseline's subset."""
-    out = tabular.plant_success(table, trigger, [alpha], [target], test, seed=0, return_predictions=True)
-    pred = out["predicted_target"]                                              # {combo code: bool}
-    codes = tabular.combination_codes(combos, table.cards)
-    return float(np.sum(weight * np.array([pred[int(c)] for c in codes])))
+# ------------------------------------------------------------------------------------- child-process runs
+
+def scale_rows(quick: bool) -> list[dict]:
+    """The memory-bounded runs, each in a fresh process (numerics.bench_runs) with its peak memory."""
+    runs = [("exact success, streamed", ["exact", str(10**5 if quick else 10**7)], 4 * benchkit.GIB, None),
+            ("finite-sample draws (plug-in, bounds' statistics)",
+             ["finite", str(10**7 if quick else 10**9)], 4 * benchkit.GIB, None),
+            ("read GBJ's car CSV", ["csv", str(car_csv(100_000 if quick else 3_000_000))], 2 * benchkit.GIB,
+             None if quick else 15.0)]
+    rows = []
+    for name, args, limit_bytes, limit_s in runs:
+        got = benchkit.child_run("numerics.bench_runs", args)
+        rows.append({"kind": "scale", "name": name, "size": got["size"], "seconds": got["seconds"],
+                     "peak_rss_bytes": got["peak_rss_bytes"], "limit_bytes": limit_bytes, "limit_s": limit_s,
+                     "result": got.get("result")})
+    return rows
+
+
+def compile_rows(quick: bool) -> list[dict]:
+    """First call in a fresh process with an empty cache, then in a second process that finds the cache."""
+    import tempfile
+
+    rows = []
+    for what, name in (("compile-exact", "exact success (success_grid, 10^4 x 64)"),
+                       ("compile-finite", "finite samples (simulate, 500 seeds x 6 alphas)")):
+        with tempfile.TemporaryDirectory() as cache:
+            env = {"CRITMASS_JAX_CACHE": cache}
+            first, second = (benchkit.child_run("numerics.bench_runs", [what], env=env) for _ in range(2))
+        rows.append({"kind": "compile", "name": name, "first_process_s": first["first_call_s"],
+                     "second_process_s": second["first_call_s"], "again_s": min(first["again_s"], second["again_s"]),
+                     "first_process_misses": first["misses"], "second_process_misses": second["misses"],
+                     "second_process_hits": second["hits"]})
+    return rows
+
+
+LINES = {"exact success": bench_exact, "GBJ signal planting": bench_signal_planting,
+         "read a categorical CSV": bench_csv}
+GROUPS = {"memory-bounded runs": scale_rows, "compilation cache": compile_rows}
 
 
 def benchmarks(quick: bool, only: str | None = None) -> list[dict]:
-    """Rows for ``critmass bench``; ``only`` keeps those whose name contains it."""
-    out = []
-    for name, fn in (("exact success", bench_exact), ("plug-in success", bench_tabular)):
+    """Rows for ``critmass bench``; ``only`` keeps the lines (and groups) whose name contains it."""
+    rows = [fn(quick) for name, fn in LINES.items() if only is None or only in name]
+    for name, fn in GROUPS.items():
         if only is None or only in name:
-            out.append(fn(quick))
-    return out
+            rows += fn(quick)
+    return rows

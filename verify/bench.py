@@ -1,7 +1,8 @@
 """Benchmarks of verify/: exact instance checks per second, and the whole ``critmass verify`` run.
 
 Plugged into ``critmass bench`` (critmass/commands/bench.py). The instance-check baseline is a plain
-sympy-Rational implementation of the same definitions; both sides' outputs are checked equal first.
+sympy-Rational implementation of the same definitions, run on every instance (numerics.benchkit's protocol:
+first calls apart, outputs checked equal, interleaved rounds).
 """
 
 from __future__ import annotations
@@ -83,21 +84,24 @@ def sympy_check(inst) -> tuple[sp.Rational, sp.Rational | None]:
 
 
 def _instance_row(quick: bool) -> dict:
+    from numerics import benchkit
+
     insts = random_instances(100 if quick else 1000)
-    start = time.perf_counter()
-    ours = [check_instance(inst) for inst in insts]
-    ours_s = time.perf_counter() - start
-    sample = insts[:: 10]  # the baseline is slow: time every tenth instance and scale
-    sp.core.cache.clear_cache()
-    start = time.perf_counter()
-    base = [sympy_check(inst) for inst in sample]
-    base_s = (time.perf_counter() - start) * len(insts) / len(sample)
-    for mine, (s, b) in zip(ours[:: 10], base):  # identical outputs, or the timing does not count
-        if mine["success"] != str(s) or mine["bound"] != (None if b is None else str(b)):
-            raise AssertionError(f"instance checks differ from the sympy baseline: {mine} vs {s}, {b}")
-    return {"name": f"exact instance checks, 6x4 ({len(insts)} instances)", "baseline": "sympy Rational",
-            "ours_s": ours_s, "baseline_s": base_s, "ratio": base_s / ours_s, "device": "cpu",
-            "checks_per_s": len(insts) / ours_s}
+
+    def baseline():
+        sp.core.cache.clear_cache()  # every call starts as the first did: sympy's cache would serve repeats
+        return [sympy_check(inst) for inst in insts]
+
+    def check(out):
+        for mine, (s, b) in zip(out["ours"], out["sympy Rational, every instance"]):
+            if mine["success"] != str(s) or mine["bound"] != (None if b is None else str(b)):
+                raise AssertionError(f"instance checks differ from the sympy baseline: {mine} vs {s}, {b}")
+        return f"success and bound of all {len(insts)} instances equal as exact rationals"
+
+    return benchkit.compare(f"exact instance checks, 6x4 ({len(insts)} instances)", f"{len(insts)} instances, "
+                            f"all three strategies (seed {SEED})",
+                            {"ours": lambda: [check_instance(inst) for inst in insts],
+                             "sympy Rational, every instance": baseline}, "ours", check)
 
 
 def _verify_row() -> dict:

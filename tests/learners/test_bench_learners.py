@@ -9,3 +9,11 @@ def test_same_optimum_as_scikit_learn():
     x, y = _problems(3, 80, 3, seed=5)
     ours, theirs = fit_many(x, y), fit_loop_sklearn(x, y)
     assert ours.shape == (3, 4) and np.max(np.abs(ours - theirs)) < 1e-6
+
+
+def test_numpy_newton_baseline_reaches_the_same_optimum():
+    from numerics.bench_learners import fit_numpy_newton
+
+    x, y = _problems(4, 60, 3, seed=2)
+    assert np.max(np.abs(fit_numpy_newton(x, y) - fit_loop_sklearn(x, y))) < 1e-6
+    assert np.max(np.abs(fit_numpy_newton(x, y, steps=1) - fit_loop_sklearn(x, y))) > 1e-3  # Newton steps matter

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from numerics import tabular
-from numerics.bench import pandas_plant_success
+from tests.numerics.pandas_reference import pandas_plant_success
 from theory.errors import InputError
 
 

@@ -1,0 +1,135 @@
+"""The benchmark harness and lines: protocol, baselines that compute what we compute, the docs from one run.
+
+No timing is asserted anywhere: speed is measured by ``critmass bench``, not by tests.
+"""
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from numerics import bench, benchkit, exact, gbj_cars, tabular
+
+DOCS = Path(__file__).resolve().parents[2] / "docs"
+
+
+def test_compare_calls_first_apart_checks_then_interleaves():
+    calls = []
+    sides = {"ours": lambda: calls.append("o") or 1, "base": lambda: calls.append("b") or 1}
+    row = benchkit.compare("t", "s", sides, "ours", lambda out: "equal", repeats=3)
+    assert calls == ["o", "b"] + ["o", "b"] * 3                # first calls, then 3 interleaved rounds
+    assert [s["role"] for s in row["sides"]] == ["ours", "baseline"] and len(row["sides"][1]["times_s"]) == 3
+    assert row["ratios"][0]["baseline"] == "base" and row["ratios"][0]["part"] is None
+
+
+def test_a_failed_check_stops_before_any_timed_round():
+    calls = []
+
+    def check(out):
+        raise AssertionError("differ")
+
+    with pytest.raises(AssertionError, match="differ"):
+        benchkit.compare("t", "s", {"ours": lambda: calls.append(1), "b": lambda: calls.append(2)}, "ours", check)
+    assert calls == [1, 2]
+
+
+def test_parts_are_timed_and_matched_part_by_part():
+    sides = {"ours": lambda: 0, "ours, per part": lambda: benchkit.Parts(0, {"a": 1.0, "b": 2.0}),
+             "base": lambda: benchkit.Parts(0, {"a": 4.0, "b": 2.0})}
+    row = benchkit.compare("t", "s", sides, "ours", lambda out: "equal")
+    parts = {x["part"]: x["ratio_min"] for x in row["ratios"] if x["part"]}
+    assert parts == {"a": 4.0, "b": 1.0}
+
+
+def test_numpy_baseline_computes_exact_success():
+    arrays = exact.random_instances(5, 300, 6, 4, "feature-label")
+    alphas = np.linspace(0.01, 1, 17)
+    ours, base = exact.success_grid(arrays, alphas), bench.numpy_success_grid(arrays.p0, arrays.signal,
+                                                                              arrays.target, alphas)
+    np.testing.assert_allclose(base, ours, rtol=0, atol=1e-12)
+    assert 0 < ours.mean() < 1
+
+
+@pytest.fixture(scope="module")
+def cars(tmp_path_factory):
+    path = gbj_cars.write_csv(tmp_path_factory.mktemp("cars") / "cars.csv", 30_000, seed=3)
+    return path, tabular.load_csv(path, gbj_cars.LABEL)
+
+
+def test_three_signal_planting_implementations_agree(cars):
+    import pandas as pd
+
+    from numerics.bench_gbj import PandasSignalPlanting
+
+    path, table = cars
+    signal = {table.names.index(k): sorted(gbj_cars.FEATURES[k]).index(v) for k, v in gbj_cars.SUV_SIGNAL.items()}
+    target = table.label_values.index("Good")
+    ours = tabular.signal_planting(table, signal, target, 10_000, [50, 400, 3_000], 1_000, 0.05)
+    frame = pd.read_csv(path).astype("str")
+    for i, n in enumerate(ours["n"]):
+        base = bench.numpy_signal_planting(table, signal, target, 10_000, int(n), 1_000, 0.05)
+        peer = PandasSignalPlanting(frame, gbj_cars.LABEL, 10_000, int(n), 1_000, gbj_cars.SUV_SIGNAL, "Good",
+                                    0.05).run()
+        assert ours["ties"][i] == 0
+        np.testing.assert_allclose([ours["success"][i], ours["gbj"][i]], base, rtol=0, atol=1e-12)
+        np.testing.assert_allclose([ours["success"][i], ours["gbj"][i]], peer, rtol=0, atol=1e-12)
+    assert len(set(np.round(ours["success"], 6))) > 1        # the sizes differ in outcome: a mix-up would show
+
+
+def test_gbj_split_is_scikit_learns():
+    from sklearn.model_selection import train_test_split
+
+    train, test, order = tabular.gbj_split(1000, 300, 50)
+    rows = np.arange(1000)
+    t, rest = train_test_split(rows, train_size=300, random_state=42)
+    te, _ = train_test_split(rest, train_size=50, random_state=42)
+    mine, others = train_test_split(t, train_size=40, random_state=42)
+    assert np.array_equal(train, t) and np.array_equal(test, te)
+    assert np.array_equal(train[order[300 - 40:]], mine) and np.array_equal(train[order[:300 - 40]], others)
+
+
+def test_quick_lines_follow_the_schema():
+    doc = {"schema": benchkit.SCHEMA_VERSION, "quick": True, "command": "test", "machine": {
+        "cores": 2, "load_average": [0.0, 0.0, 0.0], "memory_bandwidth_Bps": 1e10, "flops_f64": 1e10},
+        "rows": [bench.bench_exact(quick=True)]}
+    doc["rows"][0].pop("limit_counts")
+    benchkit.validate(json.loads(json.dumps(doc)))
+    doc["rows"][0]["sides"] = doc["rows"][0]["sides"][:1]      # a row without a baseline is refused
+    with pytest.raises(Exception, match="baseline|minItems|too short|contain"):
+        benchkit.validate(json.loads(json.dumps(doc)))
+
+
+def test_docs_are_rendered_from_their_json_run():
+    doc = json.loads((DOCS / "benchmarks.json").read_text())
+    benchkit.validate(doc)
+    assert (DOCS / "benchmarks.md").read_text() == benchkit.render(doc)
+    assert not doc["quick"] and doc["rows"]
+    for r in doc["rows"]:
+        if r["kind"] == "ratio":  # every comparison has a measured baseline, with its own timings
+            baselines = [s for s in r["sides"] if s["role"] == "baseline"]
+            assert baselines and all(s["min_s"] > 0 and len(s["times_s"]) >= 3 for s in baselines)
+        if r["kind"] == "legacy":
+            assert r["baseline_s"] > 0
+    names = {r["name"] for r in doc["rows"]}
+    assert {"exact success", "GBJ signal planting (success + GBJ bound)", "read a categorical CSV into codes",
+            "logistic regressions at once (vmap Newton)"} <= names
+
+
+def test_render_says_when_figures_are_not_final():
+    doc = json.loads((DOCS / "benchmarks.json").read_text())
+    doc["machine"]["load_average"] = [9.0, 9.0, 9.0]
+    doc["quick"] = True
+    text = benchkit.render(doc)
+    assert "to be re-measured in a quiet run" in text and "quick run" in text
+
+
+def test_cli_render_and_refusals(cli, tmp_path):
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"schema": 1}')
+    code, out, err = cli("bench", "--render", bad)
+    assert code == 2 and "not a bench run" in err and len(err.strip().splitlines()) == 1
+    code, out, err = cli("bench", "--write-docs", str(tmp_path), "--quick")
+    assert code == 2 and "full run" in err
+    code, out, err = cli("bench", "--render", DOCS / "benchmarks.json")
+    assert code == 0 and out == (DOCS / "benchmarks.md").read_text()
