@@ -26,11 +26,20 @@ def _objective(params, x, y, c):
     return c * jnp.sum(jax.nn.softplus(z) - y * z) + 0.5 * jnp.sum(params[:-1] ** 2)
 
 
-def _newton(x, y, c, steps):
-    grad, hess = jax.grad(_objective), jax.hessian(_objective)
+def _gradient_hessian(params, x, y, c):
+    """The gradient [d + 1] and Hessian [d + 1, d + 1] of ``_objective`` in closed form (checked against
+    jax.grad and jax.hessian in tests): one matmul each, where autodiff's Hessian costs five times more."""
+    n, d = x.shape
+    z = jnp.concatenate([x, jnp.ones((n, 1), x.dtype)], axis=1)                  # [n, d + 1] intercept last
+    penalty = jnp.diag(jnp.r_[jnp.ones(d, x.dtype), 0.0])                        # the intercept is not penalized
+    p = jax.nn.sigmoid(z @ params)                                               # [n]
+    return c * z.T @ (p - y) + penalty @ params, c * (z.T * (p * (1 - p))) @ z + penalty
 
+
+def _newton(x, y, c, steps):
     def step(p, _):
-        return p - jnp.linalg.solve(hess(p, x, y, c), grad(p, x, y, c)), None
+        grad, hess = _gradient_hessian(p, x, y, c)
+        return p - jnp.linalg.solve(hess, grad), None
 
     params, _ = jax.lax.scan(step, jnp.zeros(x.shape[1] + 1, dtype=x.dtype), None, length=steps)
     return params

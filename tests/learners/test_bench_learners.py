@@ -17,3 +17,17 @@ def test_numpy_newton_baseline_reaches_the_same_optimum():
     x, y = _problems(4, 60, 3, seed=2)
     assert np.max(np.abs(fit_numpy_newton(x, y) - fit_loop_sklearn(x, y))) < 1e-6
     assert np.max(np.abs(fit_numpy_newton(x, y, steps=1) - fit_loop_sklearn(x, y))) > 1e-3  # Newton steps matter
+
+
+def test_closed_form_newton_terms_are_the_objectives_derivatives():
+    import jax
+    import jax.numpy as jnp
+
+    from numerics.bench_learners import _gradient_hessian, _objective
+
+    x, y = _problems(1, 30, 3, seed=4)
+    with jax.enable_x64(True):
+        p = jnp.asarray([0.3, -0.2, 0.5, 0.1])
+        g, h = _gradient_hessian(p, jnp.asarray(x[0]), jnp.asarray(y[0]), 0.7)
+        np.testing.assert_allclose(g, jax.grad(_objective)(p, x[0], y[0], 0.7), rtol=1e-12, atol=1e-12)
+        np.testing.assert_allclose(h, jax.hessian(_objective)(p, x[0], y[0], 0.7), rtol=1e-12, atol=1e-12)
