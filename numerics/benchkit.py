@@ -106,7 +106,8 @@ def ratios(sides: list[dict], ours: str) -> list[dict]:
                     if part in o["parts"]:
                         b, a = s["parts"][part], o["parts"][part]
                         out.append({"baseline": s["label"], "ours": o["label"], "part": part,
-                                    "ratio_min": b["min_s"] / a["min_s"], "ratio_median": b["median_s"] / a["median_s"]})
+                                    "ratio_min": b["min_s"] / a["min_s"],
+                                    "ratio_median": b["median_s"] / a["median_s"]})
     return out
 
 
@@ -118,7 +119,15 @@ def device() -> str:
 
 
 def peak_rss_bytes() -> int:
-    """This process's peak resident memory so far (Linux reports kilobytes)."""
+    """This process's peak resident memory so far: VmHWM of /proc/self/status on Linux (getrusage's ru_maxrss
+    keeps the parent's peak across fork and exec, so a child would report at least its parent's)."""
+    try:
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
 
 
@@ -309,7 +318,8 @@ def render(doc: dict) -> str:
     ratio_rows = [r for r in rows if r["kind"] == "ratio"]
     if ratio_rows:
         out += ["## Speed ratios", "",
-                "| line | size | side | min | median | first call | ratio min (median) |", "| --- | --- | --- | --- | --- | --- | --- |"]
+                "| line | size | side | min | median | first call | ratio min (median) |",
+                "| --- | --- | --- | --- | --- | --- | --- |"]
         for r in ratio_rows:
             whole = {x["baseline"]: x for x in r["ratios"] if x["part"] is None}
             for i, s in enumerate(r["sides"]):
@@ -331,7 +341,8 @@ def render(doc: dict) -> str:
                     "The least a run must move and compute, at the measured rates above: its limit is the larger of "
                     "bytes / bandwidth and flops / flop rate; *fraction* is that limit over our measured minimum "
                     "(1 would be at the limit). How the bytes and flops are counted is in each line's note.", "",
-                    "| line | bytes | flops | limit | ours (min) | fraction | counted |", "| --- | --- | --- | --- | --- | --- | --- |"]
+                    "| line | bytes | flops | limit | ours (min) | fraction | counted |",
+                    "| --- | --- | --- | --- | --- | --- | --- |"]
             for r in limits:
                 lim, ours = r["limit"], next(s for s in r["sides"] if s["role"] == "ours")
                 out.append(f"| {r['name']} | {_bytes(lim['bytes'])} | {lim['flops']:.3g} | {_s(lim['bound_s'])} | "
@@ -340,7 +351,8 @@ def render(doc: dict) -> str:
     if scale:
         out += ["", "## Memory-bounded runs", "",
                 "Each in a fresh process; peak = that process's peak resident memory (everything: Python, JAX, "
-                "data).", "", "| run | size | time | peak memory | limit | within |", "| --- | --- | --- | --- | --- | --- |"]
+                "data).", "", "| run | size | time | peak memory | limit | within |",
+                "| --- | --- | --- | --- | --- | --- |"]
         for r in scale:
             ok = r["peak_rss_bytes"] <= r["limit_bytes"] and (r.get("limit_s") is None or r["seconds"] <= r["limit_s"])
             lim = _bytes(r["limit_bytes"]) + (f", {_s(r['limit_s'])}" if r.get("limit_s") else "")

@@ -343,9 +343,12 @@ def random_summary(seed: int, count: int, nx: int, ny: int, strategy: str, alpha
     blocks = -(-count // BLOCK)
     with jax.enable_x64(True):
         grid = jnp.asarray(_alpha_grid(a))
-        submit = lambda b: _block_summary(_success_block(*(jnp.asarray(v) for v in random_block(seed, b, nx, ny, strategy)),
-                                                         grid, planted=code != 2, erased=code == 2),
-                                          min(BLOCK, count - b * BLOCK))
+
+        def submit(b):  # generate block b on the host, start its computation (dispatch returns at once)
+            block = (jnp.asarray(v) for v in random_block(seed, b, nx, ny, strategy))
+            s = _success_block(*block, grid, planted=code != 2, erased=code == 2)
+            return _block_summary(s, min(BLOCK, count - b * BLOCK))
+
         pending = submit(0)
         for b in range(blocks):
             done, pending = pending, (submit(b + 1) if b + 1 < blocks else None)   # dispatch is asynchronous

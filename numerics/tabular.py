@@ -233,9 +233,9 @@ def plant_success(table: Table, trigger: tuple[int, int], alphas, targets, test:
     ids, uniq = dense_ids(codes)                                               # [2R] in 0..K-1, no sort
     x_ids, g_ids = ids[:n_train], ids[len(y):len(y) + n_train]                 # [N], [N]
     test_g = ids[len(y) + n_train:]                                            # [T]
-    success, hits, c, m = _plugin(jnp.asarray(x_ids, jnp.int32), jnp.asarray(g_ids, jnp.int32), jnp.asarray(y[:n_train]),
-                            jnp.asarray(ns, jnp.int32), jnp.asarray(test_g, jnp.int32),
-                            jnp.asarray(targets, jnp.int32), k=len(uniq), ny=ny)
+    success, hits, c, m = _plugin(jnp.asarray(x_ids, jnp.int32), jnp.asarray(g_ids, jnp.int32),
+                                  jnp.asarray(y[:n_train]), jnp.asarray(ns, jnp.int32), jnp.asarray(test_g, jnp.int32),
+                                  jnp.asarray(targets, jnp.int32), k=len(uniq), ny=ny)
     out = {"n": ns, "n_train": n_train, "success": np.asarray(success, np.float64)}
     if return_predictions:
         out["predicted_target"] = dict(zip(uniq[test_g].tolist(), np.asarray(hits[0, 0]).tolist()))
@@ -257,7 +257,8 @@ def fresh_trigger(table: Table, column: str) -> tuple[Table, tuple[int, int]]:
     return table._replace(cards=cards), (j, table.cards[j])
 
 
-def gbj_split(rows: int, n_train: int, n_test: int, random_state: int = 42) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def gbj_split(rows: int, n_train: int, n_test: int,
+              random_state: int = 42) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The rows GBJ draw: (training rows [N], test rows [N_test], the collective's order [N]).
 
     Their three calls to scikit-learn's train_test_split(..., random_state=42), each one permutation of

@@ -104,7 +104,7 @@ def test_docs_are_rendered_from_their_json_run():
     doc = json.loads((DOCS / "benchmarks.json").read_text())
     benchkit.validate(doc)
     assert (DOCS / "benchmarks.md").read_text() == benchkit.render(doc)
-    assert not doc["quick"] and doc["rows"]
+    assert doc["rows"]  # a quick run is allowed, and says so at the top of the file (test below)
     for r in doc["rows"]:
         if r["kind"] == "ratio":  # every comparison has a measured baseline, with its own timings
             baselines = [s for s in r["sides"] if s["role"] == "baseline"]
