@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
-from numerics import benchkit, exact, gbj_cars, tabular
+from numerics import benchkit, collusion, exact
 
 #: The 64-point alpha grid of the exact line (and of the 10^7 run).
 ALPHAS = np.linspace(1 / 64, 1, 64)
@@ -63,16 +63,21 @@ def bench_exact(quick: bool) -> dict:
 # ------------------------------------------------------------------------------- GBJ's car table (peer scale)
 
 def car_csv(rows: int) -> Path:
-    """GBJ's car table of ``rows`` rows (seed 0) as a CSV, written once into the cache directory."""
+    """GBJ's car table of ``rows`` rows (numerics.collusion.car_table, seed 0) as a CSV, written once into the
+    cache directory; the name carries a hash of the generator's and writer's source, so a changed generator
+    never reuses an old file."""
+    import hashlib
+    import inspect
+
     from numerics.compile_cache import cache_dir
 
+    source = inspect.getsource(collusion.car_table) + inspect.getsource(collusion.write_csv)
+    tag = hashlib.sha256(source.encode()).hexdigest()[:10]
     base = Path(cache_dir() or "/tmp").parent / "bench"
     base.mkdir(parents=True, exist_ok=True)
-    path = base / f"gbj-cars-{rows}-seed0.csv"
+    path = base / f"gbj-cars-{rows}-seed0-{tag}.csv"
     if not path.exists():
-        tmp = path.with_suffix(".partial")
-        gbj_cars.write_csv(tmp, rows, seed=0)
-        tmp.replace(path)                                                      # never a half-written table
+        collusion.write_csv(collusion.car_table(rows, seed=0), path)            # renamed into place when whole
     return path
 
 
@@ -82,7 +87,7 @@ def car_sizes(quick: bool) -> dict:
     return {"rows": 3_000_000, "n_train": 1_000_000, "n_test": 100_000, "ns": [1_000, 21_000, 101_000]}
 
 
-def numpy_signal_planting(table: tabular.Table, signal: dict, target: int, n_train: int, n: int, n_test: int,
+def numpy_signal_planting(table: collusion.NamedTable, signal: dict, target: int, n_train: int, n: int, n_test: int,
                           delta: float) -> tuple[float, float]:
     """The baseline: GBJ's computation for one n in plain numpy, as a competent researcher vectorizes it:
     the same scikit-learn splits on row indices, one mixed-radix code per row for its combination and one for
@@ -142,31 +147,33 @@ def bench_signal_planting(quick: bool) -> dict:
 
     size = car_sizes(quick)
     path = car_csv(size["rows"])
-    table = tabular.load_csv(path, gbj_cars.LABEL)
+    table = collusion.load_named_csv(path, collusion.CAR_LABEL)
     frame = pd.read_csv(path).astype("str")                                     # as GBJ load it
-    signal = {table.names.index(k): list(_values(table, k)).index(v) for k, v in gbj_cars.SUV_SIGNAL.items()}
+    signal = collusion.parse_fix(table, [f"{k}={v}" for k, v in collusion.GBJ_SIGNAL.items()])
     target_name = "Good"
     target = table.label_values.index(target_name)
     args = (size["n_train"], size["n_test"])
     ns, delta = size["ns"], 0.05
 
+    def ours(sizes):  # GBJ's split (random_state 42), success and GBJ's bound only, as theirs computes
+        return collusion.run(table, signal, target, sizes, args[0], args[1], sklearn_split=42, delta=delta,
+                             bounds=("gbj",))
+
     def ours_all():
-        out = tabular.signal_planting(table, signal, target, args[0], ns, args[1], delta)
-        return list(zip(out["success"].tolist(), out["gbj"].tolist()))
+        return [(r["success"], r["gbj"]) for r in ours(ns)]
 
     def ours_one(n):
-        out = tabular.signal_planting(table, signal, target, args[0], [n], args[1], delta)
-        assert out["ties"][0] == 0, "a tie for the most votes: GBJ's code breaks it by label order, ours does not"
-        return float(out["success"][0]), float(out["gbj"][0])
+        (r,) = ours([n])
+        assert r["ties"] == 0, "a tie for the most votes: GBJ's code breaks it by label order, ours does not"
+        return r["success"], r["gbj"]
 
     def peer(n):
-        return PandasSignalPlanting(frame, gbj_cars.LABEL, args[0], n, args[1], gbj_cars.SUV_SIGNAL, target_name,
-                                    delta).run()
+        return PandasSignalPlanting(frame, collusion.CAR_LABEL, args[0], n, args[1], collusion.GBJ_SIGNAL,
+                                    target_name, delta).run()
 
     def check(out):
         want = out["ours"]
         for label, got in out.items():
-            got = got if isinstance(got, list) else got
             np.testing.assert_allclose(np.asarray(got, float), np.asarray(want, float), rtol=0, atol=1e-9,
                                        err_msg=label)
         return (f"success and GBJ's bound at every n equal on all four sides to 1e-9 "
@@ -190,17 +197,12 @@ def bench_signal_planting(quick: bool) -> dict:
     return row
 
 
-def _values(table: tabular.Table, column: str) -> list[str]:
-    """The value strings of a feature column, in code order (load_csv sorts them)."""
-    return sorted(gbj_cars.FEATURES[column])
-
-
 def bench_csv(quick: bool) -> dict:
     import pandas as pd
 
     rows = 100_000 if quick else 3_000_000
     path = car_csv(rows)
-    names = [*gbj_cars.FEATURES, gbj_cars.LABEL]
+    names = [name for name, _ in collusion.CAR_FEATURES] + [collusion.CAR_LABEL]
 
     # na_filter=False: every cell is a category (by default pandas reads the value "None" as missing)
     def factorized():
@@ -212,7 +214,9 @@ def bench_csv(quick: bool) -> dict:
         return np.stack([frame[c].cat.codes.to_numpy() for c in names], axis=1)
 
     def ours():
-        t = tabular.load_csv(path, gbj_cars.LABEL)
+        from numerics import tabular
+
+        t = tabular.load_csv(path, collusion.CAR_LABEL)
         return np.concatenate([t.features, t.labels[:, None]], axis=1)
 
     def check(out):

@@ -1,11 +1,15 @@
-"""Gauthier, Bach & Jordan's tabular experiment: a signal that fixes columns, three strategies, their bounds and ours.
+"""Signal planting on categorical tables: a signal that fixes columns, three strategies, their bounds and ours.
 
-The signal function g sets any set of columns to given values (``fix``); X* is every combination of the free
-columns. A run takes a categorical table, a split (a seeded permutation, or given row indices), N training
-rows, N_test test rows and collective sizes n (the collective is the first n training rows, so collectives
-are nested across n). The platform trains the plug-in classifier (argmax of counts per full feature
-combination) on the collective's submitted points and the N - n others, and the success is measured on
-g(x) of the test points. Strategies (theory/collusion.py, theory/finite.py):
+This is critmass's one engine for planting a signal in a table (``critmass simulate tabular``, the report's
+Gauthier-Bach-Jordan section, and the GBJ line of ``critmass bench``, which times it against GBJ's own pandas
+method and a numpy + bincount baseline). The signal function g sets any set of columns to given values
+(``fix``; a fresh trigger is one column set to a value never seen, numerics.tabular.fresh_trigger); X* is every
+combination of the free columns. A run takes a categorical table, a split (a seeded permutation, given row
+indices, or GBJ's scikit-learn split), N training rows, N_test test rows and collective sizes n (the collective
+is the first n training rows in the split's order, so collectives are nested across n). The platform trains the
+plug-in classifier (argmax of counts per full feature combination) on the collective's submitted points and
+the N - n others, and the success is measured on g(x) of the test points. Strategies (theory/collusion.py,
+theory/finite.py):
 
 - ``feature-label``: submit (g(x), y*); success = P(f(g(x)) = y*), ties against the collective;
 - ``feature-only``: points with label y* submit (g(x), y*), the others (x0(x), y), with x0 fixing columns to
@@ -14,11 +18,17 @@ g(x) of the test points. Strategies (theory/collusion.py, theory/finite.py):
   (lowest label index among ties) and are not submitted; the rest submit (g(x), y^(g(x))); success =
   P(y* is strictly beaten at g(x)), so a tie counts against the collective.
 
-Each run reports GBJ's bound for the strategy (numerics.bounds; eps = 0) and critmass's binomial one.
-Everything is counts over int64 combination codes (numpy bincount, no per-row Python loop).
+Each run reports GBJ's bound for the strategy (numerics.bounds) and critmass's binomial one.
+
+How (``plug_in``): only rows whose full combination lies in X* ever meet a test query g(x), so a row is its
+place in X* (a code of its free columns) and whether its fixed columns already hold g's values; every count
+is an np.bincount over those codes. The training counts are taken once; collective sizes are visited in
+increasing order and each adds only the rows between the previous size and its own, so a sweep over all n
+costs O(rows + largest n), with no per-row Python loop, no mask per combination and no sort.
 
 ``car_table`` draws GBJ's synthetic car-evaluation table (their notebook create_synthetic_dataset.ipynb,
-its distributions copied as facts: 18 features, SUVs 45%, the score-based label) with a numpy seed.
+its distributions copied as facts: 18 features, SUVs 45%, the score-based label) with a numpy seed;
+``write_csv`` writes a table as a CSV (GBJ's 3M-row, 331 MB file for the benchmark).
 
 >>> t = car_table(20_000, seed=0)
 >>> t.names[0], t.values[0][:2], t.label_values
@@ -27,7 +37,6 @@ its distributions copied as facts: 18 features, SUVs 45%, the score-based label)
 
 from __future__ import annotations
 
-import csv
 import json
 from pathlib import Path
 from typing import NamedTuple
@@ -35,7 +44,7 @@ from typing import NamedTuple
 import numpy as np
 
 from numerics.bounds import (binomial_bound, binomial_unplanting_bound, gbj_bound, gbj_unplanting_bound)
-from numerics.tabular import combination_codes, radices
+from numerics.tabular import combination_codes, dense_ids, radices, read_csv
 from theory.errors import InputError
 
 STRATEGIES = ("feature-label", "feature-only", "unplanting")
@@ -145,35 +154,39 @@ def car_table(rows: int, seed: int = 0) -> NamedTable:
 
 def load_named_csv(path: str | Path, label: str) -> NamedTable:
     """A CSV of categorical columns with a header; ``label`` names the label column. Values keep their names
-    (sorted), so a signal can fix a column to a value by name."""
+    (sorted), so a signal can fix a column to a value by name. Read by numerics.tabular.read_csv (pyarrow,
+    columnar)."""
+    features, labels, names, values, label_values = read_csv(path, label)
+    return NamedTable(features, labels, names, values, label_values)
+
+
+#: The label column of GBJ's car table.
+CAR_LABEL = "Car Evaluation"
+
+
+def write_csv(table: NamedTable, path: str | Path, label: str = CAR_LABEL, chunk: int = 500_000) -> Path:
+    """Write ``table`` as a CSV with a header (feature columns, then ``label``), value names as cells, in slices
+    of ``chunk`` rows (bounded memory); written to a temporary name and renamed, so never half a file.
+    ``load_named_csv(path, label)`` reads the same table back (its values sorted by name)."""
+    import pyarrow as pa
+    import pyarrow.csv as pv
+
     path = Path(path)
-    try:
-        with path.open(newline="", encoding="utf-8") as f:
-            rows = list(csv.reader(f))
-    except (OSError, UnicodeDecodeError) as e:
-        raise InputError(f"CSV {path}: cannot read ({getattr(e, 'strerror', None) or e})") from None
-    except csv.Error as e:
-        raise InputError(f"CSV {path}: malformed ({e})") from None
-    if len(rows) < 2:
-        raise InputError(f"CSV {path}: expected a header and at least one row")
-    header = rows[0]
-    if label not in header:
-        raise InputError(f"CSV {path}: no label column {label!r}; columns are {', '.join(header)}")
-    for i, r in enumerate(rows[1:], start=2):
-        if len(r) != len(header):
-            raise InputError(f"CSV {path} line {i}: {len(r)} fields; expected {len(header)} as in the header")
-    cells = np.array(rows[1:], dtype=str)                                       # [R, C]
-    codes, values = [], []
-    for j in range(len(header)):
-        uniq, inv = np.unique(cells[:, j], return_inverse=True)
-        codes.append(inv.astype(np.int32).reshape(-1))
-        values.append(tuple(uniq.tolist()))
-    k = header.index(label)
-    keep = [j for j in range(len(header)) if j != k]
-    if len(values[k]) < 2:
-        raise InputError(f"CSV {path}: label column {label!r} has one value; expected at least two labels")
-    return NamedTable(np.stack([codes[j] for j in keep], axis=1), codes[k], tuple(header[j] for j in keep),
-                      tuple(values[j] for j in keep), values[k])
+    columns = [*table.names, label]
+    tmp = path.with_name(path.name + ".partial")
+    dictionaries = [pa.array(v, pa.string()) for v in (*table.values, table.label_values)]
+    schema = pa.schema([(c, pa.string()) for c in columns])
+    with tmp.open("wb") as f:
+        f.write((",".join(columns) + "\n").encode())
+        with pv.CSVWriter(f, schema, write_options=pv.WriteOptions(include_header=False)) as out:
+            for start in range(0, len(table.labels), chunk):
+                codes = [table.features[start:start + chunk, j] for j in range(len(table.names))]
+                codes.append(table.labels[start:start + chunk])
+                cells = [pa.DictionaryArray.from_arrays(pa.array(c, pa.int32()), d).cast(pa.string())
+                         for c, d in zip(codes, dictionaries)]
+                out.write_table(pa.Table.from_arrays(cells, schema=schema))
+    tmp.replace(path)
+    return path
 
 
 # ---- the signal and the split -------------------------------------------------------------------------------
@@ -212,17 +225,21 @@ def parse_label(table: NamedTable, text: str) -> int:
     return i
 
 
-def split_rows(rows: int, samples: int, test: int, seed: int | None = None, indices: str | Path | None = None):
-    """(train [N], test [N_test]) row indices: a seeded permutation, or a JSON file {"train": [...], "test": [...]}.
+def split_rows(rows: int, samples: int, test: int, seed: int | None = None, indices: str | Path | None = None,
+               sklearn: int | None = None):
+    """(train [N], test [N_test]) row indices; the collective of size n is train[:n].
 
-    With a seed the training rows are the first ``samples`` of the permutation and the test rows the next
-    ``test``; with a file, its first ``samples`` train rows and first ``test`` test rows. The collective of size
-    n is the first n training rows.
+    - a seed: a seeded permutation, its first ``samples`` rows to train and the next ``test`` to test;
+    - ``indices``: a JSON file {"train": [...], "test": [...]}, its first ``samples`` train and ``test`` test rows;
+    - ``sklearn`` (a random_state): GBJ's split (``sklearn_split``), the training rows in the collective's order.
     """
     if not 1 <= test < rows:
         raise InputError(f"test = {test}: expected 1 <= N_test < {rows} rows")
     if not 2 <= samples <= rows - test:
         raise InputError(f"N = {samples}: expected 2 <= N <= rows - N_test = {rows - test}")
+    if sklearn is not None:
+        train, test_rows, order = sklearn_split(rows, samples, test, sklearn)
+        return train[order[::-1]], test_rows
     if indices is None:
         perm = np.random.default_rng(seed).permutation(rows)
         return perm[:samples], perm[samples:samples + test]
@@ -245,49 +262,156 @@ def split_rows(rows: int, samples: int, test: int, seed: int | None = None, indi
     return out[0], out[1]
 
 
+def sklearn_split(rows: int, n_train: int, n_test: int, random_state: int = 42):
+    """The rows GBJ draw: (training rows [N], test rows [N_test], the collective's order [N]).
+
+    Their three calls to scikit-learn's train_test_split(..., random_state=42) (their notebooks), each one
+    permutation of RandomState(random_state) (scikit-learn's ShuffleSplit), computed here without scikit-learn:
+    the N training rows, then N_test test rows among the rest, then the collective, which is
+    training[order[N - n:]] for a collective of n. That permutation depends on N only, not on n, so their
+    collectives are nested too and one permutation serves every n.
+    """
+    if not 0 < n_train < rows or not 0 < n_test <= rows - n_train:
+        raise InputError(f"N = {n_train}, N_test = {n_test}: expected 0 < N < {rows} rows and 0 < N_test <= rows - N")
+    if not 0 <= random_state < 2**32:
+        raise InputError(f"random_state = {random_state}: expected an integer in 0..2^32 - 1")
+    first = np.random.RandomState(random_state).permutation(rows)
+    train, pool = first[rows - n_train:], first[:rows - n_train]
+    test = pool[np.random.RandomState(random_state).permutation(len(pool))[len(pool) - n_test:]]
+    return train, test, np.random.RandomState(random_state).permutation(n_train)
+
+
 # ---- one run ---------------------------------------------------------------------------------------------------
 
-def _codes(table: NamedTable, feats: np.ndarray) -> np.ndarray:
-    """Mixed-radix int64 codes, comparable across calls (so g(x), x0(x) and raw x share one code space)."""
-    if radices(table.cards) is None:
-        raise InputError(f"the table's {len(table.cards)} columns have more than 2^62 value combinations; "
-                         "expected fewer (drop columns the signal does not need)")
-    return combination_codes(feats, table.cards)
-
-
-def _set(feats: np.ndarray, fix: dict[int, int]) -> np.ndarray:
-    out = feats.copy()
-    for j, v in fix.items():
-        out[:, j] = v
-    return out
-
-
-def x_star_size(table: NamedTable, fix: dict[int, int]) -> int:
+def x_star_size(table, fix: dict[int, int]) -> int:
     """|X*|: the number of signals g(x), the product of the free columns' cardinalities."""
     return int(np.prod([c for j, c in enumerate(table.cards) if j not in fix], dtype=np.float64))
 
 
-def plug_in_counts(table: NamedTable, cells: np.ndarray, labels: np.ndarray, queries: np.ndarray) -> np.ndarray:
-    """Counts [Q, Y] of each training label at each query code (0 where the code never occurs in training)."""
+class Places(NamedTuple):
+    """Where rows sit relative to X*: ``ids`` [M] the place of g(x) among the signals (0..K-1, in increasing
+    order of the free columns' mixed-radix code), ``own`` [M] whether x = g(x) (x itself lies in X*)."""
+
+    ids: np.ndarray
+    own: np.ndarray
+    k: int
+
+
+def places(table, fix: dict[int, int], rows: np.ndarray) -> Places:
+    """The X* places of ``rows`` (indices into the table) under the signal ``fix``.
+
+    When |X*| is at most the number of rows the place is the free columns' mixed-radix code itself (K = |X*|);
+    otherwise the codes that occur are numbered in increasing order (numerics.tabular.dense_ids: a presence
+    table or a hash, no sort of the rows), K their number.
+    """
+    sub = table.features[rows]                                                 # [M, F]
+    cards = np.asarray(table.cards, np.int64)
+    free = [j for j in range(len(cards)) if j not in fix]
+    if fix:
+        fixed = np.fromiter(fix, np.int64)
+        own = np.all(sub[:, fixed] == np.fromiter(fix.values(), sub.dtype), axis=1)  # [M]
+    else:
+        own = np.ones(len(rows), bool)
+    if not free:
+        return Places(np.zeros(len(rows), np.int64), own, 1)
+    code = combination_codes(sub[:, free], cards[free])                        # [M] int64
+    size = x_star_size(table, fix)
+    if radices(cards[free]) is not None and size <= max(len(rows), 1 << 16):
+        return Places(code, own, size)
+    ids, values = dense_ids(code)
+    if len(values) > 1 and np.any(np.diff(values) < 0):                        # hashed: first-seen order
+        rank = np.empty(len(values), np.int64)
+        rank[np.argsort(values)] = np.arange(len(values))
+        ids = rank[ids]
+    return Places(ids, own, len(values))
+
+
+def plug_in(table, fix: dict[int, int], target: int, ns, train: np.ndarray, test: np.ndarray,
+            strategy: str = "feature-label", n_est: int | None = None):
+    """The plug-in classifier after the collective of each size n (ascending, 1 <= n <= len(train)) acts.
+
+    ``train`` [N] rows in the collective's order (the collective of n is train[:n]), ``test`` [T] rows.
+    Yields one dict per n: ``hits`` [K] (f(x~) = y* uniquely; for unplanting, y* strictly beaten), ``tied`` [K]
+    (the most votes at x~ are shared), ``test_at`` [K] test points per place, and the collective's statistics
+    for the bounds: ``mass`` [K] its points whose g(x) is x~ (for unplanting: its planting points), ``c`` [K]
+    those moved to (x~, y*) (feature-only: its y* points; unplanting: = mass), ``m`` [K, Y] its untransformed
+    counts on X* (unplanting: of its planting points), ``est`` [K, Y] the estimation points' counts and ``yhat``
+    [K] the label each signal gets (unplanting only).
+    """
     ny = len(table.label_values)
-    uniq, inv = np.unique(np.concatenate([queries, cells]), return_inverse=True)
-    inv = inv.reshape(-1)
-    q, t = inv[:len(queries)], inv[len(queries):]
-    counts = np.bincount(t * ny + labels, minlength=len(uniq) * ny).reshape(len(uniq), ny)
-    return counts[q]
+    at = places(table, fix, np.concatenate([train, test]))
+    k, n_train = at.k, len(train)
+    ids, test_ids = at.ids[:n_train], at.ids[n_train:]
+    y = np.asarray(table.labels)[train].astype(np.int64)                      # [N]
+    cell = np.where(at.own[:n_train], ids * ny + y, -1)                        # [N] (x~, y) when x is on X*, else -1
+
+    def counts(cells):
+        return np.bincount(cells[cells >= 0], minlength=k * ny).reshape(k, ny)
+
+    everyone = counts(cell)                                                    # [K, Y] all training rows on X*
+    test_at = np.bincount(test_ids, minlength=k)                               # [K]
+    others = np.array([v for v in range(ny) if v != target])
+    first = n_est if strategy == "unplanting" else 0
+    est = counts(cell[:first]) if first else None                              # [K, Y]
+    yhat = others[np.argmax(est[:, others], axis=1)] if first else None        # [K] lowest label among ties
+    m = est.copy() if first else np.zeros((k, ny), np.int64)                   # [K, Y] the collective's own rows
+    mass = np.zeros(k, np.int64)
+    own_t = np.zeros(k, np.int64)
+    prev = first
+    for n in ns:
+        seg = slice(prev, n)
+        mass += np.bincount(ids[seg], minlength=k)
+        m += counts(cell[seg])
+        if strategy == "feature-only":
+            own_t += np.bincount(ids[seg][y[seg] == target], minlength=k)
+        prev = n
+        seen = everyone - m                                                    # [K, Y] the others' rows
+        if strategy == "feature-label":
+            seen[:, target] += mass
+            c = mass
+        elif strategy == "feature-only":                                       # the rest go to x0(x), off X*
+            seen[:, target] += own_t
+            c = own_t
+        else:
+            seen[np.arange(k), yhat] += mass
+            c = mass
+        best = seen.max(axis=1)
+        tied = np.sum(seen == best[:, None], axis=1) > 1                       # [K]
+        rival = seen[:, others].max(axis=1)
+        hits = rival > seen[:, target] if strategy == "unplanting" else seen[:, target] > rival
+        yield {"n": n, "hits": hits, "tied": tied, "test_at": test_at, "mass": mass.copy(), "c": c.copy(),
+               "m": m - est if first else m.copy(), "est": est, "yhat": yhat}
 
 
-def run(table: NamedTable, fix: dict[int, int], target: int, ns, samples: int, test: int, *,
+def run(table, fix: dict[int, int], target: int, ns, samples: int, test: int, *,
         strategy: str = "feature-label", seed: int | None = 0, split: str | Path | None = None,
-        x0: dict[int, int] | None = None, n_est: int | None = None, delta: float = 0.05) -> list[dict]:
-    """One row per collective size n: {"n", "alpha", "success", "gbj", "binomial", "certified_gbj", ...}."""
+        sklearn_split: int | None = None, x0: dict[int, int] | None = None, n_est: int | None = None,
+        delta: float = 0.05, epsilon: float = 0.0, bounds=("gbj", "binomial")) -> list[dict]:
+    """One row per collective size n (in the order of ``ns``): {"n", "alpha", "success", "ties", "signals",
+    "x_star", and each of ``bounds``} (+ "n_est" for unplanting).
+
+    ``table``: a NamedTable (or numerics.tabular.Table: features, labels, cards, label_values). ``fix``
+    {column: value code}: the signal g. The split: ``sklearn_split`` (a random_state: GBJ's), else ``split`` (a
+    JSON file of row indices), else the permutation of ``seed``. ``ties``: test points whose g(x) has a tie for
+    the most votes (counted against the collective; GBJ's code breaks ties by label order instead, so the two
+    agree when it is 0). ``signals``: how many x~ the collective reaches. ``epsilon``: GBJ's suboptimality
+    (0: the plug-in). Bounds at ``delta`` (numerics.bounds).
+    """
     if strategy not in STRATEGIES:
         raise InputError(f"strategy {strategy!r}: expected one of {', '.join(STRATEGIES)}")
     if not 0 < delta < 1:
         raise InputError(f"delta = {delta}: expected a confidence parameter in (0, 1)")
+    if not 0 <= epsilon < 1:
+        raise InputError(f"epsilon = {epsilon}: expected a suboptimality in [0, 1)")
+    unknown = set(bounds) - {"gbj", "binomial"}
+    if unknown:
+        raise InputError(f"bounds {sorted(unknown)}: expected gbj and/or binomial")
     ny = len(table.label_values)
     if not 0 <= target < ny:
         raise InputError(f"target = {target}: expected a label index in 0..{ny - 1}")
+    for j, v in fix.items():
+        if not 0 <= j < len(table.cards) or not 0 <= v < table.cards[j]:
+            raise InputError(f"signal {j}: {v}: expected a feature column and one of its value codes")
     if strategy == "feature-only":
         if not x0:
             raise InputError("the feature-only strategy needs --x0 COLUMN=VALUE ... (where the other labels go)")
@@ -296,102 +420,43 @@ def run(table: NamedTable, fix: dict[int, int], target: int, ns, samples: int, t
                              "off the signal set")
     if strategy == "unplanting" and (n_est is None or n_est < 1):
         raise InputError("the unplanting strategy needs --n-est K >= 1 estimation points")
-    train, test_rows = split_rows(len(table.labels), samples, test, seed, split)
     ns = [int(v) for v in ns]
-    low = (n_est or 0) + 1
+    low = (n_est or 0) + 1 if strategy == "unplanting" else 1
     for v in ns:
-        if not low <= v < samples:
-            raise InputError(f"collective size n = {v}: expected {low} <= n < N = {samples}")
-    feats, y = table.features[train], table.labels[train]
-    raw = _codes(table, feats)                                        # [N]
-    g_feats = _set(feats, fix)
-    g_all = _codes(table, g_feats)                                    # [N] g(x) of every training row
-    test_g = _codes(table, _set(table.features[test_rows], fix))      # [T]
-    on_signal = np.all(feats[:, list(fix)] == np.asarray(list(fix.values())), axis=1)  # raw x in X*
+        if not low <= v <= samples:
+            raise InputError(f"collective size n = {v}: expected {low} <= n <= N = {samples}")
+    train, test_rows = split_rows(len(table.labels), samples, test, seed, split, sklearn_split)
     xs = x_star_size(table, fix)
-    out = []
-    for n in ns:
-        if strategy == "feature-label":
-            cells = np.concatenate([g_all[:n], raw[n:]])
-            labels = np.concatenate([np.full(n, target, y.dtype), y[n:]])
-        elif strategy == "feature-only":
-            moved = _codes(table, _set(feats[:n], x0))
-            own = y[:n] == target
-            cells = np.concatenate([np.where(own, g_all[:n], moved), raw[n:]])
-            labels = y
-        else:
-            yhat_of = _estimate(table, raw[:n_est], y[:n_est], on_signal[:n_est], target)
-            plant = slice(n_est, n)
-            planted_labels = yhat_of(g_all[plant])
-            cells = np.concatenate([g_all[plant], raw[n:]])
-            labels = np.concatenate([planted_labels, y[n:]])
-        counts = plug_in_counts(table, cells, labels, test_g)          # [T, Y]
-        own_count = counts[:, target]
-        rival = np.delete(counts, target, axis=1).max(axis=1)
-        hits = rival > own_count if strategy == "unplanting" else own_count > rival
-        row = {"n": n, "alpha": n / samples, "success": float(hits.mean())}
-        row.update(_bounds(table, strategy, g_all, raw, y, on_signal, target, n, samples, test, xs, delta,
-                           n_est, yhat_of if strategy == "unplanting" else None))
-        out.append(row)
-    return out
+    by_n = {}
+    for got in plug_in(table, fix, target, sorted(set(ns)), train, test_rows, strategy, n_est):
+        n = got["n"]
+        row = {"n": n, "alpha": n / samples,
+               "success": float(np.sum(got["test_at"][got["hits"]])) / test,
+               "ties": int(np.sum(got["test_at"][got["tied"]])), "x_star": xs}
+        row.update(_bounds(got, strategy, target, n, samples, test, xs, delta, epsilon, n_est, bounds))
+        by_n[n] = row
+    return [dict(by_n[n]) for n in ns]
 
 
-def _estimate(table: NamedTable, raw, y, on_signal, target):
-    """y^(x~) = argmax_{y != y*} of the estimation points' raw counts at x~ (lowest index among ties, and for an
-    x~ they never saw): a function from codes to labels."""
-    ny = len(table.label_values)
-    others = [v for v in range(ny) if v != target]
-    keys, inv = np.unique(raw[on_signal], return_inverse=True)
-    counts = np.zeros((len(keys), ny), np.int64)
-    np.add.at(counts, (inv.reshape(-1), y[on_signal]), 1)
-    best = np.asarray(others)[np.argmax(counts[:, others], axis=1)] if len(keys) else np.zeros(0, np.int64)
-
-    def yhat(codes):
-        codes = np.asarray(codes)
-        pos = np.clip(np.searchsorted(keys, codes), 0, max(len(keys) - 1, 0))
-        seen = (len(keys) > 0) & (keys[pos] == codes) if len(keys) else np.zeros(codes.shape, bool)
-        return np.where(seen, best[pos] if len(keys) else others[0], others[0]).astype(np.int32)
-
-    yhat.keys, yhat.best, yhat.counts = keys, best, counts
-    return yhat
-
-
-def _bounds(table, strategy, g_all, raw, y, on_signal, target, n, samples, test, xs, delta, n_est, yhat):
-    ny = len(table.label_values)
+def _bounds(got, strategy, target, n, samples, test, xs, delta, epsilon, n_est, which) -> dict:
+    """The bounds from the signals the collective reaches (its statistics at places with mass > 0)."""
+    keep = np.flatnonzero(got["mass"])                                         # [X] increasing code
+    out = {"signals": int(len(keep))}
+    c, m = got["c"][keep].astype(float), got["m"][keep].astype(float)          # [X], [X, Y]
     if strategy == "unplanting":
-        plant = slice(n_est, n)
-        sig, inv = np.unique(g_all[plant], return_inverse=True)      # the signals the planting points reach
-        inv = inv.reshape(-1)
-        c = np.bincount(inv, minlength=len(sig)).astype(float)        # [X]
-        yh = yhat(sig)                                                # [X]
-        raw_p, y_p, on_p = raw[plant], y[plant], on_signal[plant]
-        pos = np.searchsorted(sig, raw_p[on_p])
-        hit = (pos < len(sig)) & (sig[np.clip(pos, 0, len(sig) - 1)] == raw_p[on_p])
-        m = np.zeros((len(sig), ny))
-        np.add.at(m, (pos[hit], y_p[on_p][hit]), 1)
-        m_star, m_hat = m[:, target], m[np.arange(len(sig)), yh]
-        est = np.zeros(len(sig))
-        kpos = np.searchsorted(yhat.keys, sig) if len(yhat.keys) else np.zeros(len(sig), int)
-        seen = (kpos < len(yhat.keys)) & (yhat.keys[np.clip(kpos, 0, max(len(yhat.keys) - 1, 0))] == sig) \
-            if len(yhat.keys) else np.zeros(len(sig), bool)
-        est[seen] = yhat.counts[kpos[seen], yh[seen]]
-        return {"gbj": gbj_unplanting_bound(c, m_star, est, n, n_est, samples, test, xs, delta),
-                "binomial": binomial_unplanting_bound(c, m_star, m_hat, n, n_est, samples, test, xs, delta),
-                "signals": int(len(sig)), "x_star": xs, "n_est": n_est}
-    sig, inv = np.unique(g_all[:n], return_inverse=True)
-    inv = inv.reshape(-1)
-    mass = np.bincount(inv, minlength=len(sig)).astype(float)         # [X] collective points with g(x) = x~
-    if strategy == "feature-only":
-        own = y[:n] == target
-        c = np.bincount(inv[own], minlength=len(sig)).astype(float)   # [X] of them with label y*
-    else:
-        c = mass
-    raw_c, y_c, on_c = raw[:n], y[:n], on_signal[:n]
-    pos = np.searchsorted(sig, raw_c[on_c])
-    hit = (pos < len(sig)) & (sig[np.clip(pos, 0, len(sig) - 1)] == raw_c[on_c])
-    m = np.zeros((len(sig), ny))
-    np.add.at(m, (pos[hit], y_c[on_c][hit]), 1)                       # [X, Y] raw collective counts
-    extra = {} if strategy == "feature-label" else {"mass": mass[None]}
-    return {"gbj": float(gbj_bound(c[None], m[None], n, samples, test, target, xs, delta, **extra)[0]),
-            "binomial": float(binomial_bound(c[None], m[None], n, samples, test, target, xs, delta, **extra)[0]),
-            "signals": int(len(sig)), "x_star": xs}
+        yh = got["yhat"][keep]
+        rows = np.arange(len(keep))
+        if "gbj" in which:
+            out["gbj"] = gbj_unplanting_bound(c, m[:, target], got["est"][keep][rows, yh], n, n_est, samples, test,
+                                              xs, delta, epsilon)
+        if "binomial" in which:
+            out["binomial"] = binomial_unplanting_bound(c, m[:, target], m[rows, yh], n, n_est, samples, test, xs,
+                                                        delta)
+        out["n_est"] = n_est
+        return out
+    extra = {} if strategy == "feature-label" else {"mass": got["mass"][keep].astype(float)[None]}
+    if "gbj" in which:
+        out["gbj"] = float(gbj_bound(c[None], m[None], n, samples, test, target, xs, delta, epsilon, **extra)[0])
+    if "binomial" in which:
+        out["binomial"] = float(binomial_bound(c[None], m[None], n, samples, test, target, xs, delta, **extra)[0])
+    return out

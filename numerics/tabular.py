@@ -1,29 +1,24 @@
-"""Categorical tables: the plug-in classifier over feature combinations, a planted trigger, and the bounds.
+"""Categorical tables: the columnar CSV reader, a seeded synthetic table, combination codes, a fresh trigger.
 
 A row's features are one integer per column; a feature combination is one integer (mixed radix, or the
-inverse of np.unique where the radix product would overflow), and every count is a segment sum over rows:
-there is no per-row Python loop and no mask per combination. The collective is the first n training rows
-of a seeded shuffle; it plants a trigger (feature ``column`` set to ``value``) and the target label.
+inverse of np.unique where the radix product would overflow), numbered without a sort (``dense_ids``). The
+plug-in classifier, the planted signal (a fresh trigger is the signal that sets one column to a value never
+seen) and the finite-sample bounds are numerics.collusion's engine.
 
 >>> table = synthetic_table(2000, features=5, labels=3, seed=0)
->>> out = plant_success(table, trigger=(0, table.cards[0] - 1), alphas=[0.05], targets=[0, 2], test=500, seed=0)
->>> out["success"].shape, bool(out["success"][0, 0] == out["success"][0, 1])  # a fresh trigger: any target
-((1, 2), True)
+>>> fresh, trigger = fresh_trigger(table, "f0")
+>>> trigger, fresh.cards[0] == table.cards[0] + 1
+((0, 6), True)
 """
 
 from __future__ import annotations
 
 import csv
-import functools
 from pathlib import Path
 from typing import NamedTuple
 
-import jax
-import jax.numpy as jnp
 import numpy as np
 
-from numerics.bounds import binomial_bound, gbj_bound
-from numerics.exact import check_alphas
 from theory.errors import InputError
 
 
@@ -38,11 +33,20 @@ class Table(NamedTuple):
 
 
 def load_csv(path: str | Path, label: str) -> Table:
-    """Read a CSV of categorical columns with a header; ``label`` names the label column.
+    """Read a CSV of categorical columns with a header; ``label`` names the label column (``read_csv``)."""
+    features, labels, names, values, label_values = read_csv(path, label)
+    return Table(features, labels, tuple(len(v) for v in values), names, label_values)
+
+
+def read_csv(path: str | Path, label: str):
+    """A CSV of categorical columns with a header as (features [R, F] int32, labels [R] int32, feature names [F],
+    each feature's values [F][card], the label's values); ``label`` names the label column.
 
     Columnar and multithreaded (pyarrow's CSV reader): every column is read straight into dictionary codes,
-    with no Python object per cell (a 3M-row, 19-column table of 331 MB in a few seconds and well under 2 GB).
+    with no Python object per cell (GBJ's 3M-row, 331 MB table: a memory-bounded line of ``critmass bench``).
     Each column's values are sorted, so codes and label indices do not depend on the order of the rows.
+    Errors (one line, InputError): unreadable file, no such label column, a row whose field count differs from
+    the header's (its line), no rows, a label with one value.
     """
     import pyarrow as pa
     import pyarrow.csv as pv
@@ -77,8 +81,8 @@ def load_csv(path: str | Path, label: str) -> Table:
     keep = [j for j in range(len(header)) if j != k]
     if len(values[k]) < 2:
         raise InputError(f"CSV {path}: label column {label!r} has one value; expected at least two labels")
-    return Table(np.stack([codes[j] for j in keep], axis=1), codes[k], tuple(len(values[j]) for j in keep),
-                 tuple(header[j] for j in keep), values[k])
+    features = np.stack([codes[j] for j in keep], axis=1) if keep else np.zeros((len(codes[k]), 0), np.int32)
+    return features, codes[k], tuple(header[j] for j in keep), tuple(values[j] for j in keep), values[k]
 
 
 def _sorted_codes(column) -> tuple[np.ndarray, tuple[str, ...]]:
@@ -177,77 +181,6 @@ def plant(features: np.ndarray, trigger: tuple[int, int]) -> np.ndarray:
     return out
 
 
-@functools.partial(jax.jit, static_argnames=("k", "ny"))
-def _plugin(x_ids, g_ids, y, ns, test_g, targets, k, ny):
-    """Per collective size: success for each target, and the collective's statistics c [K], m [K, Y]."""
-    cells = x_ids * ny + y                                                     # [N]
-    order = jnp.arange(x_ids.shape[0])                                         # [N] the collective is a prefix
-    everyone = jax.ops.segment_sum(jnp.ones_like(cells), cells, k * ny).reshape(k, ny)  # [K, Y]
-
-    def one_size(n):
-        ours = (order < n).astype(jnp.int32)                                   # [N]
-        c = jax.ops.segment_sum(ours, g_ids, k)                                # [K] planted points per x~
-        m = jax.ops.segment_sum(ours, cells, k * ny).reshape(k, ny)            # [K, Y] own data
-        base = everyone - m                                                    # [K, Y] the others
-        at = base[test_g]                                                      # [T, Y]
-
-        def one_target(t):
-            own = at[:, t] + c[test_g]                                         # [T]
-            rival = jnp.max(jnp.where(jnp.arange(ny) == t, -1, at), axis=1)    # [T]
-            return own > rival                                                 # [T] ties count against
-
-        hits = jax.vmap(one_target)(targets)                                   # [L, T]
-        return hits.mean(axis=1, dtype=jnp.float32), hits, c, m
-
-    return jax.lax.map(one_size, ns)                                  # [A, L], [A, L, T], [A, K], [A, K, Y]
-
-
-def plant_success(table: Table, trigger: tuple[int, int], alphas, targets, test: int, seed: int = 0,
-                  delta: float | None = None, return_predictions: bool = False) -> dict:
-    """Plug-in success of planting ``trigger`` with each target label, for collectives n = alpha N.
-
-    The rows are shuffled with ``seed``; the last ``test`` rows are held out; N is the rest. With ``delta``,
-    also the GBJ and binomial finite-sample bounds (per alpha and target). Returns arrays [A, L]; with
-    ``return_predictions``, also ``predicted_target``: {combination code of g(x): f(g(x)) = target} for the
-    first alpha and target.
-    """
-    col, value = trigger
-    if not 0 <= col < len(table.cards) or not 0 <= value < table.cards[col]:
-        raise InputError(f"trigger = {trigger}: expected (column in 0..{len(table.cards) - 1}, a value of it)")
-    if not 0 < test < len(table.labels):
-        raise InputError(f"test = {test}: expected 0 < test < {len(table.labels)} rows")
-    ny = len(table.label_values)
-    if any(not 0 <= t < ny for t in targets):
-        raise InputError(f"targets = {list(targets)}: expected label indices in 0..{ny - 1}")
-    a = check_alphas(alphas)
-    perm = np.random.default_rng(seed).permutation(len(table.labels))
-    feats, y = table.features[perm], table.labels[perm]                        # [R, F], [R]
-    n_train = len(y) - test
-    ns = np.maximum(1, np.rint(a * n_train)).astype(np.int64)                  # [A]
-    radix = radices(table.cards)
-    if radix is None:
-        codes = combination_codes(np.concatenate([feats, plant(feats, trigger)]), table.cards)  # [2R]
-    else:  # g only rewrites one digit of the code
-        x_codes = combination_codes(feats, table.cards)                        # [R]
-        codes = np.concatenate([x_codes, x_codes + (value - feats[:, col].astype(np.int64)) * radix[col]])
-    ids, uniq = dense_ids(codes)                                               # [2R] in 0..K-1, no sort
-    x_ids, g_ids = ids[:n_train], ids[len(y):len(y) + n_train]                 # [N], [N]
-    test_g = ids[len(y) + n_train:]                                            # [T]
-    success, hits, c, m = _plugin(jnp.asarray(x_ids, jnp.int32), jnp.asarray(g_ids, jnp.int32),
-                                  jnp.asarray(y[:n_train]), jnp.asarray(ns, jnp.int32), jnp.asarray(test_g, jnp.int32),
-                                  jnp.asarray(targets, jnp.int32), k=len(uniq), ny=ny)
-    out = {"n": ns, "n_train": n_train, "success": np.asarray(success, np.float64)}
-    if return_predictions:
-        out["predicted_target"] = dict(zip(uniq[test_g].tolist(), np.asarray(hits[0, 0]).tolist()))
-    if delta is not None:
-        x_star = int(np.prod([v for j, v in enumerate(table.cards) if j != col], dtype=np.float64))
-        c, m = np.asarray(c), np.asarray(m)
-        for name, fn in (("gbj", gbj_bound), ("binomial", binomial_bound)):
-            out[name] = np.array([[fn(c[i][None, c[i] > 0], m[i][None, c[i] > 0], int(ns[i]), n_train, test, t,
-                                      x_star, delta)[0] for t in targets] for i in range(len(ns))])
-    return out
-
-
 def fresh_trigger(table: Table, column: str) -> tuple[Table, tuple[int, int]]:
     """The table with one new, never-seen value added to ``column``, and the trigger (column, that value)."""
     if column not in table.names:
@@ -255,75 +188,3 @@ def fresh_trigger(table: Table, column: str) -> tuple[Table, tuple[int, int]]:
     j = table.names.index(column)
     cards = tuple(v + 1 if i == j else v for i, v in enumerate(table.cards))
     return table._replace(cards=cards), (j, table.cards[j])
-
-
-def gbj_split(rows: int, n_train: int, n_test: int,
-              random_state: int = 42) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The rows GBJ draw: (training rows [N], test rows [N_test], the collective's order [N]).
-
-    Their three calls to scikit-learn's train_test_split(..., random_state=42), each one permutation of
-    RandomState(42) (scikit-learn's ShuffleSplit): the N training rows, then N_test test rows among the rest,
-    then the collective, which is training[order[N - n:]] for a collective of n (the permutation does not
-    depend on n, so one serves every n).
-    """
-    if not 0 < n_train < rows or not 0 < n_test <= rows - n_train:
-        raise InputError(f"N = {n_train}, N_test = {n_test}: expected 0 < N < {rows} rows and 0 < N_test <= rows - N")
-    first = np.random.RandomState(random_state).permutation(rows)
-    train, pool = first[rows - n_train:], first[:rows - n_train]
-    test = pool[np.random.RandomState(random_state).permutation(len(pool))[len(pool) - n_test:]]
-    return train, test, np.random.RandomState(random_state).permutation(n_train)
-
-
-def signal_planting(table: Table, signal: dict[int, int], target: int, n_train: int, ns, n_test: int,
-                    delta: float, epsilon: float = 0.0, random_state: int = 42) -> dict:
-    """GBJ's signal-planting experiment for every collective size n at once, on GBJ's split (``gbj_split``).
-
-    The collective, n of the N training rows, sets each feature column of ``signal`` ({column: value code}) and
-    the label ``target``; the firm's plug-in classifier over full feature combinations is scored on the N_test
-    test rows (their g(x)), and GBJ's lower bound (numerics.bounds.gbj_bound, |X*| the product of the other
-    columns' cardinalities) is computed from the collective's own rows. Returns ``success``, ``gbj``, ``n`` [A]
-    and ``ties`` [A], the test points whose g(x) has a tie for the most votes (they count against the
-    collective here; GBJ's code breaks ties by label order, so the two agree when ``ties`` is 0).
-
-    Only the free columns (those g leaves) vary on X*, so a row's place in X* is a dense code of its free
-    columns, and whether its fixed columns already equal g's: every count is a bincount. The training counts
-    are counted once; each n only subtracts its collective's n rows: O(R + sum of n) for the whole sweep.
-    """
-    ny, cards = len(table.label_values), np.asarray(table.cards, np.int64)
-    for col, value in signal.items():
-        if not 0 <= col < len(cards) or not 0 <= value < cards[col]:
-            raise InputError(f"signal {col}: {value}: expected a feature column and one of its value codes")
-    if not 0 <= target < ny:
-        raise InputError(f"target = {target}: expected a label index in 0..{ny - 1}")
-    ns = np.asarray(ns, np.int64)
-    if np.any((ns < 1) | (ns > n_train)):
-        raise InputError(f"collective sizes {ns.tolist()}: expected 1 <= n <= N = {n_train}")
-    free = [j for j in range(len(cards)) if j not in signal]
-    x_star = int(np.prod(cards[free], dtype=np.float64))
-    if x_star > DENSE_LIMIT:
-        raise InputError(f"|X*| = {x_star}: signal planting counts X* densely; expected at most {DENSE_LIMIT}")
-    code = np.zeros(len(table.labels), np.int64)                               # [R] place in X* of g(x)
-    for j in free:
-        code = code * cards[j] + table.features[:, j]
-    fixed = np.fromiter(signal, np.int64)
-    is_own = np.all(table.features[:, fixed] == np.fromiter(signal.values(), np.int64), axis=1)  # [R] x = g(x)
-    train, test, order = gbj_split(len(table.labels), n_train, n_test, random_state)
-    cell = np.where(is_own, code * ny + table.labels, -1)[train]               # [N] (x~, y) where x = x~, else -1
-    counts = lambda cells: np.bincount(cells[cells >= 0], minlength=x_star * ny).reshape(x_star, ny)
-    everyone = counts(cell)                                                    # [X*, Y] all training rows
-    test_at = np.bincount(code[test], minlength=x_star)                       # [X*] test points per g(x)
-    out = {"n": ns, "success": [], "gbj": [], "ties": []}
-    for n in ns:
-        mine = order[n_train - n:]                                             # the collective's training rows
-        c = np.bincount(code[train[mine]], minlength=x_star)                   # [X*] its points at each g(x)
-        m = counts(cell[mine])                                                 # [X*, Y] its own rows there
-        seen = everyone - m
-        seen[:, target] += c                                                   # [X*, Y] what the firm trains on
-        best = seen.max(axis=1)
-        tied = np.sum(seen == best[:, None], axis=1) > 1                       # [X*]
-        hit = ~tied & (seen[:, target] == best)
-        out["success"].append(float(np.sum(test_at * hit)) / n_test)
-        out["ties"].append(int(np.sum(test_at * tied)))
-        out["gbj"].append(float(gbj_bound(c[None], m[None], int(n), n_train, n_test, target, x_star, delta,
-                                          epsilon)[0]))
-    return {k: np.asarray(v) for k, v in out.items()}

@@ -2,7 +2,8 @@
 
 A signal that fixes columns to given values, one of three strategies, a given N, test size and split; one
 store row per (target, collective size n) with the plug-in success, GBJ's bound for the strategy and
-critmass's binomial one (numerics/collusion.py). Their experiment for y* = Excellent is::
+critmass's binomial one (numerics/collusion.py). Their experiment for y* = Excellent is (``--sklearn-split 42``
+for their split exactly)::
 
     critmass simulate tabular --cars 1100000 --seed 0 --samples 1000000 --test 100000 --ns 1000,21000,101000 \\
         --targets Excellent --fix "Model Type=SUV" "Fuel Type=Diesel" ... --store s.sqlite
@@ -60,7 +61,8 @@ def cmd_tabular_fixed(args) -> int:
     ns = _sizes(args, samples)
     base = {**source, "fix": {table.names[j]: table.values[j][v] for j, v in fix.items()},
             "strategy": args.strategy, "samples": samples, "test": test, "delta": args.delta,
-            **({"split": str(args.split)} if args.split else {"seed": args.seed}),
+            **({"split": str(args.split)} if args.split else {"sklearn_split": args.sklearn_split}
+               if args.sklearn_split is not None else {"seed": args.seed}),
             **({"x0": {table.names[j]: table.values[j][v] for j, v in x0.items()}} if x0 else {}),
             **({"n_est": args.n_est} if args.strategy == "unplanting" else {})}
     configs = [{**base, "target": table.label_values[t], "n": n} for t in targets for n in ns]
@@ -70,7 +72,8 @@ def cmd_tabular_fixed(args) -> int:
         for t in sorted({c["target"] for c in batch}):
             want = [c["n"] for c in batch if c["target"] == t]
             got = collusion.run(table, fix, table.label_values.index(t), want, samples, test, strategy=args.strategy,
-                                seed=args.seed, split=args.split, x0=x0, n_est=args.n_est, delta=args.delta)
+                                seed=args.seed, split=args.split, sklearn_split=args.sklearn_split, x0=x0,
+                                n_est=args.n_est, delta=args.delta)
             out += [(t, r) for r in got]
         by = {(t, r["n"]): r for t, r in out}
         return [{k: v for k, v in by[c["target"], c["n"]].items() if k != "n"} for c in batch]

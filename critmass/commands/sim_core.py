@@ -62,8 +62,13 @@ def register(kinds) -> None:
     fixed.add_argument("--samples", type=int, help="training rows N (default: every row not held out)")
     fixed.add_argument("--test", type=int, help="held-out test rows N_test (default: --test-fraction of the rows)")
     fixed.add_argument("--ns", help="comma-separated collective sizes n (counts; instead of --alphas)")
-    fixed.add_argument("--split", metavar="FILE", help='JSON {"train": [...], "test": [...]} row indices (instead of '
+    split = fixed.add_mutually_exclusive_group()
+    split.add_argument("--split", metavar="FILE", help='JSON {"train": [...], "test": [...]} row indices (instead of '
                        "the --seed permutation); the collective is the first n training rows")
+    split.add_argument("--sklearn-split", type=int, metavar="STATE",
+                       help="Gauthier-Bach-Jordan's split: scikit-learn's train_test_split with random_state STATE "
+                            "for the training rows, the test rows and the collective, as in their notebooks (42); "
+                            "reproduced without scikit-learn")
     p.add_argument("--trigger-column", help="feature column the trigger is planted in (default: the first)")
     p.add_argument("--targets", default="0", help="comma-separated target label indices (default 0)")
     p.add_argument("--alphas", default=DEFAULT_ALPHAS, help=f"comma-separated alphas in (0, 1] (default {DEFAULT_ALPHAS})")
@@ -167,7 +172,8 @@ def cmd_tabular(args) -> int:
     from numerics import exact, tabular
 
     if args.cars is not None or args.fix or args.x0 or args.n_est is not None or args.ns or args.split \
-            or args.samples is not None or args.test is not None or args.strategy != "feature-label":
+            or args.sklearn_split is not None or args.samples is not None or args.test is not None \
+            or args.strategy != "feature-label":
         from critmass.commands.sim_collusion import cmd_tabular_fixed
         return cmd_tabular_fixed(args)
 
@@ -188,14 +194,23 @@ def cmd_tabular(args) -> int:
     base = {**source, "trigger": table.names[trigger[0]], "test": test, "seed": args.seed, "delta": args.delta}
     configs = [{**base, "alpha": a, "target": t} for a in alphas for t in targets]
 
-    def compute(batch):  # the batch's alphas and targets only (one alpha, its targets, on a fresh grid)
-        grid_a = sorted({c["alpha"] for c in batch})
-        grid_t = sorted({c["target"] for c in batch})
-        out = tabular.plant_success(table, trigger, grid_a, grid_t, test, seed=args.seed, delta=args.delta)
-        return [{"n": int(out["n"][grid_a.index(c["alpha"])]),
-                 **{k: float(out[k][grid_a.index(c["alpha"]), grid_t.index(c["target"])])
-                    for k in ("success", "gbj", "binomial")}}
-                for c in batch]
+    if any(not 0 <= t < len(table.label_values) for t in targets):
+        raise InputError(f"--targets {args.targets}: expected label indices in 0..{len(table.label_values) - 1}")
+    if not 0 < test < len(table.labels) - 1:
+        raise InputError(f"--test-fraction {args.test_fraction:g}: leaves {len(table.labels) - test} of "
+                         f"{len(table.labels)} rows to train; expected at least 2")
+    n_train = len(table.labels) - test
+
+    def compute(batch):  # the batch's alphas and targets only (one alpha, its targets)
+        from numerics.collusion import run
+
+        out = []
+        for c in batch:  # the signal: the trigger column set to its fresh value (numerics.collusion)
+            n = max(1, int(np.rint(c["alpha"] * n_train)))                 # as numerics.finite.collective_sizes
+            (row,) = run(table, {trigger[0]: trigger[1]}, c["target"], [n], n_train, test, seed=args.seed,
+                         delta=args.delta)
+            out.append({k: row[k] for k in ("n", "success", "gbj", "binomial")})
+        return out
 
     rows = sweep(args, "tabular", configs, compute, batch_size=len(targets))
     out = [{"alpha": r.config["alpha"], "target": r.config["target"], **r.metrics} for r in rows]

@@ -1,4 +1,5 @@
-"""A pandas reference for numerics.tabular.plant_success: filter the frame once per combination (tests only)."""
+"""A pandas reference for numerics.collusion's plug-in with a planted trigger: filter the frame once per combination
+(tests only)."""
 
 import time
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from numerics import bench, benchkit, exact, gbj_cars, tabular
+from numerics import bench, benchkit, collusion, exact
 
 DOCS = Path(__file__).resolve().parents[2] / "docs"
 
@@ -53,8 +53,17 @@ def test_numpy_baseline_computes_exact_success():
 
 @pytest.fixture(scope="module")
 def cars(tmp_path_factory):
-    path = gbj_cars.write_csv(tmp_path_factory.mktemp("cars") / "cars.csv", 30_000, seed=3)
-    return path, tabular.load_csv(path, gbj_cars.LABEL)
+    path = collusion.write_csv(collusion.car_table(30_000, seed=3), tmp_path_factory.mktemp("cars") / "cars.csv")
+    return path, collusion.load_named_csv(path, collusion.CAR_LABEL)
+
+
+def test_the_car_csv_reads_back_as_the_generated_table(cars):
+    path, table = cars
+    made = collusion.car_table(30_000, seed=3)
+    assert table.names == made.names and table.label_values == tuple(sorted(made.label_values))
+    for j, values in enumerate(made.values):  # the same cell values (codes renumbered by sorted value names)
+        assert np.array_equal(np.asarray(table.values[j])[table.features[:, j]], np.asarray(values)[made.features[:, j]])
+    assert np.array_equal(np.asarray(table.label_values)[table.labels], np.asarray(made.label_values)[made.labels])
 
 
 def test_three_signal_planting_implementations_agree(cars):
@@ -63,30 +72,32 @@ def test_three_signal_planting_implementations_agree(cars):
     from numerics.bench_gbj import PandasSignalPlanting
 
     path, table = cars
-    signal = {table.names.index(k): sorted(gbj_cars.FEATURES[k]).index(v) for k, v in gbj_cars.SUV_SIGNAL.items()}
+    signal = collusion.parse_fix(table, [f"{k}={v}" for k, v in collusion.GBJ_SIGNAL.items()])
     target = table.label_values.index("Good")
-    ours = tabular.signal_planting(table, signal, target, 10_000, [50, 400, 3_000], 1_000, 0.05)
+    ours = collusion.run(table, signal, target, [50, 400, 3_000], 10_000, 1_000, sklearn_split=42, bounds=("gbj",))
     frame = pd.read_csv(path).astype("str")
-    for i, n in enumerate(ours["n"]):
-        base = bench.numpy_signal_planting(table, signal, target, 10_000, int(n), 1_000, 0.05)
-        peer = PandasSignalPlanting(frame, gbj_cars.LABEL, 10_000, int(n), 1_000, gbj_cars.SUV_SIGNAL, "Good",
+    for r in ours:
+        base = bench.numpy_signal_planting(table, signal, target, 10_000, r["n"], 1_000, 0.05)
+        peer = PandasSignalPlanting(frame, collusion.CAR_LABEL, 10_000, r["n"], 1_000, collusion.GBJ_SIGNAL, "Good",
                                     0.05).run()
-        assert ours["ties"][i] == 0
-        np.testing.assert_allclose([ours["success"][i], ours["gbj"][i]], base, rtol=0, atol=1e-12)
-        np.testing.assert_allclose([ours["success"][i], ours["gbj"][i]], peer, rtol=0, atol=1e-12)
-    assert len(set(np.round(ours["success"], 6))) > 1        # the sizes differ in outcome: a mix-up would show
+        assert r["ties"] == 0 and "binomial" not in r
+        np.testing.assert_allclose([r["success"], r["gbj"]], base, rtol=0, atol=1e-12)
+        np.testing.assert_allclose([r["success"], r["gbj"]], peer, rtol=0, atol=1e-12)
+    assert len({round(r["success"], 6) for r in ours}) > 1    # the sizes differ in outcome: a mix-up would show
 
 
 def test_gbj_split_is_scikit_learns():
     from sklearn.model_selection import train_test_split
 
-    train, test, order = tabular.gbj_split(1000, 300, 50)
+    train, test, order = collusion.sklearn_split(1000, 300, 50)
     rows = np.arange(1000)
     t, rest = train_test_split(rows, train_size=300, random_state=42)
     te, _ = train_test_split(rest, train_size=50, random_state=42)
     mine, others = train_test_split(t, train_size=40, random_state=42)
     assert np.array_equal(train, t) and np.array_equal(test, te)
     assert np.array_equal(train[order[300 - 40:]], mine) and np.array_equal(train[order[:300 - 40]], others)
+    ordered, test2 = collusion.split_rows(1000, 300, 50, sklearn=42)  # the collective of n is ordered[:n]
+    assert np.array_equal(test2, te) and set(ordered[:40].tolist()) == set(mine.tolist())
 
 
 def test_quick_lines_follow_the_schema():

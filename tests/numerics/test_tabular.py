@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from numerics import tabular
+from numerics import collusion, tabular
 from tests.numerics.pandas_reference import pandas_plant_success
 from theory.errors import InputError
 
@@ -12,17 +12,19 @@ def test_segment_sums_agree_with_pandas_on_every_test_combination():
     import pandas as pd
 
     table = tabular.synthetic_table(1500, features=6, labels=3, clusters=6, seed=2)
-    trigger, test, alpha, target = (1, table.cards[1] - 1), 300, 0.04, 2
-    out = tabular.plant_success(table, trigger, [alpha], [target], test, seed=9, return_predictions=True)
-    perm = np.random.default_rng(9).permutation(1500)
-    feats, labels = table.features[perm], table.labels[perm]
-    frame = pd.DataFrame(feats[:1200], columns=list(table.names))
-    frame["label"] = labels[:1200]
-    combos = np.unique(tabular.plant(feats[1200:], trigger), axis=0)
-    hits, _ = pandas_plant_success(frame, "label", table.names[1], trigger[1], int(out["n"][0]), target, combos)
-    codes = tabular.combination_codes(combos, table.cards)
-    assert [out["predicted_target"][int(c)] for c in codes] == hits.tolist()
+    trigger, test, alpha, target = (1, table.cards[1] - 1), 300, 0.04, 2   # cards[j] - 1: a value never drawn
+    fix, n = {trigger[0]: trigger[1]}, round(alpha * 1200)
+    train, test_rows = collusion.split_rows(1500, 1200, test, seed=9)
+    (got,) = collusion.plug_in(table, fix, target, [n], train, test_rows)  # [K] per place in X*
+    frame = pd.DataFrame(table.features[train], columns=list(table.names))
+    frame["label"] = table.labels[train]
+    combos, first = np.unique(tabular.plant(table.features[test_rows], trigger), axis=0, return_index=True)
+    hits, _ = pandas_plant_success(frame, "label", table.names[1], trigger[1], n, target, combos)
+    place = collusion.places(table, fix, test_rows).ids                    # [T] place of g(x) of each test row
+    assert got["hits"][place[first]].tolist() == hits.tolist()
     assert 0 < hits.sum() < len(hits)  # both outcomes occur, so the comparison can fail
+    (row,) = collusion.run(table, fix, target, [n], 1200, test, seed=9)
+    assert row["success"] == np.mean(got["hits"][place])
 
 
 def test_mixed_radix_and_unique_codes_separate_the_same_rows():
