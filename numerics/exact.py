@@ -333,7 +333,8 @@ def random_summary(seed: int, count: int, nx: int, ny: int, strategy: str, alpha
     """Mean, min and max of S(alpha) over the first ``count`` instances of the stream ``seed``: {name: [A]}.
 
     Streams blocks of BLOCK instances (drawn on the host while the previous block computes), reduced on the
-    device, so memory does not grow with ``count``: 10^7 instances x 64 alphas run in a few hundred MB.
+    device, so memory does not grow with ``count`` (10^7 instances x 64 alphas: a memory-bounded line of
+    ``critmass bench``, with its peak).
     """
     if count < 1:
         raise InputError(f"count = {count}: expected a positive number of instances")
