@@ -23,6 +23,7 @@ from pathlib import Path
 
 import pytest
 
+from numerics.exact import GENERATOR
 from numerics.store import SweepStore, row_key
 
 INSTANCE = {"p0": [["1/4", "1/4"], ["3/8", "1/8"]], "signal": [1, 1], "target": 1, "strategy": "feature-label",
@@ -31,7 +32,9 @@ ALPHAS = "0.01,0.02,0.03,0.05,0.07,0.1,0.15,0.2,0.3,0.5,0.7,1"
 #: One command per long command kind, each a grid of several configurations (``{inst}``: an instance file).
 COMMANDS = {
     "exact": ["simulate", "exact", "--random", "40000", "--alphas", ALPHAS],
-    "finite": ["simulate", "finite", "--instance", "{inst}", "--samples", "10000", "--test", "1000", "--seeds", "100",
+    # 4000 seeds: with the draws as multinomial counts an alpha of 100 seeds took ~30 ms, and the 12 rows could
+    # all be committed between two polls of the store, so no kill fell inside the sweep; now ~0.15 s a row.
+    "finite": ["simulate", "finite", "--instance", "{inst}", "--samples", "10000", "--test", "1000", "--seeds", "4000",
                "--alphas", ALPHAS],
     "tabular": ["simulate", "tabular", "--synthetic", "20000", "--alphas", ALPHAS, "--targets", "0,1"],
     "suboptimal": ["simulate", "suboptimal", "--alphas", ALPHAS, "--seeds", "4", "--steps", "50", "--samples", "500"],
@@ -304,8 +307,9 @@ def test_store_show_and_export_read_a_finished_store(cli, cli_json, tmp_path):
     code, out, err = cli("store", "export", store, "--kind", "exact")
     assert code == 0, err
     lines = out.splitlines()
-    assert len(lines) == 3 and lines[0].startswith("kind,alpha,random.count,random.nx,random.ny,random.strategy,")
-    assert lines[1].startswith("exact,0.1,50,6,4,feature-label,") and ",4," in lines[1]
+    assert len(lines) == 3 and lines[0].startswith(
+        "kind,alpha,random.count,random.generator,random.nx,random.ny,random.strategy,")
+    assert lines[1].startswith(f"exact,0.1,50,{GENERATOR},6,4,feature-label,") and ",4," in lines[1]
     code, _, err = cli("store", "export", store, "-o", tmp_path / "s.parquet", "--parquet")
     assert code == 0 and "wrote 2 rows" in err
     import pandas as pd
