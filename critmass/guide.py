@@ -25,13 +25,19 @@ SIMULATED = {
     "prop9": "`critmass simulate gradient-glm` (utility gain, linear utility)",
     "thm10": "`critmass simulate gradient-mlp` (data points and Byzantine gradients); report section "
              "*Gradient-based learning*",
-    "lemma11": "`critmass simulate suboptimal` (learners' exact epsilon against Theorem 1's epsilon term)",
+    "lemma11": "`critmass simulate suboptimal` (learners' exact TV epsilon against the valid Theorem 1's epsilon term)",
     "participation": "report section *Exact success* (participation economics on an exact S(alpha) curve)",
     "gbj": "`critmass simulate finite|tabular`; report section *Finite samples*",
     "binomial": "`critmass simulate finite|tabular`; report section *Finite samples*",
 }
+for _thm in ("thm1", "thm3", "thm5"):
+    SIMULATED[f"{_thm}-corrected"] = (
+        "`critmass check-instance FILE --epsilon E [--notion tv|mixture]` (the exact least success over every "
+        "eps-optimal firm against it)" + ("; `critmass simulate suboptimal` (each trained learner's success at its "
+                                          "measured TV epsilon)" if _thm != "thm5" else ""))
 for _cor, _thm in (("cor2", "thm1"), ("cor4", "thm3"), ("cor6", "thm5")):
     SIMULATED[_cor] = SIMULATED[_thm]
+    SIMULATED[f"{_cor}-corrected"] = SIMULATED[f"{_thm}-corrected"]
 for _claim, _thm in (("claim-b1", "thm1"), ("claim-b2", "thm3"), ("claim-b3", "thm5")):
     SIMULATED[_claim] = "exact instance checks (`critmass check-instance`, report section *Verification*)"
 
@@ -73,6 +79,7 @@ def render() -> str:
     """The whole of docs/results.md."""
     from theory.latex import tex
     from theory.paper import families, result
+    from theory.refuted import recorded
     from verify import steps
 
     fams = families()
@@ -91,6 +98,13 @@ def render() -> str:
         for id in members:
             r = result(id)
             out += [f"### `{id}`: {r.title}", "", f"*{r.kind}*, {r.source}.", "", r.statement, ""]
+            if r.notion is not None:
+                out += [f"Read under notion `{r.notion}` (the default; `--notion mixture` for Lemma 11's coupling).", ""]
+            for ref in recorded(id):
+                verdict = "**Refuted**" if ref.applies(r.notion or "tv") else f"Its `{ref.form}` form is refuted"
+                out += [f"> {verdict} for {ref.where_text()} against {' and '.join(ref.firms)}-eps-optimal firms "
+                        f"(Z3: {', '.join(f'`{s}`' for s in ref.steps)}); use `{ref.use}`"
+                        + (f" (notion {ref.use_notion})" if ref.use_notion else "") + f". {ref.why}.", ""]
             if r.bound is not None:
                 out += [f"Bound: $S(\\alpha) \\geq {tex(r.bound)}$", ""]
             if r.critical_mass is not None:
@@ -105,7 +119,8 @@ def render() -> str:
             steps_here = rows_by_result.get(id, [])
             if steps_here:
                 proven = sum(s["status"] == "proven" for s in steps_here)
-                listed = ", ".join(f"`{s['id']}` {s['status']}" for s in steps_here)
+                listed = ", ".join(f"`{s['id']}`{' (' + s['notion'] + ')' if s.get('notion') else ''} {s['status']}"
+                                   for s in steps_here)
                 out += [f"Proof steps ({proven} of {len(steps_here)} proven by Z3; refuted ones are findings): "
                         f"{listed}."]
             elif r.critical_mass is not None:

@@ -8,8 +8,9 @@ from theory.instance import STRATEGIES, make_instance
 
 
 @st.composite
-def instances(draw, max_x: int = 5, min_y: int = 2, max_y: int = 4, max_weight: int = 6, alpha_den: int | None = 20):
-    """Small joint tables of integer weights (zeros included), every strategy, a random target.
+def instances(draw, max_x: int = 5, min_y: int = 2, max_y: int = 4, max_weight: int = 6, alpha_den: int | None = 20,
+              strategies=STRATEGIES):
+    """Small joint tables of integer weights (zeros included), every strategy (or those given), a random target.
 
     For erasure, g is an idempotent summary map onto representatives that carry mass (Theorem 5's hypothesis).
     alpha is k/alpha_den for k in 1..alpha_den, or 1 when alpha_den is None.
@@ -18,7 +19,7 @@ def instances(draw, max_x: int = 5, min_y: int = 2, max_y: int = 4, max_weight: 
     weights = draw(st.lists(st.integers(0, max_weight), min_size=nx * ny, max_size=nx * ny).filter(any))
     total = sum(weights)
     p0 = [[F(weights[i * ny + j], total) for j in range(ny)] for i in range(nx)]
-    strategy = draw(st.sampled_from(STRATEGIES))
+    strategy = draw(st.sampled_from(strategies))
     if strategy == "erasure":
         heavy = [x for x in range(nx) if sum(p0[x]) > 0]
         reps = sorted(draw(st.sets(st.sampled_from(heavy), min_size=1)))

@@ -11,17 +11,21 @@ from collections.abc import Mapping
 
 import numpy as np
 import sympy as sp
+from sympy.core.function import AppliedUndef
 
+from theory import notions
 from theory.errors import InputError
 from theory.paper import result
 from theory.parameters import PARAMETERS, Parameter, of_symbol
+from theory.refuted import RefutedError, refuted_at
 
 WHAT = ("bound", "critical_mass", "investment")
 
 
-def expression(id: str, what: str) -> sp.Expr:
-    """The expression of result ``id`` that ``what`` names: its bound, critical mass or investment."""
-    r = result(id)
+def expression(id: str, what: str, notion: str = notions.DEFAULT) -> sp.Expr:
+    """The expression of result ``id`` (read under ``notion``) that ``what`` names: its bound, critical mass
+    or investment."""
+    r = result(id, notion)
     if what == "bound" and r.bound is not None:
         return r.bound
     if what == "critical_mass" and r.critical_mass is not None:
@@ -42,16 +46,22 @@ def _has(id: str, what: str) -> bool:
     return {"bound": r.bound, "critical_mass": r.critical_mass}.get(what, r.extras.get(what)) is not None
 
 
-def required(id: str, what: str) -> tuple[Parameter, ...]:
-    """The parameters that the expression needs, alpha first."""
-    syms = expression(id, what).free_symbols
-    return tuple(sorted((of_symbol(s) for s in syms), key=lambda p: (p.name != "alpha", p.name.lower())))
+def required(id: str, what: str, notion: str = notions.DEFAULT) -> tuple[Parameter, ...]:
+    """The parameters that the expression needs, alpha first (a result's own parameters, then the theory's)."""
+    expr = expression(id, what, notion)
+    if expr.atoms(AppliedUndef):
+        names = ", ".join(sorted(str(f.func) for f in expr.atoms(AppliedUndef)))
+        raise InputError(f"{id}'s {what.replace('_', ' ')} involves {names}, which theory/ keeps symbolic; "
+                         f"numerics/bounds.py evaluates it (critmass simulate finite|tabular)")
+    own = {p.symbol: p for p in result(id, notion).parameters}
+    params = (own[s] if s in own else of_symbol(s) for s in expr.free_symbols)
+    return tuple(sorted(params, key=lambda p: (p.name != "alpha", p.name.lower())))
 
 
 @functools.cache
-def _compiled(id: str, what: str):
-    params = required(id, what)
-    fn = sp.lambdify([p.symbol for p in params], expression(id, what), modules="numpy")
+def _compiled(id: str, what: str, notion: str):
+    params = required(id, what, notion)
+    fn = sp.lambdify([p.symbol for p in params], expression(id, what, notion), modules="numpy")
     return params, fn
 
 
@@ -74,16 +84,26 @@ def check_domain(param: Parameter, value) -> np.ndarray:
     return arr
 
 
-def evaluate(id: str, what: str, values: Mapping[str, object]):
+def evaluate(id: str, what: str, values: Mapping[str, object], notion: str = notions.DEFAULT,
+             printed: bool = False):
     """Evaluate a result's bound (or critical mass, or investment) at the given parameter values.
 
-    Values may be numbers or numpy arrays (broadcast together). Unknown, missing or out-of-domain
-    parameters raise InputError. A critical mass is ``inf`` where the target is unreachable.
+    Values may be numbers or numpy arrays (broadcast together). ``notion`` is the notion of eps-optimality
+    the result is read under (theory.notions). Unknown, missing or out-of-domain parameters raise
+    InputError; values where theory.refuted records the result as refuted raise RefutedError (an
+    InputError naming the valid result) unless ``printed`` asks for the formula on purpose. A critical
+    mass is ``inf`` where the target is unreachable.
 
     >>> round(evaluate("cor2", "critical_mass", dict(Delta=1, xi=0.001, S_star=0.9, epsilon=0)), 12)
     0.009900990099
+    >>> round(evaluate("cor2-corrected", "critical_mass", dict(Delta=1, xi=0.01, S_star=0.9, epsilon=0.01)), 4)
+    0.2727
+    >>> evaluate("cor2", "critical_mass", dict(Delta=1, xi=0.001, S_star=0.9, epsilon=0.05))
+    Traceback (most recent call last):
+    ...
+    theory.refuted.RefutedError: cor2 is refuted for 0 < epsilon < 1/2 against tv and mixture-eps-optimal firms (verify: thm1.eps.model, thm1.eps.chain[k=1], thm1.eps.tv-model); use cor2-corrected; or pass printed=True (--printed) for the paper's formula
     """
-    params, fn = _compiled(id, what)
+    params, fn = _compiled(id, what, notions.check(notion))
     names = {p.name for p in params}
     for name in values:
         if name not in names:
@@ -94,19 +114,23 @@ def evaluate(id: str, what: str, values: Mapping[str, object]):
         raise InputError(f"missing parameter{'s' if len(missing) > 1 else ''} {' '.join(missing)} for {id}; "
                          f"expected: {' '.join(p.name for p in params)}")
     args = [check_domain(p, values[p.name]) for p in params]
-    _check_hypotheses(id, {p.symbol: a for p, a in zip(params, args)})
+    refuted = None if printed else refuted_at(id, notion, {p.name: a for p, a in zip(params, args)})
+    if refuted is not None:
+        raise RefutedError(refuted)
+    _check_hypotheses(id, {p.symbol: a for p, a in zip(params, args)}, notion)
     with np.errstate(divide="ignore", invalid="ignore"):
         out = fn(*args)
     out = np.asarray(out, dtype=np.float64)
     return out if out.ndim else float(out)
 
 
-def _check_hypotheses(id: str, env: dict) -> None:
+def _check_hypotheses(id: str, env: dict, notion: str) -> None:
     """Raise InputError where the values break a hypothesis of the result stated in its parameters alone."""
-    for h in result(id).hypotheses:
+    r = result(id, notion)
+    for h in r.hypotheses:
         if not isinstance(h, sp.Rel) or not h.free_symbols <= set(env) or h.has(sp.Function):
             continue
-        if result(id).critical_mass is not None and h == result(id).critical_mass.reachable:
+        if r.critical_mass is not None and h == r.critical_mass.reachable:
             continue  # reachability is a case of the answer, not a precondition
         holds = sp.lambdify(list(env), h, modules="numpy")(*env.values())
         if not np.all(holds):

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import sympy as sp
 
+from theory.notions import DEFINITIONS_TEX, budget
 from theory.parameters import Parameter, parameter
 from theory.result import Result
 
@@ -60,24 +61,33 @@ def events(result: Result) -> sp.Expr:
     return result.extras["events"]
 
 
-def _gbj() -> Result:
-    eps = parameter("epsilon").symbol
+def _gbj(notion: str = "tv") -> Result:
+    """GBJ's bound; the certification margin of a signal value is Lemma 11's under ``notion``.
+
+    GBJ certify each signal value x~ by a margin in joint mass that survives any eps-optimal firm, one point at a
+    time (a per-point use of Lemma 11, which is sound: it is only the paper's summing of one eps-term over all
+    points that fails). As issue 4 states it the margin is eps/(1-eps), Lemma 11's coupled form (notion
+    mixture); for a TV-eps-optimal firm (Definition 2, notion tv) one point needs 2 eps (verify/: lemma11.tv-2eps;
+    eps/(1-eps) is refuted there, lemma11.tv-only).
+    """
     count = 2 + 2 * X_star.symbol + 2 * X_star.symbol * Y.symbol
     d = delta.symbol / count
     Nn, nn = N.symbol, n.symbol
     condition = ((nn / Nn) * (P_hat.symbol - 2 * radius(d, nn))
                  - ((Nn - nn) / Nn) * (Delta_hat.symbol + 2 * radius(d, nn) + 2 * radius(d, Nn - nn))
-                 - eps / (1 - eps))
+                 - budget(notion))
     bound = F_cert.symbol - radius(d, nn) - radius(d, N_test.symbol)
     return Result(
         id="gbj", title="Finite-sample planting success (Gauthier, Bach & Jordan)", kind="theorem",
         source="Gauthier, Bach & Jordan, ICML 2025 (as stated in issue 4)",
         statement=(r"With $\tilde\delta = \delta/(2 + 2|X^*| + 2|X^*||Y|)$, with probability $\geq 1-\delta$ the test "
                    r"success is at least $\hat F - R(\tilde\delta, n) - R(\tilde\delta, N_{test})$, where $\hat F$ is "
-                   r"the fraction of collective points whose $\tilde x = g(x)$ satisfies the condition $> 0$."),
+                   r"the fraction of collective points whose $\tilde x = g(x)$ satisfies the condition $> 0$. The firm "
+                   r"is " + DEFINITIONS_TEX[notion] + r"; the condition's $\epsilon$-margin is Lemma 11's under "
+                   r"that notion."),
         parameters=(N, n, N_test, X_star, Y, delta, P_hat, Delta_hat, F_cert, parameter("epsilon")),
         hypotheses=(sp.Lt(n.symbol, N.symbol),), conclusion=sp.Ge(SUCCESS(n.symbol), bound), bound=bound,
-        extras={"events": count, "condition": condition},
+        extras={"events": count, "condition": condition}, notion=notion,
     )
 
 
@@ -141,13 +151,13 @@ STEP_CHECKS = {
 }
 GBJ = _gbj()
 BINOMIAL = _binomial()
-FINITE_RESULTS = {r.id: r for r in (GBJ, BINOMIAL)}
+FINITE_RESULTS = {r.id: r for r in (GBJ, BINOMIAL)}  # under the default notion, tv
 
 #: As an extension family of theory.paper (``critmass results --family finite``).
 FAMILY = "finite"
 IDS = tuple(FINITE_RESULTS)
 
 
-def results(base=None) -> dict[str, Result]:
-    """The finite-sample results, keyed by id (``base``, the paper's results, is not needed here)."""
-    return dict(FINITE_RESULTS)
+def results(base=None, notion: str = "tv") -> dict[str, Result]:
+    """The finite-sample results, keyed by id, under ``notion`` (``base``, the paper's results, is not needed)."""
+    return {"gbj": GBJ if notion == "tv" else _gbj(notion), "binomial": BINOMIAL}

@@ -19,7 +19,10 @@ Conventions, fixed once here:
   P0(g(x)) > 0 for every x with P0(x) > 0;
 - xi = P0(X*) with X* = {g(x) : x in X}; Delta = max over x in X* with P0(x) > 0 of
   (max_y P0(y|x) - P0(y*|x)), 0 when there is none; p = min over x with P0(x) > 0 of P0(y*|x);
-  tau = E_{x ~ P0} max_y |P0(y|x) - P0(y|g(x))|, None when some g(x) of a point with mass has none.
+  tau = E_{x ~ P0} max_y |P0(y|x) - P0(y|g(x))|, None when some g(x) of a point with mass has none;
+  rho = max over z in X* with P0(g^-1(z)) > 0 of P0(g^-1(z)) / P0(z), None when one such z has P0(z) = 0;
+- an eps-optimal firm (``worst_case``) is judged by the same rule: a point where P'(x, .) has no unique
+  argmax fails every success criterion that involves it.
 
 >>> inst = parse_instance({"p0": [["1/2", 0], [0, "1/2"]], "signal": [1, 1], "target": 0,
 ...                        "strategy": "feature-label", "alpha": "3/5"})
@@ -39,6 +42,8 @@ from theory.errors import InputError
 
 STRATEGIES = ("feature-label", "feature-only", "erasure")
 BOUND_OF = {"feature-label": "thm1", "feature-only": "thm3", "erasure": "thm5"}
+#: The bound of each strategy that is valid for eps > 0 (equal to BOUND_OF's at eps = 0).
+VALID_BOUND_OF = {s: f"{t}-corrected" for s, t in BOUND_OF.items()}
 
 Table = tuple[tuple[Fraction, ...], ...]
 
@@ -167,6 +172,7 @@ def _check_erasure(inst: Instance) -> None:
                              f"needs P0(g(x)) > 0 wherever P0(x) > 0")
 
 
+@functools.lru_cache(maxsize=1024)
 def marginal(table: Table) -> tuple[Fraction, ...]:
     return tuple(sum(row, Fraction(0)) for row in table)
 
@@ -196,8 +202,9 @@ def collective_table(inst: Instance) -> Table:
     return tuple(tuple(r) for r in out)
 
 
+@functools.lru_cache(maxsize=1024)
 def mixture(inst: Instance) -> Table:
-    """P = alpha P* + (1 - alpha) P0, the distribution the firm trains on."""
+    """P = alpha P* + (1 - alpha) P0, the distribution the firm trains on (cached: instances are immutable)."""
     star, a = collective_table(inst), inst.alpha
     return tuple(tuple(a * s + (1 - a) * q for s, q in zip(rs, rq)) for rs, rq in zip(star, inst.p0))
 
@@ -216,14 +223,11 @@ def predictions(inst: Instance) -> tuple[int | None, ...]:
 
 def success(inst: Instance) -> Fraction:
     """S(alpha) exactly: P0-mass of planting (f(g(x)) = y*) or erasure (f(x) = f(g(x))) success."""
-    f, mass, g = predictions(inst), marginal(inst.p0), inst.signal
-    if inst.strategy == "erasure":
-        return sum((mass[x] for x in range(inst.nx) if f[x] is not None and f[x] == f[g[x]]), Fraction(0))
-    return sum((mass[x] for x in range(inst.nx) if f[g[x]] == inst.target), Fraction(0))
+    return success_of(inst, mixture(inst))
 
 
 def params(inst: Instance) -> dict[str, Fraction | None]:
-    """The paper's problem parameters of the instance: xi, Delta, p, tau (exact; tau may be None)."""
+    """The paper's problem parameters of the instance: xi, Delta, p, tau and rho (exact; tau, rho may be None)."""
     p0, g, t, mass = inst.p0, inst.signal, inst.target, marginal(inst.p0)
     image = sorted(set(g))
     xi = sum((mass[x] for x in image), Fraction(0))
@@ -237,26 +241,46 @@ def params(inst: Instance) -> dict[str, Fraction | None]:
             tau = None
             break
         tau += mass[x] * max(abs(p0[x][y] / mass[x] - p0[g[x]][y] / mass[g[x]]) for y in range(inst.ny))
-    return {"xi": xi, "Delta": delta, "p": p, "tau": tau}
+    return {"xi": xi, "Delta": delta, "p": p, "tau": tau, "rho": _rho(inst)}
 
 
-def bound(inst: Instance, epsilon: Fraction = Fraction(0)) -> Fraction | None:
-    """The lower bound on success of Theorem 1, 3 or 5 (by strategy), exactly; None where undefined.
+def _rho(inst: Instance) -> Fraction | None:
+    """max_z P0(g^-1(z)) / P0(z) over the images with preimage mass (>= 1; None where some P0(z) = 0)."""
+    mass, pre = marginal(inst.p0), preimage_mass(inst)
+    ratios = [(pre[z], mass[z]) for z in sorted(set(inst.signal)) if pre[z] > 0]
+    if any(m == 0 for _, m in ratios):
+        return None
+    return max(w / m for w, m in ratios)
 
-    Theorem 3 needs p > 0 and Theorem 5 needs tau; without them there is no bound.
+
+def preimage_mass(inst: Instance) -> tuple[Fraction, ...]:
+    """P0(g^-1(z)) for every z (0 off the signal set)."""
+    mass, out = marginal(inst.p0), [Fraction(0)] * inst.nx
+    for x in range(inst.nx):
+        out[inst.signal[x]] += mass[x]
+    return tuple(out)
+
+
+def bound(inst: Instance, epsilon: Fraction = Fraction(0), notion: str = "tv", id: str | None = None) -> Fraction | None:
+    """A lower bound on success, exactly; None where undefined.
+
+    ``id`` names the result (default: the strategy's bound valid for eps > 0, ``VALID_BOUND_OF``, which is
+    Theorem 1, 3 or 5 at eps = 0), read under ``notion``. Theorem 3 needs p > 0 and Theorem 5 tau (and rho,
+    for its corrected form); without them there is no bound.
     """
+    id = VALID_BOUND_OF[inst.strategy] if id is None else id
     values = {**params(inst), "alpha": inst.alpha, "epsilon": Fraction(epsilon)}
-    names, f = _bound_function(BOUND_OF[inst.strategy])
-    if any(values[n] is None for n in names) or (inst.strategy == "feature-only" and values["p"] == 0):
+    names, f = _bound_function(id, notion)
+    if any(values[n] is None for n in names) or ("p" in names and values["p"] == 0):
         return None
     out = f(*(values[n] for n in names))
     if not isinstance(out, (int, Fraction)):
-        raise AssertionError(f"bound of {BOUND_OF[inst.strategy]} did not evaluate to a rational: {out!r}")
+        raise AssertionError(f"bound of {id} did not evaluate to a rational: {out!r}")
     return Fraction(out)
 
 
 @functools.cache
-def _bound_function(id: str):
+def _bound_function(id: str, notion: str = "tv"):
     """A theorem's sympy bound compiled once to Python over Fractions (about 100x faster than subs)."""
     import sympy as sp
     from sympy.printing.pycode import PythonCodePrinter
@@ -267,7 +291,191 @@ def _bound_function(id: str):
         def _print_Rational(self, e):
             return f"Fraction({e.p}, {e.q})"
 
-    r = result(id)
+    r = result(id, notion)
     f = sp.lambdify([q.symbol for q in r.parameters], r.bound, modules=[{"Fraction": Fraction}],
                     printer=_ExactPrinter)
     return tuple(q.name for q in r.parameters), f
+
+
+# --- the least success over every eps-optimal firm ----------------------------------------------------------
+
+
+def margins(inst: Instance) -> tuple[Fraction, ...]:
+    """M_x = P(x, f(x)) - max_{y != f(x)} P(x, y) on the mixture, where f(x) is the unique argmax; 0 where
+    there is none (a tied or empty row already fails). With one label, M_x = P(x, 0)."""
+    out = []
+    for row in mixture(inst):
+        top = sorted(row, reverse=True) + [Fraction(0)]
+        out.append(top[0] - top[1])
+    return tuple(out)
+
+
+def attack_costs(inst: Instance, notion: str = "tv") -> tuple[Fraction | None, ...]:
+    """What failing each point costs an eps-optimal firm, in margin units (compare with ``margin_budget``).
+
+    With two labels or more a point is tied at cost M_x (``margins``). With one label it can only be emptied:
+    TV cost P(x, 0), i.e. 2 P(x, 0) in margin units, under ``tv``; never (None) under ``mixture``, whose P'
+    keeps (1-eps) P(x, 0) > 0 there.
+    """
+    m = margins(inst)
+    if inst.ny > 1:
+        return m
+    return tuple(2 * v if notion == "tv" else (None if v > 0 else Fraction(0)) for v in m)
+
+
+def margin_budget(epsilon, notion: str = "tv") -> Fraction:
+    """How much of the per-point margins (joint mass) an eps-optimal firm can remove in total, exactly.
+
+    ``tv``: 2 eps (mass m moved within TV lowers a sum of margins by at most 2m; moving M/2 from the top label
+    to the runner-up ties a point of margin M). ``mixture``: eps/(1-eps) (tying needs eps Q(x, y) >= (1-eps) M).
+    theory.notions.budget is the same in sympy.
+    """
+    from theory.notions import check
+
+    eps = _fraction(epsilon, "epsilon")
+    if not 0 <= eps < 1:
+        raise InputError(f"epsilon = {eps}: expected a suboptimality in [0, 1)")
+    return 2 * eps if check(notion) == "tv" else eps / (1 - eps)
+
+
+@dataclass(frozen=True)
+class WorstCase:
+    """The least success over every firm that is eps-optimal under a notion, and a firm that attains it.
+
+    The firm is Bayes-optimal for a P' that ties the points ``tied`` (their margins sum to ``cost`` <=
+    ``budget``) and leaves every other decision as on the mixture (``adversarial_table`` builds it).
+    """
+
+    success: Fraction
+    tied: tuple[int, ...]
+    cost: Fraction
+    budget: Fraction
+    epsilon: Fraction
+    notion: str
+
+
+def worst_case(inst: Instance, epsilon=0, notion: str = "tv") -> WorstCase:
+    """The exact least success of ``inst`` over all firms that are epsilon-optimal under ``notion``.
+
+    A firm that flips a point to a wrong label pays more than one that ties it and does no better, and
+    ties count against the collective, so the least success ties a set F of points whose margins
+    (``margins``) fit in the budget (``margin_budget``; inclusive). Planting: F is a knapsack over the signal
+    points that predict y*, a point z weighing P0(g^-1(z)). Erasure: tying x fails x, tying z fails every x
+    with g(x) = z; with g idempotent the points split into groups g^-1(z), otherwise every subset is tried
+    (at most 16 points). Exact (Fractions); at epsilon = 0 it is ``success``.
+
+    >>> inst = make_instance([[0, 0], ["1/2", "1/2"]], [0, 0], 0, "feature-label", "1/2")
+    >>> worst_case(inst, "1/4", "tv").success, worst_case(inst, "1/4", "mixture").success
+    (Fraction(0, 1), Fraction(1, 1))
+    """
+    budget = margin_budget(epsilon, notion)
+    f, mass, m, g = predictions(inst), marginal(inst.p0), attack_costs(inst, notion), inst.signal
+    if inst.strategy == "erasure":
+        wins = [x for x in range(inst.nx) if mass[x] > 0 and f[x] is not None and f[x] == f[g[x]]]
+        base = sum((mass[x] for x in wins), Fraction(0))
+        if all(g[g[x]] == g[x] for x in range(inst.nx)):
+            groups = []
+            for z in sorted(set(g[x] for x in wins)):
+                members = [x for x in wins if g[x] == z and x != z and m[x] is not None]
+                front = _knapsack([(m[x], mass[x], (x,)) for x in members], budget)
+                whole = sum((mass[x] for x in wins if g[x] == z), Fraction(0))
+                groups.append(_prune(front + ([(m[z], whole, (z,))] if m[z] is not None else []), budget))
+            best = _merge_all(groups, budget)
+        else:
+            best = _erasure_subsets(inst, wins, m, budget)
+    else:
+        pre = preimage_mass(inst)
+        signal = [z for z in sorted(set(g)) if f[z] == inst.target and pre[z] > 0]
+        base = sum((pre[z] for z in signal), Fraction(0))
+        best = _knapsack([(m[z], pre[z], (z,)) for z in signal if m[z] is not None], budget)
+    cost, loss, tied = max(best, key=lambda c: (c[1], -c[0]))
+    return WorstCase(base - loss, tuple(sorted(tied)), cost, budget, Fraction(epsilon), notion)
+
+
+Option = tuple[Fraction, Fraction, tuple[int, ...]]  # (cost, loss, tied points)
+
+
+def _prune(options: list[Option], budget: Fraction) -> list[Option]:
+    """The Pareto frontier within the budget: cheaper first, each losing strictly more than all cheaper ones."""
+    out: list[Option] = []
+    for o in sorted((o for o in options if o[0] <= budget), key=lambda o: (o[0], -o[1])):
+        if not out or o[1] > out[-1][1]:
+            out.append(o)
+    return out
+
+
+def _merge(a: list[Option], b: list[Option], budget: Fraction) -> list[Option]:
+    return _prune([(ca + cb, la + lb, ta + tb) for ca, la, ta in a for cb, lb, tb in b], budget)
+
+
+def _merge_all(groups: list[list[Option]], budget: Fraction) -> list[Option]:
+    front: list[Option] = [(Fraction(0), Fraction(0), ())]
+    for grp in groups:
+        front = _merge(front, _prune([(Fraction(0), Fraction(0), ()), *grp], budget), budget)
+    return front
+
+
+def _knapsack(items: list[Option], budget: Fraction) -> list[Option]:
+    """0/1 knapsack over (cost, loss) items as a Pareto frontier of (cost, loss, chosen), exact."""
+    return _merge_all([[item] for item in items], budget)
+
+
+def _erasure_subsets(inst: Instance, wins: list[int], m, budget: Fraction) -> list[Option]:
+    """Erasure with a non-idempotent g: every subset of the points that can matter, within the budget."""
+    import itertools
+
+    g, mass = inst.signal, marginal(inst.p0)
+    relevant = sorted(x for x in {*wins, *(g[x] for x in wins)} if m[x] is not None)
+    if len(relevant) > 16:
+        raise InputError(f"erasure with a non-idempotent signal map over {len(relevant)} relevant points: the exact "
+                         f"worst case tries every subset; expected at most 16")
+    found = []
+    for k in range(len(relevant) + 1):
+        for tied in itertools.combinations(relevant, k):
+            cost = sum((m[x] for x in tied), Fraction(0))
+            if cost <= budget:
+                hit = set(tied)
+                found.append((cost, sum((mass[x] for x in wins if x in hit or g[x] in hit), Fraction(0)), tied))
+    return _prune(found, budget)
+
+
+def adversarial_table(inst: Instance, worst: WorstCase) -> Table:
+    """The P' of a firm that attains ``worst``: ``tv``, M_x/2 moved from the top label to the runner-up at each
+    tied x; ``mixture``, (1-eps) P + eps Q with Q on the runner-ups and the rest of Q spread evenly over all
+    cells (an even spread keeps every row's ties and argmax).
+
+    The firm of ``worst`` is Bayes-optimal for it with the tied points tied (for tests and reports).
+    """
+    P, m = [list(r) for r in mixture(inst)], margins(inst)
+    eps = worst.epsilon
+    if inst.ny == 1:  # tied means emptied (tv only): the row's mass moves to a row that does not matter
+        if worst.tied:
+            sink = next(x for x in range(inst.nx) if x not in worst.tied and P[x][0] > 0)  # keeps f(sink) = 0
+            P[sink][0] += sum(P[x][0] for x in worst.tied)
+            for x in worst.tied:
+                P[x][0] = Fraction(0)
+        return tuple(tuple(r) for r in P)
+    runner = {}
+    for x in worst.tied:
+        order = sorted(range(inst.ny), key=lambda y: (-P[x][y], y))
+        runner[x] = (order[0], order[1])
+    if worst.notion == "tv":
+        for x, (top, second) in runner.items():
+            P[x][top] -= m[x] / 2
+            P[x][second] += m[x] / 2
+        return tuple(tuple(r) for r in P)
+    if eps == 0:
+        return tuple(tuple(r) for r in P)
+    Q = [[Fraction(0)] * inst.ny for _ in range(inst.nx)]
+    for x, (_, second) in runner.items():
+        Q[x][second] += (1 - eps) * m[x] / eps
+    rest = (1 - sum(map(sum, Q))) / (inst.nx * inst.ny)
+    return tuple(tuple((1 - eps) * P[x][y] + eps * (Q[x][y] + rest) for y in range(inst.ny)) for x in range(inst.nx))
+
+
+def success_of(inst: Instance, table: Table) -> Fraction:
+    """The success of the firm that is Bayes-optimal for ``table`` (unique argmax; ties and empty rows fail)."""
+    f, mass, g = tuple(unique_argmax(row) for row in table), marginal(inst.p0), inst.signal
+    if inst.strategy == "erasure":
+        return sum((mass[x] for x in range(inst.nx) if f[x] is not None and f[x] == f[g[x]]), Fraction(0))
+    return sum((mass[x] for x in range(inst.nx) if f[g[x]] == inst.target), Fraction(0))

@@ -64,7 +64,7 @@ PARAMETERS: dict[str, Parameter] = {
     p.name: p
     for p in [
         _param("alpha", "alpha", sp.Interval.Lopen(0, 1), "fractional size of the collective", positive=True),
-        _param("epsilon", "epsilon", sp.Interval.Ropen(0, 1), "suboptimality of the firm's classifier (TV distance)", nonnegative=True),
+        _param("epsilon", "epsilon", sp.Interval.Ropen(0, 1), "suboptimality of the firm's classifier (TV distance under notion tv, the coupling's weight under mixture)", nonnegative=True),
         _param("xi", "xi", _UNIT, "uniqueness of the signal: P0(X*) <= xi", nonnegative=True),
         _param("Delta", "Delta", _UNIT, "suboptimality gap of the target label on the signal set", nonnegative=True),
         _param("p", "p", sp.Interval.Lopen(0, 1), "positivity constant: P0(y*|x) >= p for all x", positive=True),
@@ -100,6 +100,8 @@ PARAMETERS: dict[str, Parameter] = {
         _param("P_E2", "P(E_2)", _UNIT, "probability of event E2 under P", tex=r'P(E_2)', nonnegative=True),
         _param("Q_E1", "Q(E_1)", _UNIT, "probability of event E1 under the coupling's Q", tex=r'Q(E_1)', nonnegative=True),
         _param("Q_E2", "Q(E_2)", _UNIT, "probability of event E2 under the coupling's Q", tex=r'Q(E_2)', nonnegative=True),
+        _param("Pp_E1", "P'(E_1)", _UNIT, "probability of event E1 under the firm's P'", tex=r"P'(E_1)", nonnegative=True),
+        _param("Pp_E2", "P'(E_2)", _UNIT, "probability of event E2 under the firm's P'", tex=r"P'(E_2)", nonnegative=True),
         # Reweighting learners (theory/reweighting.py): the weights' expectations and each scheme's constants.
         _param("alpha_eff", "alpha_{eff}", sp.Interval.Lopen(0, 1), "effective size of the collective under a reweighting learner", positive=True),
         _param("W_star", "E_{P^*}[w]", _POS, "mean weight of the collective's data, E_{P*}[w]", tex=r"E_{P^*}[w]", positive=True),

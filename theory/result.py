@@ -56,6 +56,8 @@ class Result:
       printed: for corollaries, the formula as printed in the paper.
       derived_from: id of the result this one is derived from.
       increasing_in_alpha: whether ``bound`` is non-decreasing in alpha on the domain.
+      notion: for a result with an epsilon, the notion of eps-optimality it is read under (theory.notions:
+        "tv" or "mixture"); None for a result without one.
     """
 
     id: str
@@ -73,6 +75,7 @@ class Result:
     increasing_in_alpha: bool = False
     notes: tuple[str, ...] = ()
     extras: dict[str, sp.Expr] = field(default_factory=dict)
+    notion: str | None = None
 
     def __post_init__(self):
         if self.kind not in KINDS:

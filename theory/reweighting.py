@@ -1,7 +1,8 @@
 """Learners that reweight their samples: the collective's effective size and the critical mass it implies.
 
-An extension family of the theory layer (pure sympy): built on paper.py's Theorems 1, 3 and 5 and
-derive.critical_mass, registered through theory.paper.EXTENSION_MODULES.
+An extension family of the theory layer (pure sympy): built on paper.py's Theorems 1, 3 and 5 as valid for
+eps > 0 (``thmN-corrected`` under the same notion of eps-optimality) and derive.critical_mass, registered
+through theory.paper.EXTENSION_MODULES.
 
 A firm that minimizes the w-weighted risk on ``P = alpha P* + (1-alpha) P0`` is Bayes-optimal for the
 reweighted ``P_w = w P / E_P[w]``. Matching coefficients shows that ``P_w`` is again a mixture,
@@ -34,8 +35,9 @@ K, q_ystar, Q_sig, P0_sig = S["K"], S["q_ystar"], S["Q_sig"], S["P0_sig"]
 lam, e_c, e_P, e_0 = S["lambda"], S["e_c"], S["e"], S["e_0"]
 cvar_level, t_c = S["cvar_level"], S["t_c"]
 
-#: Which of the paper's theorems each scheme's corollaries are derived from, and the corollary they mirror.
-COROLLARY_OF = {"cor2": "thm1", "cor4": "thm3", "cor6": "thm5"}
+#: Which of the paper's theorems each scheme's corollaries are derived from, and the corollary they mirror: the
+#: form valid for eps > 0 (the printed eps-extensions are refuted, theory.refuted); at eps = 0 it is the printed one.
+COROLLARY_OF = {"cor2": "thm1-corrected", "cor4": "thm3-corrected", "cor6": "thm5-corrected"}
 
 #: The schemes, each with the strategies (corollaries) its derivation of E_{P*}[w] covers.
 SCHEMES = {
@@ -185,13 +187,15 @@ def _corollary(name: str, cor: str, expr: sp.Expr, theorem: Result, hypotheses=(
     return Result(
         id=f"reweight-{name}-{cor}", title=f"{theorem.title} under {_TITLES[name]}", kind="corollary",
         source=f"Extension: {theorem.source} with alpha_eff of reweight-{name}",
-        statement=(rf"A firm that is $\epsilon$-optimal for the reweighted distribution, with the collective's "
+        statement=(rf"A firm that is $\epsilon$-optimal (notion \texttt{{{theorem.notion}}}) for the reweighted "
+                   rf"distribution, with the collective's "
                    rf"effective size $\alpha_{{eff}}$ of reweight-{name}: {theorem.id}'s bound at $\alpha_{{eff}}$ "
                    r"and the critical mass for success $S^*$ it implies. The signal's parameters are those of the "
                    r"reweighted base distribution $P_{0,w} = w P_0 / E_{P_0}[w]$."),
         parameters=params_of(bound, cm.alpha_star, alpha),
         hypotheses=(cm.reachable, *hypotheses), conclusion=sp.Ge(sp.Function("S")(alpha), bound),
         bound=bound, critical_mass=cm, derived_from=f"reweight-{name}", increasing_in_alpha=True,
+        notion=theorem.notion,
     )
 
 
@@ -216,9 +220,9 @@ _STATEMENTS = {
 
 
 @functools.cache
-def _built(paper_ids: tuple[str, ...]) -> dict[str, Result]:
+def _built(notion: str) -> dict[str, Result]:
     from theory.paper import results as paper_results
-    paper = paper_results()
+    paper = paper_results(notion)
     found: dict[str, Result] = {}
     jtt = jtt_amplification()
     for name, cors in SCHEMES.items():
@@ -246,9 +250,10 @@ def _built(paper_ids: tuple[str, ...]) -> dict[str, Result]:
     return found
 
 
-def results(paper: dict[str, Result]) -> dict[str, Result]:
-    """Every reweighting result, keyed by id (``paper`` is the founding paper's results, already built)."""
-    return _built(tuple(paper))
+def results(paper: dict[str, Result], notion: str = "tv") -> dict[str, Result]:
+    """Every reweighting result, keyed by id, under ``notion`` (``paper``: the founding paper's results under
+    it, already built)."""
+    return _built(notion)
 
 
 __all__ = ["FAMILY", "IDS", "SCHEMES", "inverse_alpha_eff", "jtt_amplification", "mixture_alpha_eff",

@@ -1,19 +1,26 @@
-"""Exact instance checks: success against the bound of Theorem 1, 3 or 5 on one discrete instance.
+"""Exact instance checks: the least success over every eps-optimal firm against each applicable bound.
 
 verify/ layer over theory/instance.py (the exact reference): it adds the theorems' hypotheses, so that an
-instance outside a theorem (an erasure map that is not idempotent) is reported as such, not as a violation.
+instance outside a theorem (an erasure map that is not idempotent) is reported as such, not as a violation,
+and theory.refuted's verdicts, so that a refuted bound failing is reported as a known refutation.
 
 >>> from theory.instance import make_instance
 >>> out = check_instance(make_instance([["1/2", 0], [0, "1/2"]], [1, 1], 0, "feature-label", "3/5"))
 >>> out["success"], out["bound"], out["holds"]
 ('1', '2/3', True)
+>>> out = check_instance(make_instance([[0, 0], ["1/2", "1/2"]], [0, 0], 0, "feature-label", "1/2"), "1/4")
+>>> out["worst_case"]["success"], [(b["id"], b["notion"], b["value"], b["holds"]) for b in out["bounds"]][1:]
+('0', [('thm1-corrected', 'tv', '0', True), ('thm1-corrected', 'mixture', '1/3', False)])
 """
 
 from __future__ import annotations
 
 from fractions import Fraction
 
-from theory.instance import Instance, bound, params, success
+from theory import notions
+from theory.errors import InputError
+from theory.instance import BOUND_OF, VALID_BOUND_OF, Instance, bound, params, success, worst_case
+from theory.refuted import refuted_at
 
 
 def hypotheses(inst: Instance) -> dict[str, bool]:
@@ -31,15 +38,58 @@ def _text(v: Fraction | None) -> str | None:
     return None if v is None else str(v)
 
 
-def check_instance(inst: Instance) -> dict:
-    """{"success", "success_float", "bound", "bound_float", "params", "hypotheses", "holds"} of one instance.
+def epsilon_value(value) -> Fraction:
+    """An epsilon as an exact Fraction in [0, 1) ("1/4", "0.25", 0): InputError otherwise."""
+    try:
+        eps = Fraction(str(value).strip())
+    except (ValueError, ZeroDivisionError):
+        raise InputError(f"epsilon = {value!r}: expected a number or a fraction a/b in [0, 1)") from None
+    if not 0 <= eps < 1:
+        raise InputError(f"epsilon = {eps}: expected a suboptimality in [0, 1)")
+    return eps
 
-    The bound (epsilon = 0) is null where a hypothesis of its theorem fails; "holds" is then true (nothing
-    is claimed), and otherwise says whether success >= bound.
+
+def applicable_bounds(inst: Instance, epsilon: Fraction, notion: str) -> list[dict]:
+    """Every bound that speaks about the instance's strategy: the printed theorem and the corrected one in both
+    notions' forms, each with its value, and whether it is valid for a firm of ``notion`` at ``epsilon``.
+
+    A form is invalid where theory.refuted records it refuted for such a firm (the printed theorem for
+    0 < eps < 1/2; the mixture form for a tv firm), or where the theorem's hypotheses fail.
     """
+    hyp_ok = all(hypotheses(inst).values())
+    out = []
+    forms = [(BOUND_OF[inst.strategy], notion), (VALID_BOUND_OF[inst.strategy], notion),
+             (VALID_BOUND_OF[inst.strategy], next(n for n in notions.NOTIONS if n != notion))]
+    for id, form in forms:
+        value = bound(inst, epsilon, form, id) if hyp_ok else None
+        refutation = refuted_at(id, notion, {"epsilon": float(epsilon)}, form)  # e.g. the mixture form, tv firm
+        out.append({"id": id, "notion": form, "value": _text(value),
+                    "value_float": None if value is None else float(value),
+                    "valid": value is not None and refutation is None,
+                    "refuted": None if refutation is None else refutation.message()})
+    return out
+
+
+def check_instance(inst: Instance, epsilon=0, notion: str = notions.DEFAULT) -> dict:
+    """The instance's exact success against every eps-optimal firm, and each applicable bound.
+
+    Returns {"success", "success_float" (the Bayes-optimal firm's), "epsilon", "notion", "worst_case" (the
+    least success over all firms that are epsilon-optimal under ``notion``, the points such a firm ties, the
+    margin they cost and the budget), "bound", "bound_float" (the strategy's valid bound under ``notion``),
+    "bounds" (every applicable bound: value, "holds" against the worst case, "valid", "refuted"), "params",
+    "hypotheses", "holds"}. A bound is null where a hypothesis of its theorem fails; "holds" is true when
+    every valid bound is at most the worst-case success (nothing is claimed where none is valid).
+    """
+    epsilon, notion = epsilon_value(epsilon), notions.check(notion)
     s, prm, hyp = success(inst), params(inst), hypotheses(inst)
-    b = bound(inst) if all(hyp.values()) else None
-    return {"success": str(s), "success_float": float(s), "bound": _text(b),
-            "bound_float": None if b is None else float(b),
+    worst = worst_case(inst, epsilon, notion)
+    rows = applicable_bounds(inst, epsilon, notion)
+    for r in rows:
+        r["holds"] = r["value"] is None or worst.success >= Fraction(r["value"])
+    b = bound(inst, epsilon, notion) if all(hyp.values()) else None
+    return {"success": str(s), "success_float": float(s), "epsilon": str(epsilon), "notion": notion,
+            "worst_case": {"success": str(worst.success), "success_float": float(worst.success),
+                           "tied": list(worst.tied), "cost": str(worst.cost), "budget": str(worst.budget)},
+            "bound": _text(b), "bound_float": None if b is None else float(b), "bounds": rows,
             "params": {k: _text(v) for k, v in prm.items()}, "hypotheses": hyp,
-            "holds": b is None or s >= b}
+            "holds": all(r["holds"] for r in rows if r["valid"])}

@@ -1,9 +1,12 @@
 """A counterexample finder: is there a small discrete instance on which a claimed success bound fails?
 
 verify/ layer (theory <- verify). The instance's joint table (and alpha, if free) are Z3 reals, the signal
-map and the Bayes-optimal decisions are Z3 booleans, and success, xi, Delta, p and tau are encoded exactly as
-theory/instance.py defines them (a prediction counts only as a unique argmax). A model is turned into
-Fractions and confirmed by theory.instance before it is reported.
+map and the firm's decisions are Z3 booleans, and success, xi, Delta, p, tau and rho are encoded exactly as
+theory/instance.py defines them (a prediction counts only as a unique argmax). Where the claim speaks of
+epsilon the firm is any epsilon-optimal one, encoded literally: a table P' with TV(P, P') <= eps (notion tv,
+Definition 2) or P' = (1-eps) P + eps Q (notion mixture), the decisions being P''s unique argmaxes. A model
+is turned into Fractions and confirmed by theory.instance (``worst_case``, an independent exact computation)
+before it is reported.
 
 By symmetry the target label is y* = 0; a zero-mass row or column embeds every smaller instance, so K
 feature values and M labels cover all sizes up to K x M.
@@ -12,42 +15,56 @@ feature values and M labels cover all sizes up to K x M.
 from __future__ import annotations
 
 import itertools
+import re
 import time
 from fractions import Fraction
 
 import sympy as sp
 import z3
 
+from theory import notions
 from theory.errors import InputError
-from theory.instance import STRATEGIES, make_instance, params, success
+from theory.instance import STRATEGIES, make_instance, params, worst_case
 from theory.paper import result
 from theory.parameters import SYMBOLS
 from verify import z3util
 from verify.sympy_z3 import exact_value, to_z3
 
-CLAIM_SYMBOLS = ("alpha", "xi", "Delta", "p", "tau")
+CLAIM_SYMBOLS = ("alpha", "xi", "Delta", "p", "tau", "rho", "epsilon")
 THEOREMS = ("thm1", "thm3", "thm5")
+#: A result id in a claim: a theorem, printed or corrected, optionally with the notion of its form.
+_ID = re.compile(r"\b(thm[135](?:-corrected)?)(?:\[(tv|mixture)\])?")
 
 
-def parse_claim(text: str) -> sp.Expr:
-    """A claimed lower bound: a sympy expression in alpha xi Delta p tau, where thm1/thm3/thm5 stand for
-    the theorem's bound at epsilon = 0.
+def parse_claim(text: str, notion: str = notions.DEFAULT) -> sp.Expr:
+    """A claimed lower bound: a sympy expression in alpha xi Delta p tau rho epsilon, where thm1/thm3/thm5
+    stand for the printed theorem's bound and thm1-corrected/... for the corrected one under ``notion``
+    (``thm1-corrected[mixture]``: under that notion's form, whatever ``notion``).
 
-    >>> sp.simplify(parse_claim("thm5 + 1/100") - parse_claim("1 - 2*(1 - alpha)/alpha*tau"))
+    >>> sp.simplify(parse_claim("thm5 + 1/100") - parse_claim("1 - 2*(1 - alpha)/alpha*tau - epsilon/(1-epsilon)"))
     1/100
+    >>> parse_claim("thm1-corrected[mixture] - thm1-corrected").subs(SYMBOLS["epsilon"], sp.Rational(1, 4))
+    1/(6*alpha)
     """
     names = {n: SYMBOLS[n] for n in CLAIM_SYMBOLS}
-    names.update({t: result(t).bound.subs(SYMBOLS["epsilon"], 0) for t in THEOREMS})
+
+    def placeholder(m: re.Match) -> str:
+        id, form = m.group(1), m.group(2) or notion
+        key = f"{id.replace('-', '_')}__{form}"
+        names[key] = result(id, form).bound
+        return key
+
     try:
-        expr = sp.sympify(text, locals=names, rational=True)
+        expr = sp.sympify(_ID.sub(placeholder, text), locals=names, rational=True)
     except (sp.SympifyError, SyntaxError, TypeError, ValueError):
-        raise InputError(f"--claim {text!r}: not an expression; expected sympy in alpha xi Delta p tau or "
-                         f"{'/'.join(THEOREMS)}") from None
+        raise InputError(f"--claim {text!r}: not an expression; expected sympy in {' '.join(CLAIM_SYMBOLS)} or "
+                         f"{'/'.join(THEOREMS)} (printed) or thmN-corrected") from None
     if not isinstance(expr, sp.Expr):
         raise InputError(f"--claim {text!r}: expected an expression, not a relation")
-    stray = expr.free_symbols - set(names.values())
+    stray = expr.free_symbols - {SYMBOLS[n] for n in CLAIM_SYMBOLS}
     if stray:
-        raise InputError(f"--claim {text!r}: unknown symbols {sorted(map(str, stray))}; expected alpha xi Delta p tau")
+        raise InputError(f"--claim {text!r}: unknown symbols {sorted(map(str, stray))}; expected "
+                         f"{' '.join(CLAIM_SYMBOLS)}")
     return expr
 
 
@@ -68,9 +85,10 @@ def signal_maps(nx: int, idempotent: bool):
 
 
 def encode(strategy: str, claim: sp.Expr, nx: int, ny: int, alpha=None, idempotent: bool = True,
-           where: tuple[sp.Basic, ...] = ()):
-    """The Z3 formula 'an nx x ny instance on which success < claim (and every ``where`` holds)', and its
-    variables; the signal map is free (booleans ``g_x_z``: g(x) = z)."""
+           where: tuple[sp.Basic, ...] = (), epsilon=None, notion: str = notions.DEFAULT):
+    """The Z3 formula 'an nx x ny instance and an epsilon-optimal firm (under ``notion``) whose success is
+    below the claim (and every ``where`` holds)', and its variables; the signal map is free (booleans
+    ``g_x_z``: g(x) = z). ``epsilon``: a Fraction to fix it, None to leave it free in [0, 1)."""
     t = 0
     j = [[z3.Real(f"p0_{x}_{y}") for y in range(ny)] for x in range(nx)]
     m = [z3.Sum(*j[x]) for x in range(nx)]
@@ -108,9 +126,26 @@ def encode(strategy: str, claim: sp.Expr, nx: int, ny: int, alpha=None, idempote
         star = [[z3.If(gl[x][y], m[x], 0) for y in range(ny)] for x in range(nx)]
         cs += [z3.Implies(z3.And(m[x] > 0, G[x][z]), m[z] > 0) for x in range(nx) for z in range(nx)]
     mix = [[a * star[x][y] + (1 - a) * j[x][y] for y in range(ny)] for x in range(nx)]
-    # f(x) = y iff y is the unique argmax of P(x, .) (and positive).
+    odds = None
+    if epsilon is not None:
+        e = z3.RealVal(f"{epsilon.numerator}/{epsilon.denominator}")
+    elif notion == "mixture":
+        # Free epsilon under mixture: search over its odds E = eps/(1-eps) >= 0, so that the budget (E) and the
+        # claims' eps/(1-eps) terms are linear in it; eps = E/(1+E) is read back from the model.
+        odds = z3.Real(ODDS)
+        e = odds / (1 + odds)
+        cs.append(odds >= 0)
+        claim, where = _in_odds(claim), tuple(_in_odds(w) for w in where)
+    else:
+        e = z3.Real("epsilon")
+    cs += [e >= 0, e < 1]
+    # f(x) = y iff y is the unique argmax of P(x, .) (and positive) and the firm does not tie x.
     F = [[z3.And(mix[x][y] > 0, *[mix[x][y] > mix[x][w] for w in range(ny) if w != y]) for y in range(ny)]
          for x in range(nx)]
+    if epsilon != 0:
+        tie, firm_cs = _ties(mix, e, notion, odds)
+        cs += firm_cs
+        F = [[z3.And(F[x][y], z3.Not(tie[x])) for y in range(ny)] for x in range(nx)]
     fg = [[z3.Or(*[z3.And(G[x][z], F[z][y]) for z in range(nx)]) for y in range(ny)] for x in range(nx)]
     if strategy == "erasure":
         hit = [z3.Or(*[z3.And(F[x][y], fg[x][y]) for y in range(ny)]) for x in range(nx)]
@@ -136,13 +171,59 @@ def encode(strategy: str, claim: sp.Expr, nx: int, ny: int, alpha=None, idempote
         cs.append(tau == z3.Sum(*[m[x] * tx[x] for x in range(nx)]))
     if "p" in used:
         cs.append(p > 0)  # Theorem 3 (and any claim dividing by p) needs it
-    env = {"alpha": a, "xi": xi, "Delta": Delta, "p": p, "tau": tau}
+    rho = z3.Real("rho")
+    if "rho" in used:  # max over images with preimage mass of P0(g^-1(z)) / P0(z); defined only where P0(z) > 0
+        pre = [z3.Sum(*[z3.If(G[x][z], m[x], 0) for x in range(nx)]) for z in range(nx)]
+        counted = [z3.And(in_image[z], pre[z] > 0) for z in range(nx)]
+        cs += [z3.Implies(counted[z], z3.And(m[z] > 0, rho * m[z] >= pre[z])) for z in range(nx)]
+        cs.append(z3.Or(*[z3.And(counted[z], rho * m[z] == pre[z]) for z in range(nx)]))
+    env = {"alpha": a, "xi": xi, "Delta": Delta, "p": p, "tau": tau, "rho": rho, "epsilon": e, ODDS: odds}
     cs.append(S < to_z3(claim, env))
     cs += [to_z3(w, env) for w in where]
-    return z3.And(*cs), {"p0": j, "signal": G, "alpha": a}
+    return z3.And(*cs), {"p0": j, "signal": G, "alpha": a, "epsilon": e}
 
 
-def _instance(model, vars, strategy, alpha):
+ODDS = "epsilon_odds"
+
+
+def _in_odds(rel: sp.Basic) -> sp.Basic:
+    """A claim or condition with eps written as E/(1+E), E = eps/(1-eps) (so eps/(1-eps) becomes E)."""
+    eps, odds = SYMBOLS["epsilon"], sp.Symbol(ODDS, nonnegative=True)
+    return sp.simplify(rel.subs(eps, odds / (1 + odds))) if eps in rel.free_symbols else rel
+
+
+def _ties(mix, e, notion: str, odds=None):
+    """An e-optimal firm (under ``notion``) as the set of points it ties, booleans ``tie_x``, with its budget.
+
+    Exact, not a relaxation: a firm that makes a point fail pays at least what tying it costs and ties no
+    fewer points, and tying a set of points is possible exactly when their margins M_x (top minus runner-up
+    of P(x, .)) sum to at most 2 e (tv; verify/: tv.flip-cost, tv.tie) or e/(1-e) (mixture). With one label
+    a point can only be emptied, at TV cost P(x, 0) (tv), and never under mixture.
+    """
+    nx, ny = len(mix), len(mix[0])
+    tie = [z3.Bool(f"tie_{x}") for x in range(nx)]
+    cost = [z3.Real(f"margin_{x}") for x in range(nx)]
+    cs = []
+    for x in range(nx):
+        row = mix[x]
+        if ny == 1:
+            cs.append(cost[x] == 2 * row[0])
+            if notion == "mixture":
+                cs.append(z3.Not(tie[x]))
+            continue
+        for y in range(ny):
+            leads = [row[y] - row[w] for w in range(ny) if w != y]
+            top = z3.And(*[d >= 0 for d in leads])  # y is a (maybe tied) argmax: cost = its lead, 0 if tied
+            cs.append(z3.Implies(top, z3.And(*[cost[x] <= d for d in leads], z3.Or(*[cost[x] == d for d in leads]))))
+    total = z3.Sum(*[z3.If(tie[x], cost[x], 0) for x in range(nx)])
+    if notions.check(notion) == "tv":
+        cs.append(total <= 2 * e)
+    else:
+        cs.append(total <= odds if odds is not None else (1 - e) * total <= e)
+    return tie, cs
+
+
+def _instance(model, vars, strategy, alpha, epsilon):
     vals, inexact = z3util.model_values(model)
     if inexact:
         raise z3util.NonRationalValue(f"Z3's model has irrational values for {', '.join(inexact)}")
@@ -151,15 +232,25 @@ def _instance(model, vars, strategy, alpha):
     signal = [next(z for z in range(len(G)) if z3.is_true(model.eval(G[x][z], model_completion=True)))
               for x in range(len(G))]
     a = alpha if alpha is not None else vals["alpha"]
-    return make_instance(p0, signal, 0, strategy, a)
+    if epsilon is not None:
+        eps = epsilon
+    elif ODDS in vals:
+        eps = vals[ODDS] / (1 + vals[ODDS])
+    else:
+        eps = vals.get("epsilon", Fraction(0))
+    return make_instance(p0, signal, 0, strategy, a), eps
 
 
 def search(strategy: str, claim: str, max_x: int, max_y: int, alpha=None, idempotent: bool = True,
-           where: tuple[str, ...] = (), timeout_ms: int = 30_000, rlimit: int = 100_000_000) -> dict:
-    """Look for an instance of at most max_x feature values and max_y labels with success < claim.
+           where: tuple[str, ...] = (), timeout_ms: int = 30_000, rlimit: int = 100_000_000, epsilon=None,
+           notion: str = notions.DEFAULT) -> dict:
+    """Look for an instance of at most max_x feature values and max_y labels, and an epsilon-optimal firm
+    (under ``notion``), whose success is below the claim.
 
-    One Z3 query per signal map (up to relabelling X), each with its own timeout and rlimit.
-    Returns {"status": "counterexample", "instance", "success", "claim_value", "params", ...},
+    One Z3 query per signal map (up to relabelling X), each with its own timeout and rlimit. ``epsilon``
+    fixes epsilon; left None it is free in [0, 1) where the claim or a ``where`` mentions it (a result id
+    with an epsilon does), and 0 (the Bayes-optimal firm) otherwise.
+    Returns {"status": "counterexample", "instance", "epsilon", "success", "claim_value", "params", ...},
     {"status": "none", "max_x", "max_y"} (Z3 proved there is none) or {"status": "unknown", "reason"}.
     ``where`` holds extra conditions on the parameters, e.g. "thm1 < 1" to ask for a non-trivial bound.
     """
@@ -170,11 +261,17 @@ def search(strategy: str, claim: str, max_x: int, max_y: int, alpha=None, idempo
             raise InputError(f"{name} = {v}: expected an integer in 1..6")
     if alpha is not None:
         alpha = _alpha(alpha)
-    expr = parse_claim(claim)
-    conds = tuple(parse_condition(w) for w in where)
-    formula, vars = encode(strategy, expr, max_x, max_y, alpha, idempotent, conds)
+    notions.check(notion)
+    expr = parse_claim(claim, notion)
+    conds = tuple(parse_condition(w, notion) for w in where)
+    if epsilon is not None:
+        epsilon = _epsilon(epsilon)
+    elif SYMBOLS["epsilon"] not in set().union(expr.free_symbols, *(c.free_symbols for c in conds)):
+        epsilon = Fraction(0)
+    formula, vars = encode(strategy, expr, max_x, max_y, alpha, idempotent, conds, epsilon, notion)
     head = {"strategy": strategy, "claim": str(expr), "where": [str(c) for c in conds], "max_x": max_x,
-            "max_y": max_y, "alpha": None if alpha is None else str(alpha)}
+            "max_y": max_y, "alpha": None if alpha is None else str(alpha), "notion": notion,
+            "epsilon": None if epsilon is None else str(epsilon), "epsilon_free": epsilon is None}
     start, unknown = time.perf_counter(), []
     for g in signal_maps(max_x, idempotent and strategy == "erasure"):
         fixed = [vars["signal"][x][z] == (g[x] == z) for x in range(max_x) for z in range(max_x)]
@@ -183,12 +280,12 @@ def search(strategy: str, claim: str, max_x: int, max_y: int, alpha=None, idempo
             unknown.append(f"g={list(g)}: {reason}")
         elif status == "sat":
             try:
-                inst = _instance(model, vars, strategy, alpha)
+                inst, eps = _instance(model, vars, strategy, alpha, epsilon)
             except z3util.NonRationalValue as e:
                 unknown.append(f"g={list(g)}: {e}")
                 continue
-            found = confirm(inst, expr, conds)
-            return {**found, **head, "alpha": str(inst.alpha), "seconds": time.perf_counter() - start}
+            found = confirm(inst, expr, conds, eps, notion)
+            return {**head, **found, "alpha": str(inst.alpha), "seconds": time.perf_counter() - start}
     seconds = time.perf_counter() - start
     if unknown:
         return {"status": "unknown", "reason": "; ".join(unknown), **head, "seconds": seconds}
@@ -205,14 +302,25 @@ def _alpha(value) -> Fraction:
     return a
 
 
-def parse_condition(text: str) -> sp.Basic:
+def _epsilon(value) -> Fraction:
+    try:
+        e = Fraction(str(value))
+    except (ValueError, ZeroDivisionError):
+        raise InputError(f"--epsilon {value!r}: expected a number or a fraction a/b") from None
+    if not 0 <= e < 1:
+        raise InputError(f"--epsilon = {e}: expected a suboptimality in [0, 1)")
+    return e
+
+
+def parse_condition(text: str, notion: str = notions.DEFAULT) -> sp.Basic:
     """A condition such as "thm1 < 1" on the parameters (same names as ``parse_claim``)."""
     if not any(op in text for op in "<>="):
         raise InputError(f"--where {text!r}: expected a relation such as 'thm1 < 1'")
     for op in (">=", "<=", ">", "<"):
         if op in text:
             left, right = text.split(op, 1)
-            return {">=": sp.Ge, "<=": sp.Le, ">": sp.Gt, "<": sp.Lt}[op](parse_claim(left), parse_claim(right))
+            return {">=": sp.Ge, "<=": sp.Le, ">": sp.Gt, "<": sp.Lt}[op](parse_claim(left, notion),
+                                                                          parse_claim(right, notion))
     raise InputError(f"--where {text!r}: expected one of < <= > >=")
 
 
@@ -222,12 +330,13 @@ def _holds(relation: sp.Basic, values: dict) -> bool:
                                sp.Rational(right.numerator, right.denominator)))
 
 
-def confirm(inst, expr: sp.Expr, where=()) -> dict:
-    """Check a found instance exactly with theory.instance: success < claim, or report it unconfirmed."""
-    s, prm = success(inst), params(inst)
-    values = {**prm, "alpha": inst.alpha}
+def confirm(inst, expr: sp.Expr, where=(), epsilon=Fraction(0), notion: str = notions.DEFAULT) -> dict:
+    """Check a found instance exactly with theory.instance: the least success over every epsilon-optimal
+    firm (``worst_case``, at epsilon = 0 the Bayes-optimal firm's) < claim, or report it unconfirmed."""
+    worst, prm = worst_case(inst, epsilon, notion), params(inst)
+    values = {**prm, "alpha": inst.alpha, "epsilon": epsilon}
     value = exact_value(expr, values)
-    ok = s < value and all(_holds(w, values) for w in where)
+    ok = worst.success < value and all(_holds(w, values) for w in where)
     return {"status": "counterexample" if ok else "unconfirmed", "instance": inst.to_json(),
-            "success": str(s), "claim_value": str(value),
-            "params": {k: None if v is None else str(v) for k, v in prm.items()}}
+            "epsilon": str(epsilon), "success": str(worst.success), "tied": list(worst.tied),
+            "claim_value": str(value), "params": {k: None if v is None else str(v) for k, v in prm.items()}}

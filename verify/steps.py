@@ -50,6 +50,7 @@ class Step:
       build: returns (hypotheses, conclusion) as sympy relations.
       expect: "proven", or "refuted" for a step that is false as the paper states it (a finding).
       note: why, where the step is a finding or needs a remark.
+      notion: for a step about eps-optimal firms, the notion (theory.notions) its firm is of; None otherwise.
     """
 
     id: str
@@ -57,6 +58,7 @@ class Step:
     build: Callable[[], tuple[list, sp.Basic]]
     expect: str = "proven"
     note: str = ""
+    notion: str | None = None
 
     @functools.cached_property
     def parts(self) -> tuple[tuple[sp.Basic, ...], sp.Basic]:
@@ -105,15 +107,16 @@ def add(s: Step) -> Step:
     return s
 
 
-def step(id: str, result_id: str, expect: str = "proven", note: str = "", ks: tuple[int, ...] | None = None):
+def step(id: str, result_id: str, expect: str = "proven", note: str = "", ks: tuple[int, ...] | None = None,
+         notion: str | None = None):
     """Decorator: register ``build() -> (hypotheses, conclusion)`` as a step, or ``build(k)`` once per k in ks."""
 
     def register(build):
         if ks is None:
-            add(Step(id, result_id, build, expect, note))
+            add(Step(id, result_id, build, expect, note, notion))
         else:
             for k in ks:
-                add(Step(f"{id}[k={k}]", result_id, functools.partial(build, k), expect, note))
+                add(Step(f"{id}[k={k}]", result_id, functools.partial(build, k), expect, note, notion))
         return build
 
     return register
@@ -151,9 +154,9 @@ E = SUBOPTIMALITY  # eps / (1 - eps)
 
 # ---- Lemma 11 -----------------------------------------------------------------------------------------
 
-@step("lemma11.coupled", "lemma11")
+@step("lemma11.coupled", "lemma11", notion="mixture")
 def _():
-    r = result("lemma11")
+    r = result("lemma11", "mixture")
     return list(r.hypotheses), r.conclusion
 
 
@@ -165,7 +168,7 @@ def _tv_atoms():
     return P, Q, hyps
 
 
-@step("lemma11.tv-only", "lemma11", expect="refuted",
+@step("lemma11.tv-only", "lemma11", expect="refuted", notion="tv",
       note="Finding: with only TV(P, P') <= eps, a margin eps/(1-eps) does not preserve the order of two events; "
            "the proof's coupling P' = (1-eps)P + eps Q is not implied by the TV bound.")
 def _():
@@ -173,7 +176,14 @@ def _():
     return [*hyps, sp.Gt(P[0] + P[2], P[1] + P[2] + E)], sp.Gt(Q[0] + Q[2], Q[1] + Q[2])
 
 
-@step("lemma11.tv-2eps", "lemma11",
+@step("lemma11.tv", "lemma11", notion="tv",
+      note="theory.paper's lemma11 under notion tv: |P(E) - P'(E)| <= eps for each event, margin 2 eps.")
+def _():
+    r = result("lemma11", "tv")
+    return list(r.hypotheses), r.conclusion
+
+
+@step("lemma11.tv-2eps", "lemma11", notion="tv",
       note="The TV-only form holds with margin 2 eps (moving mass eps from E1 to E2 shows 2 eps is needed).")
 def _():
     P, Q, hyps = _tv_atoms()
@@ -218,7 +228,7 @@ def _(k):
 
 # ---- The epsilon extension of Theorems 1, 3, 5 --------------------------------------------------------
 
-@step("thm1.eps.chain", "thm1", ks=(1, 2), expect="refuted",
+@step("thm1.eps.chain", "thm1", ks=(1, 2), expect="refuted", notion="mixture",
       note="Finding: 'repeating the steps with the additional eps/(1-eps) term' does not give -eps/(1-eps): the "
            "margin eps/(1-eps) is absolute mass at each point, so the chain pays eps/((1-eps) alpha) per point.")
 def _(k):
@@ -229,7 +239,7 @@ def _(k):
     return hyps, sp.Ge(success, result("thm1").bound)
 
 
-@step("thm1.eps.model", "thm1", expect="refuted",
+@step("thm1.eps.model", "thm1", expect="refuted", notion="mixture",
       note="Finding: Theorem 1 fails for eps > 0 and small alpha. One signal point x* that every x maps to; the "
            "firm is Bayes-optimal on P' = (1-eps)P + eps Q (so TV(P, P') <= eps) with Q on x*'s two labels.")
 def _():
@@ -240,7 +250,7 @@ def _():
     return hyps, sp.Ge(success, result("thm1").bound)
 
 
-@step("thm1.eps.point", "thm1",
+@step("thm1.eps.point", "thm1", notion="mixture",
       note="Lemma 11 at one point, in joint mass: the coupled P' keeps y* if (1-eps)(P(x,y*) - P(x,y)) > eps Q(x).")
 def _():
     Pt, Po, Qt, Qo, Qx = sp.symbols("P_xystar P_xy Q_xystar Q_xy Q_x", real=True)
@@ -248,24 +258,25 @@ def _():
     return hyps, sp.Gt((1 - eps) * Pt + eps * Qt, (1 - eps) * Po + eps * Qo)
 
 
-@step("thm1.eps.corrected-point", "thm1-corrected")
+@step("thm1.eps.corrected-point", "thm1-corrected", notion="mixture")
 def _():
     s, q, d, Qx = sp.symbols("s q d Q_x", real=True)
     keeps = alpha * s - (1 - alpha) * q * d > E * Qx  # sufficient for f(x) = y* by thm1.eps.point
     return [s > 0, *unit(q, d, Qx)], sp.Ge(s * indicator(keeps), s - ((1 - alpha) * q * d + E * Qx) / alpha)
 
 
-@step("thm1.eps.corrected", "thm1-corrected", ks=KS,
-      note="What the proof does give: S >= 1 - (1-alpha)/alpha Delta xi - eps/((1-eps) alpha), Q_i = Q(x_i).")
+@step("thm1.eps.corrected", "thm1-corrected", ks=KS, notion="mixture",
+      note="What the proof gives for a mixture firm: S >= 1 - (1-alpha)/alpha Delta xi - eps/((1-eps) alpha), "
+           "Q_i = Q(x_i).")
 def _(k):
     s, q, d, Q, w = reals("s", k), reals("q", k), reals("d", k), reals("Q", k), reals("w", k)
     hyps = [*(si > 0 for si in s), sp.Eq(sum(s), 1), *unit(*q, *d, *Q), *(di <= Delta for di in d),
             sp.Eq(xi, sum(q)), sum(Q) <= 1,
             *(wi >= si - ((1 - alpha) * qi * di + E * Qi) / alpha for wi, si, qi, di, Qi in zip(w, s, q, d, Q))]
-    return hyps, sp.Ge(sum(w), result("thm1-corrected").bound)
+    return hyps, sp.Ge(sum(w), result("thm1-corrected", "mixture").bound)
 
 
-@step("thm3.eps.model", "thm3", expect="refuted",
+@step("thm3.eps.model", "thm3", expect="refuted", notion="mixture",
       note="Finding: Theorem 3 fails for eps > 0 as printed. Two points x*, x_1 that g maps to x*; the firm is "
            "Bayes-optimal on P' = (1-eps)P + eps Q with Q on x*'s two labels.")
 def _():
@@ -286,20 +297,20 @@ def _():
     return hyps, sp.Ge(alpha * Tm + (1 - alpha) * Pys * P0x - Py * P0x, alpha * p * pre - (1 - p) * P0x)
 
 
-@step("thm3.eps.corrected-point", "thm3-corrected")
+@step("thm3.eps.corrected-point", "thm3-corrected", notion="mixture")
 def _():
     w, q, Qx = sp.symbols("w q Q_x", real=True)  # w = P0(g^-1(x*)), q = P0(x*), Qx = Q(x*)
     keeps = alpha * p * w - (1 - p) * q > E * Qx  # sufficient by thm3.eps.margin and thm1.eps.point
     return [w > 0, *unit(q, Qx)], sp.Ge(w * indicator(keeps), w - ((1 - p) * q + E * Qx) / (alpha * p))
 
 
-@step("thm3.eps.corrected", "thm3-corrected", ks=KS,
+@step("thm3.eps.corrected", "thm3-corrected", ks=KS, notion="mixture",
       note="S >= 1 - (1-p)/(p alpha) xi - eps/((1-eps) alpha p): the sum of thm3.eps.corrected-point over x*_i.")
 def _(k):
     w, q, Q, v = reals("w", k), reals("q", k), reals("Q", k), reals("v", k)
     hyps = [*(wi > 0 for wi in w), sp.Eq(sum(w), 1), *unit(*q, *Q), sp.Eq(xi, sum(q)), sum(Q) <= 1,
             *(vi >= wi - ((1 - p) * qi + E * Qi) / (alpha * p) for vi, wi, qi, Qi in zip(v, w, q, Q))]
-    return hyps, sp.Ge(sum(v), result("thm3-corrected").bound)
+    return hyps, sp.Ge(sum(v), result("thm3-corrected", "mixture").bound)
 
 
 def _thm5_two_points():
@@ -318,7 +329,7 @@ def _thm5_two_points():
     return mz, success, hyps
 
 
-@step("thm5.eps.model", "thm5", expect="refuted",
+@step("thm5.eps.model", "thm5", expect="refuted", notion="mixture",
       note="Finding: Theorem 5 fails for eps > 0 as printed: eps Q flips f at a summary point z of small mass, "
            "and every x with g(x) = z then fails, though tau = 0.")
 def _():
@@ -326,7 +337,7 @@ def _():
     return hyps, sp.Ge(success, result("thm5").bound)
 
 
-@step("thm5.eps.without-rho", "thm5-corrected", expect="refuted",
+@step("thm5.eps.without-rho", "thm5-corrected", expect="refuted", notion="mixture",
       note="The Theorem 1-style correction (-eps/((1-eps) alpha)) is not enough for erasure: the loss at a "
            "summary point z is P0(g^-1(z)), not P0(z), hence the factor rho.")
 def _():
@@ -334,13 +345,13 @@ def _():
     return hyps, sp.Ge(success, 1 - 2 * (1 - alpha) / alpha * tau - E / alpha)
 
 
-@step("thm5.eps.corrected-model", "thm5-corrected")
+@step("thm5.eps.corrected-model", "thm5-corrected", notion="mixture")
 def _():
     mz, success, hyps = _thm5_two_points()
-    return [*hyps, sp.Eq(S["rho"] * mz, 1)], sp.Ge(success, result("thm5-corrected").bound)
+    return [*hyps, sp.Eq(S["rho"] * mz, 1)], sp.Ge(success, result("thm5-corrected", "mixture").bound)
 
 
-@step("thm5.eps.corrected-point", "thm5-corrected",
+@step("thm5.eps.corrected-point", "thm5-corrected", notion="mixture",
       note="Charge x's failure to x when f(x) != y*(x) and to z = g(x) when f(z) != y*(z): a point carries weight "
            "W = P0(x), or W = P0(g^-1(z)) <= rho P0(z) at a summary point (where tau(z) = 0, g idempotent).")
 def _():
@@ -350,7 +361,7 @@ def _():
     return hyps, sp.Ge(W * indicator(keeps), W - (2 * (1 - alpha) * t * W + S["rho"] * E * Qx) / alpha)
 
 
-@step("thm5.eps.corrected", "thm5-corrected", ks=KS,
+@step("thm5.eps.corrected", "thm5-corrected", ks=KS, notion="mixture",
       note="S >= 1 - 2(1-alpha)/alpha tau - rho eps/((1-eps) alpha): the sum of thm5.eps.corrected-point.")
 def _(k):
     W, t, Q, v = reals("W", k), reals("t", k), reals("Q", k), reals("v", k)
@@ -358,7 +369,167 @@ def _(k):
     hyps = [*(Wi > 0 for Wi in W), sp.Eq(sum(W), 1), *unit(*t, *Q), sum(Q) <= 1,
             sp.Le(sum(ti * Wi for ti, Wi in zip(t, W)), tau),
             *(vi >= Wi - (2 * (1 - alpha) * ti * Wi + rho * E * Qi) / alpha for vi, Wi, ti, Qi in zip(v, W, t, Q))]
-    return hyps, sp.Ge(sum(v), result("thm5-corrected").bound)
+    return hyps, sp.Ge(sum(v), result("thm5-corrected", "mixture").bound)
+
+
+# ---- Notion tv (Definition 2): what a TV-eps-optimal firm costs -----------------------------------------
+# The firm is Bayes-optimal for some P' with TV(P, P') <= eps. Three facts carry every tv bound:
+#   tv.flip-cost[k]  the margins of k points (each a cell a_i against a rival cell b_i) drop by at most 2 eps
+#                    in total (each unit of moved mass changes two cells by one unit at most);
+#   tv.tie[k]        margins M_i summing to at most 2 eps are all tied by moving M_i/2 from a_i to b_i, within
+#                    TV eps: 2 eps is the exact budget;
+#   thmN.tv.point/sum  the indicator step of B.1-B.3 with the budget c_i spent at point i, summed.
+
+def _tv_points(k):
+    """k points with a target cell a_i and a rival b_i, plus one cell for the rest, under P and P'."""
+    a, b, a1, b1 = reals("a", k), reals("b", k), reals("aprime", k), reals("bprime", k)
+    r, r1 = sp.symbols("rest rest_prime", real=True)
+    P, P1 = [*a, *b, r], [*a1, *b1, r1]
+    hyps = [*unit(*P, *P1), sp.Eq(sum(P), 1), sp.Eq(sum(P1), 1),
+            sp.Le(sp.Rational(1, 2) * sum(sp.Abs(x - y) for x, y in zip(P, P1)), eps)]
+    return a, b, a1, b1, hyps
+
+
+@step("tv.flip-cost", "lemma11", ks=KS, notion="tv",
+      note="Mass m moved within TV lowers a sum of per-point margins by at most 2m: TV <= eps gives a total "
+           "margin drop of at most 2 eps over any k points.")
+def _(k):
+    a, b, a1, b1, hyps = _tv_points(k)
+    drop = sum((ai - bi) - (ai1 - bi1) for ai, bi, ai1, bi1 in zip(a, b, a1, b1))
+    return hyps, sp.Le(drop, 2 * eps)
+
+
+@step("tv.tie", "lemma11", ks=KS, notion="tv",
+      note="Conversely, margins M_i >= 0 summing to at most 2 eps are all tied within TV eps (M_i/2 moved from "
+           "each point's top cell to its rival): tying a set of points costs exactly half its margins.")
+def _(k):
+    a, b = reals("a", k), reals("b", k)
+    r = sp.Symbol("rest", real=True)
+    moved = [(ai - bi) / 2 for ai, bi in zip(a, b)]
+    a1, b1 = [ai - m for ai, m in zip(a, moved)], [bi + m for bi, m in zip(b, moved)]
+    tv = sp.Rational(1, 2) * sum(sp.Abs(x - y) for x, y in zip([*a, *b], [*a1, *b1]))
+    hyps = [*unit(*a, *b, r), sp.Eq(sum(a) + sum(b) + r, 1), *(ai >= bi for ai, bi in zip(a, b)),
+            sum(ai - bi for ai, bi in zip(a, b)) <= 2 * eps]
+    return hyps, sp.And(sp.Le(tv, eps), *(sp.Eq(x, y) for x, y in zip(a1, b1)), *(x >= 0 for x in a1))
+
+
+@step("thm1.tv.point", "thm1-corrected", notion="tv",
+      note="Claim B.1 in joint mass with the firm's margin drop c at x (tv.flip-cost): the indicator step of B.1, "
+           "weighted by s = P*(x).")
+def _():
+    s, q, d, c, t1, o1 = sp.symbols("s q d c Pprime_xystar Pprime_xy", real=True)
+    hyps = [s > 0, *unit(q, d), c >= 0, t1 - o1 >= alpha * s - (1 - alpha) * q * d - c]
+    return hyps, sp.Ge(s * indicator(t1 > o1), s - ((1 - alpha) * q * d + c) / alpha)
+
+
+@step("thm1.tv.sum", "thm1-corrected", ks=KS, notion="tv",
+      note="S >= 1 - (1-alpha)/alpha Delta xi - 2 eps/alpha: thm1.tv.point summed, the drops c_i within 2 eps.")
+def _(k):
+    s, q, d, c, w = reals("s", k), reals("q", k), reals("d", k), reals("c", k), reals("w", k)
+    hyps = [*(si > 0 for si in s), sp.Eq(sum(s), 1), *unit(*q, *d), *(di <= Delta for di in d),
+            sp.Eq(xi, sum(q)), *(ci >= 0 for ci in c), sum(c) <= 2 * eps,
+            *(wi >= si - ((1 - alpha) * qi * di + ci) / alpha for wi, si, qi, di, ci in zip(w, s, q, d, c))]
+    return hyps, sp.Ge(sum(w), result("thm1-corrected", "tv").bound)
+
+
+@step("thm3.tv.point", "thm3-corrected", notion="tv",
+      note="Claim B.2 in joint mass (thm3.eps.margin) with the firm's margin drop c at x*, weighted by "
+           "w = P0(g^-1(x*)).")
+def _():
+    w, q, c, t1, o1 = sp.symbols("w q c Pprime_xystar Pprime_xy", real=True)
+    hyps = [w > 0, *unit(q), c >= 0, t1 - o1 >= alpha * p * w - (1 - p) * q - c]
+    return hyps, sp.Ge(w * indicator(t1 > o1), w - ((1 - p) * q + c) / (alpha * p))
+
+
+@step("thm3.tv.sum", "thm3-corrected", ks=KS, notion="tv",
+      note="S >= 1 - (1-p)/(p alpha) xi - 2 eps/(alpha p): thm3.tv.point summed over the signal points.")
+def _(k):
+    w, q, c, v = reals("w", k), reals("q", k), reals("c", k), reals("v", k)
+    hyps = [*(wi > 0 for wi in w), sp.Eq(sum(w), 1), *unit(*q), sp.Eq(xi, sum(q)), *(ci >= 0 for ci in c),
+            sum(c) <= 2 * eps, *(vi >= wi - ((1 - p) * qi + ci) / (alpha * p) for vi, wi, qi, ci in zip(v, w, q, c))]
+    return hyps, sp.Ge(sum(v), result("thm3-corrected", "tv").bound)
+
+
+@step("thm5.tv.point", "thm5-corrected", notion="tv",
+      note="A point of weight W (P0(x), or P0(g^-1(z)) <= rho P0(z) at a summary point, where tau = 0) and margin "
+           ">= (alpha - 2(1-alpha) t) m (Claim B.3 in joint mass), with the firm's margin drop c.")
+def _():
+    W, m, t, c, t1, o1 = sp.symbols("W m t c Pprime_xystar Pprime_xy", real=True)
+    hyps = [m > 0, W >= m, W <= S["rho"] * m, *unit(t), c >= 0, t1 - o1 >= alpha * m - 2 * (1 - alpha) * t * m - c]
+    return hyps, sp.Ge(W * indicator(t1 > o1), W - (2 * (1 - alpha) * t * W + S["rho"] * c) / alpha)
+
+
+@step("thm5.tv.sum", "thm5-corrected", ks=KS, notion="tv",
+      note="S >= 1 - 2(1-alpha)/alpha tau - 2 rho eps/alpha: thm5.tv.point summed over the charged points.")
+def _(k):
+    W, t, c, v = reals("W", k), reals("t", k), reals("c", k), reals("v", k)
+    rho = S["rho"]
+    hyps = [*(Wi > 0 for Wi in W), sp.Eq(sum(W), 1), *unit(*t), *(ci >= 0 for ci in c), sum(c) <= 2 * eps,
+            sp.Le(sum(ti * Wi for ti, Wi in zip(t, W)), tau),
+            *(vi >= Wi - (2 * (1 - alpha) * ti * Wi + rho * ci) / alpha for vi, Wi, ti, ci in zip(v, W, t, c))]
+    return hyps, sp.Ge(sum(v), result("thm5-corrected", "tv").bound)
+
+
+def _tv_firm(cells):
+    """A firm's P' within TV eps of the mixture's cells (which sum to 1): fresh variables and their hypotheses."""
+    primes = [sp.Symbol(f"Pprime_{i}", real=True) for i in range(len(cells))]
+    hyps = [*unit(*primes), sp.Eq(sum(primes), 1),
+            sp.Le(sp.Rational(1, 2) * sum(sp.Abs(a - b) for a, b in zip(cells, primes)), eps)]
+    return primes, hyps
+
+
+def _thm1_tv_model():
+    # thm1.eps.model's single signal point x* that every x maps to, and a TV-eps-optimal firm: P' on x*'s two
+    # cells and one cell for the rest of the mass (the other points do not decide the success).
+    q, r = sp.symbols("P0_xstar r", real=True)
+    mix_t, mix_o = alpha + (1 - alpha) * q * r, (1 - alpha) * q * (1 - r)
+    (t1, o1, _), firm = _tv_firm([mix_t, mix_o, 1 - mix_t - mix_o])
+    hyps = [*unit(q, r), sp.Eq(xi, q), sp.Eq(Delta, sp.Max(1 - 2 * r, 0)), *firm]
+    return indicator(t1 > o1), hyps
+
+
+def _thm3_tv_model():
+    # thm3.eps.model's two points x*, x_1 -> x*, narrowed to P0(y*|x) = p at both (a refutation may narrow).
+    q = sp.Symbol("P0_xstar", real=True)
+    target = alpha * p + (1 - alpha) * q * p
+    other = q * (1 - p)
+    (t1, o1, _), firm = _tv_firm([target, other, 1 - target - other])
+    hyps = [*unit(q), sp.Eq(xi, q), *firm]
+    return indicator(t1 > o1), hyps
+
+
+def _thm5_tv_model():
+    mz, r = sp.symbols("P0_z r", real=True)
+    mx = 1 - mz
+    P = [alpha * mz + (1 - alpha) * mz * r, (1 - alpha) * mz * (1 - r),
+         alpha * mx + (1 - alpha) * mx * r, (1 - alpha) * mx * (1 - r)]
+    Pp, firm = _tv_firm(P)
+    z0, z1 = indicator(Pp[0] > Pp[1]), indicator(Pp[1] > Pp[0])
+    x0, x1 = indicator(Pp[2] > Pp[3]), indicator(Pp[3] > Pp[2])
+    success = mz * (z0 + z1) + mx * (z0 * x0 + z1 * x1)
+    hyps = [mz > 0, mz <= 1, r >= sp.Rational(1, 2), r <= 1, sp.Eq(tau, 0), sp.Eq(S["rho"] * mz, 1), *firm]
+    return success, hyps
+
+
+_TV_MODELS = {"thm1": _thm1_tv_model, "thm3": _thm3_tv_model, "thm5": _thm5_tv_model}
+
+for _thm, _model in _TV_MODELS.items():
+    step(f"{_thm}.eps.tv-model", _thm, expect="refuted", notion="tv",
+         note=f"The printed eps-extension fails against a TV-eps-optimal firm too (Definition 2), on "
+              f"{_thm}.eps.model's instance with a general P' within TV eps.")(
+        functools.partial(lambda model, thm: (model()[1], sp.Ge(model()[0], result(thm).bound)), _model, _thm))
+    step(f"{_thm}.mixture-under-tv", f"{_thm}-corrected", expect="refuted", notion="tv",
+         note="Finding: the bound proven for a mixture firm (eps/((1-eps) ...)) fails for a TV-eps-optimal firm, "
+              "which can lower a margin by 2 eps (e.g. tie a signal point of margin alpha = 2 eps).")(
+        functools.partial(lambda model, thm: (model()[1], sp.Ge(model()[0], result(f"{thm}-corrected", "mixture").bound)),
+                          _model, _thm))
+
+
+@step("thm1.tv.model", "thm1-corrected", notion="tv",
+      note="The tv bound on thm1.eps.model's instance against a general P' within TV eps (no charging argument).")
+def _():
+    success, hyps = _thm1_tv_model()
+    return hyps, sp.Ge(success, result("thm1-corrected", "tv").bound)
 
 
 # ---- B.2: Theorem 3 -----------------------------------------------------------------------------------
@@ -559,6 +730,8 @@ def run(only: tuple[str, ...] | list[str] = (), timeout_ms: int = z3util.TIMEOUT
         out = s.run(timeout_ms, rlimit)
         row = {"id": s.id, "result": s.result, "statement": s.statement(), "status": out.status,
                "expect": s.expect, "ok": out.status == s.expect, "seconds": round(out.seconds, 4)}
+        if s.notion is not None:
+            row["notion"] = s.notion
         if out.status == "refuted":
             row["counterexample"] = {k: str(v) for k, v in out.counterexample.items()}
             if out.approximate:

@@ -13,9 +13,14 @@ from critmass.output import emit_json, table
 from theory.errors import InputError
 from theory.evaluate import evaluate, required
 from theory.latex import document, tex
+from theory.notions import DEFAULT, DEFINITIONS, NOTIONS
 from theory.paper import IDS, all_ids, extension_results, families, result, results
+from theory.refuted import recorded, refuted_at
 
-CRITICAL_MASS_OF = {"thm1": "cor2", "thm3": "cor4", "thm5": "cor6", "thm7": "cor8"}
+CRITICAL_MASS_OF = {"thm1": "cor2", "thm3": "cor4", "thm5": "cor6", "thm7": "cor8", "thm1-corrected": "cor2-corrected",
+                    "thm3-corrected": "cor4-corrected", "thm5-corrected": "cor6-corrected"}
+NOTION_HELP = (f"what epsilon-optimal means in every result with an epsilon (default {DEFAULT}): tv = "
+               f"{DEFINITIONS['tv']}; mixture = {DEFINITIONS['mixture']}")
 
 
 def register(sub) -> None:
@@ -26,6 +31,7 @@ def register(sub) -> None:
     p.add_argument("--json", action="store_true", help="print one JSON document instead of a table")
     p.add_argument("--family", choices=[*families(), "all"], default="paper",
                    help="which results: the founding paper's (default), an extension family's, or all")
+    p.add_argument("--notion", choices=NOTIONS, default=DEFAULT, help=NOTION_HELP)
     p.set_defaults(func=cmd_results)
 
     for name, helptext, func in [
@@ -37,7 +43,13 @@ def register(sub) -> None:
         p.add_argument("--set", dest="values", action="extend", nargs="+", default=[], metavar="NAME=VALUE",
                        help="a parameter value (repeatable); names: alpha epsilon xi Delta p tau rho S_star mu beta U "
                             "eta T c gamma g_P0 g_Pprime g_lb grad_u C dist0; values are decimals or fractions a/b")
-        p.add_argument("--json", action="store_true", help='print {"id", "value", "params", ...} as JSON')
+        p.add_argument("--notion", choices=NOTIONS, default=DEFAULT, help=NOTION_HELP)
+        p.add_argument("--printed", action="store_true",
+                       help="evaluate the formula even where verify/ refutes it (the printed Theorems 1, 3, 5 and "
+                            "Corollaries 2, 4, 6 for 0 < epsilon < 1/2); the output then says refuted and why. "
+                            "Without it such a request fails with one line naming the valid result")
+        p.add_argument("--json", action="store_true",
+                       help='print {"id", "notion", "value", "params", "refuted", "why"?, ...} as JSON')
         p.set_defaults(func=func)
 
     p = sub.add_parser("latex", help="write a standalone LaTeX document of the theory",
@@ -79,7 +91,8 @@ def parse_values(items: list[str]) -> dict[str, float]:
 def describe(r) -> dict:
     cm = r.critical_mass
     row = {
-        "id": r.id, "title": r.title, "source": r.source, "kind": r.kind,
+        "id": r.id, "title": r.title, "source": r.source, "kind": r.kind, "notion": r.notion,
+        "statement": r.statement,
         "parameters": {p.name: p.domain_str() for p in r.parameters},
         "hypotheses": [str(h) for h in r.hypotheses],
         "conclusion": str(r.conclusion),
@@ -98,12 +111,17 @@ def describe(r) -> dict:
         row[name] = str(expr)
     if r.notes:
         row["notes"] = list(r.notes)
+    # Where verify/ refutes it: under which notion of firm, for which form, the evidence and what to use.
+    row["refutations"] = [
+        {"where": ref.where_text(), "firms": list(ref.firms), "form": ref.form, "steps": list(ref.steps),
+         "use": ref.use, "use_notion": ref.use_notion, "applies": r.notion is not None and ref.applies(r.notion),
+         "why": ref.why, "message": ref.message()} for ref in recorded(r.id)]
     return row
 
 
 def cmd_results(args) -> int:
     chosen = all_ids() if args.family == "all" else families()[args.family]
-    everything = {**results(), **(extension_results() if args.family != "paper" else {})}
+    everything = {**results(args.notion), **(extension_results(args.notion) if args.family != "paper" else {})}
     rows = [describe(everything[i]) for i in chosen]
     if args.json:
         emit_json(rows)
@@ -111,20 +129,42 @@ def cmd_results(args) -> int:
     for row in rows:
         row["formula"] = row["bound"] or row["critical_mass"] or row["conclusion"]
         row["derived=printed"] = row.get("derived_equals_printed", "")
-    print(table(rows, ["id", "kind", "source", "derived=printed", "formula"]))
+        row["notion"] = row["notion"] or ""
+        row["refuted"] = "; ".join(f"REFUTED for {f['where']}" if f["applies"] else
+                                   f"{f['form']} form refuted vs {'/'.join(f['firms'])} firms"
+                                   for f in row["refutations"])
+    print(table(rows, ["id", "kind", "source", "notion", "derived=printed", "refuted", "formula"]))
     return 0
+
+
+def _evaluate(id: str, what: str, values: dict, args) -> tuple[float, dict]:
+    """The value, and the JSON fields that say whether it is refuted (only reachable with --printed)."""
+    value = evaluate(id, what, values, args.notion, printed=args.printed)
+    refutation = refuted_at(id, args.notion, values)
+    if refutation is None:
+        return value, {"refuted": False}
+    return value, {"refuted": True, "why": refutation.message() + "; printed on request (--printed)",
+                   "use": refutation.use}
+
+
+def _named(id: str, doc: dict) -> str:
+    return f"{id} ({doc['notion']})" if doc["notion"] else id
+
+
+def _refuted_tail(doc: dict) -> str:
+    return f"  [REFUTED: {doc['why']}]" if doc["refuted"] else ""
 
 
 def cmd_bound(args) -> int:
     if not _has(args.id, "bound"):
         raise InputError(f"{args.id} bounds no success; ids with a bound: {' '.join(i for i in all_ids() if _has(i, 'bound'))}")
     values = parse_values(args.values)
-    value = evaluate(args.id, "bound", values)
-    doc = {"id": args.id, "value": value, "params": values}
+    value, verdict = _evaluate(args.id, "bound", values, args)
+    doc = {"id": args.id, "notion": result(args.id, args.notion).notion, "value": value, "params": values, **verdict}
     if args.json:
         emit_json(doc)
     else:
-        print(f"{args.id}: S(alpha) >= {value:.6g}")
+        print(f"{_named(args.id, doc)}: S(alpha) >= {value:.6g}{_refuted_tail(doc)}")
     return 0
 
 
@@ -134,20 +174,22 @@ def cmd_critical_mass(args) -> int:
         raise InputError(f"{id} bounds no critical mass; ids with one: "
                          f"{' '.join(i for i in all_ids() if _has(i, 'critical_mass'))}")
     values = parse_values(args.values)
-    value = evaluate(id, "critical_mass", values)
+    value, verdict = _evaluate(id, "critical_mass", values, args)
     status = "unreachable" if value == float("inf") else "ok"
-    doc = {"id": id, "value": value, "params": values, "status": status}
+    doc = {"id": id, "notion": result(id, args.notion).notion, "value": value, "params": values, "status": status,
+           **verdict}
     if id == "participation" and status == "ok":
-        extra = {k: v for k, v in values.items() if k in {p.name for p in required(id, "investment")}}
-        doc["investment"] = evaluate(id, "investment", extra)
+        extra = {k: v for k, v in values.items() if k in {p.name for p in required(id, "investment", args.notion)}}
+        doc["investment"] = evaluate(id, "investment", extra, args.notion)
         doc["join_level"] = values["c"] / (1 - values["gamma"])
     if args.json:
         emit_json(doc)
     elif status == "unreachable":
-        print(f"{id}: the target is unreachable for any alpha in (0, 1] at these values "
-              f"(needs {result(id).critical_mass.reachable})")
+        print(f"{_named(id, doc)}: the target is unreachable for any alpha in (0, 1] at these values "
+              f"(needs {result(id, args.notion).critical_mass.reachable}){_refuted_tail(doc)}")
     else:
-        print(f"{id}: alpha* <= {value:.6g}" + (f"; investment B = {doc['investment']:.6g}" if "investment" in doc else ""))
+        print(f"{_named(id, doc)}: alpha* <= {value:.6g}" + (f"; investment B = {doc['investment']:.6g}" if "investment" in doc else "")
+              + _refuted_tail(doc))
     return 0
 
 

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from critmass.output import emit_json, table
+from theory.errors import InputError
 from theory.instance import STRATEGIES
+from theory.notions import DEFAULT, DEFINITIONS, NOTIONS
 
 EXIT_FAILED = 1
 
@@ -16,34 +18,54 @@ def register(sub) -> None:
                                    "'unknown' (timeout, resource limit) always fails.")
     p.add_argument("--json", action="store_true",
                    help='print a list of {"id", "result", "statement", "status", "expect", "ok", "seconds", '
-                        '"counterexample"?}')
+                        '"notion"?, "counterexample"?}')
     p.add_argument("--only", nargs="+", metavar="ID", default=[],
                    help="run only these steps (an id such as thm1.sum selects all its k = 1..4 forms)")
     p.set_defaults(func=cmd_verify)
 
-    p = sub.add_parser("check-instance", help="check a theorem's bound on one discrete instance, exactly",
+    p = sub.add_parser("check-instance", help="check the bounds on one discrete instance, exactly, for every "
+                                              "epsilon-optimal firm",
                        description="Read a discrete instance (JSON: p0, signal, target, strategy, alpha) and "
-                                   "report its exact success, the bound of Theorem 1, 3 or 5 (by strategy, "
-                                   "epsilon = 0), the parameters xi Delta p tau, and whether the bound holds. "
+                                   "report, in exact arithmetic, the least success over every firm that is "
+                                   "epsilon-optimal under the notion (epsilon = 0: the Bayes-optimal firm; ties "
+                                   "count against the collective), the points such a firm ties, the bound of "
+                                   "every applicable result (Theorem 1, 3 or 5 by strategy, as printed and "
+                                   "corrected, in both notions' forms) with whether it is valid there and whether "
+                                   "it holds, and the parameters xi Delta p tau rho. "
                                    "An instance with several collectives (JSON: p0, collectives: a list of "
                                    "{alpha, signal, target, strategy}) reports each collective's exact success, "
-                                   "its success alone and multi-thm1's bound. Unknown keys are an error.")
+                                   "its success alone and multi-thm1's bound (epsilon = 0 only). Unknown keys are "
+                                   "an error.")
     p.add_argument("file", help="the instance's JSON file")
+    p.add_argument("--epsilon", default="0", metavar="E",
+                   help="the firm's suboptimality in [0, 1), a decimal or a fraction a/b (default 0)")
+    p.add_argument("--notion", choices=NOTIONS, default=DEFAULT,
+                   help=f"what epsilon-optimal means: tv = {DEFINITIONS['tv']}; mixture = {DEFINITIONS['mixture']} "
+                        f"(default {DEFAULT})")
     p.add_argument("--json", action="store_true",
-                   help='print {"success", "success_float", "bound", "bound_float", "params", "hypotheses", "holds"}')
+                   help='print {"success", "epsilon", "notion", "worst_case", "bound", "bounds", "params", '
+                        '"hypotheses", "holds", ...}')
     p.set_defaults(func=cmd_check_instance)
 
     p = sub.add_parser("counterexample", help="search small instances on which a claimed bound fails",
                        description="Search all instances with at most K feature values and M labels (target "
-                                   "label 0, by symmetry) for one whose exact success is below the claimed "
-                                   "bound. Z3 reals for the probabilities, booleans for the signal map and the "
-                                   "Bayes-optimal decisions. A found instance is confirmed with exact "
-                                   "arithmetic; 'none' means Z3 proved that there is none up to that size. "
-                                   "Exit 1 when the search is inconclusive.")
+                                   "label 0, by symmetry), and every epsilon-optimal firm on them, for one whose "
+                                   "exact success is below the claimed bound. Z3 reals for the probabilities, "
+                                   "booleans for the signal map, the decisions and the points the firm ties. "
+                                   "epsilon is free in [0, 1) when the claim mentions it (a result id with an "
+                                   "epsilon does) unless --epsilon fixes it, and 0 otherwise. A found instance is "
+                                   "confirmed with exact arithmetic; 'none' means Z3 proved that there is none up "
+                                   "to that size. Exit 1 when the search is inconclusive.")
     p.add_argument("--strategy", required=True, choices=STRATEGIES, help="the collective's strategy")
     p.add_argument("--claim", required=True, metavar="EXPR",
-                   help="claimed lower bound on success: sympy in alpha xi Delta p tau, where thm1 thm3 thm5 "
-                        "stand for the theorem's bound at epsilon = 0 (e.g. 'thm5 + 1/100')")
+                   help="claimed lower bound on success: sympy in alpha xi Delta p tau rho epsilon, where thm1 thm3 "
+                        "thm5 stand for the printed theorem's bound and thm1-corrected thm3-corrected thm5-corrected "
+                        "for the valid one under --notion (thm1-corrected[mixture]: the mixture form whatever "
+                        "--notion), e.g. 'thm5 + 1/100'")
+    p.add_argument("--epsilon", metavar="E", help="fix the firm's suboptimality (a/b or decimal in [0, 1))")
+    p.add_argument("--notion", choices=NOTIONS, default=DEFAULT,
+                   help=f"what epsilon-optimal means for the firm (default {DEFAULT}): tv = {DEFINITIONS['tv']}; "
+                        f"mixture = {DEFINITIONS['mixture']}")
     p.add_argument("--max-x", type=int, required=True, metavar="K", help="number of feature values (1..6)")
     p.add_argument("--max-y", type=int, required=True, metavar="M", help="number of labels (1..6)")
     p.add_argument("--alpha", metavar="A", help="fix the collective size (a/b or decimal); free in (0, 1) if absent")
@@ -68,8 +90,12 @@ def cmd_verify(args) -> int:
         for r in rows:
             r["flag"] = "" if r["ok"] else "UNEXPECTED"
             r["counterexample "] = ", ".join(f"{k}={v}" for k, v in r.get("counterexample", {}).items())
-        print(table(rows, ["id", "result", "status", "expect", "seconds", "flag", "counterexample "]))
-        print(f"{sum(r['ok'] for r in rows)}/{len(rows)} steps as expected, {sum(r['seconds'] for r in rows):.2f} s in Z3")
+            r.setdefault("notion", "")
+        print(table(rows, ["id", "result", "notion", "status", "expect", "seconds", "flag", "counterexample "]))
+        proven = sum(r["status"] == "proven" for r in rows)
+        refuted = sum(r["status"] == "refuted" and r["ok"] for r in rows)
+        print(f"{sum(r['ok'] for r in rows)}/{len(rows)} steps as expected ({proven} proven, {refuted} refuted as "
+              f"expected: findings), {sum(r['seconds'] for r in rows):.2f} s in Z3")
     return 0 if all(r["ok"] for r in rows) else EXIT_FAILED
 
 
@@ -79,16 +105,29 @@ def cmd_check_instance(args) -> int:
 
     inst = load_any(args.file)
     if isinstance(inst, MultiInstance):
+        from fractions import Fraction
+
+        from verify.check import epsilon_value
+        if epsilon_value(args.epsilon) != Fraction(0):
+            raise InputError(f"--epsilon {args.epsilon}: an instance with several collectives is checked against the "
+                             f"Bayes-optimal firm only; expected epsilon 0")
         from verify.multi import report_multi
         return report_multi(inst, args.json)
-    doc = check_instance(inst)
+    doc = check_instance(inst, args.epsilon, args.notion)
     if args.json:
         emit_json(doc)
-    else:
-        prm = " ".join(f"{k}={v}" for k, v in doc["params"].items())
-        hyp = " ".join(f"{k}={v}" for k, v in doc["hypotheses"].items())
-        print(f"success {doc['success']} ({doc['success_float']:.6g}); bound {doc['bound']}; holds {doc['holds']}")
-        print(f"params {prm}" + (f"; hypotheses {hyp}" if hyp else ""))
+        return 0
+    worst = doc["worst_case"]
+    prm = " ".join(f"{k}={v}" for k, v in doc["params"].items())
+    hyp = " ".join(f"{k}={v}" for k, v in doc["hypotheses"].items())
+    print(f"success {doc['success']} ({doc['success_float']:.6g}) for the Bayes-optimal firm; least success over "
+          f"every {doc['epsilon']}-optimal firm ({doc['notion']}): {worst['success']} ({worst['success_float']:.6g}), "
+          f"tying points {worst['tied'] or 'none'} (margins {worst['cost']} of budget {worst['budget']})")
+    rows = [{**b, "value": b["value"] if b["value"] is not None else "n/a",
+             "status": ("holds" if b["holds"] else "FAILS") + ("" if b["valid"] else " (not valid here)"),
+             "why": b["refuted"] or ""} for b in doc["bounds"]]
+    print(table(rows, ["id", "notion", "value", "status", "why"]))
+    print(f"every valid bound holds: {doc['holds']}; params {prm}" + (f"; hypotheses {hyp}" if hyp else ""))
     return 0
 
 
@@ -96,11 +135,14 @@ def cmd_counterexample(args) -> int:
     from verify.counterexample import search
 
     doc = search(args.strategy, args.claim, args.max_x, args.max_y, alpha=args.alpha,
-                 idempotent=not args.any_signal, where=tuple(args.where), timeout_ms=int(args.timeout * 1000))
+                 idempotent=not args.any_signal, where=tuple(args.where), timeout_ms=int(args.timeout * 1000),
+                 epsilon=args.epsilon, notion=args.notion)
     if args.json:
         emit_json(doc)
     elif doc["status"] in ("counterexample", "unconfirmed"):
-        print(f"{doc['status']}: success {doc['success']} < claim {doc['claim_value']}; params {doc['params']}")
+        firm = "" if doc["epsilon"] == "0" else \
+            f" against a {doc['epsilon']}-optimal firm ({doc['notion']}) tying points {doc['tied']}"
+        print(f"{doc['status']}: success {doc['success']} < claim {doc['claim_value']}{firm}; params {doc['params']}")
         print(doc["instance"])
     elif doc["status"] == "none":
         print(f"none: no instance with at most {args.max_x} feature values and {args.max_y} labels "

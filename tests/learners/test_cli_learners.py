@@ -18,6 +18,7 @@ def test_suboptimal_rows_resume_and_the_bayes_firm(cli_json, tmp_path):
     assert [r["alpha"] for r in doc["rows"]] == [0.05, 0.5] and doc["config"]["seed"] == 1
     for r in doc["rows"]:
         assert 0 <= r["epsilon"] <= r["epsilon_predictive"] + 1e-6
+        assert r["violations"] == 0  # against the bound valid at each run's TV epsilon (thm1-corrected, tv)
     # bayes_success is the exact reference's S(alpha) on the same instance
     from theory.instance import parse_instance, success
     inst = parse_instance(doc["instance"])

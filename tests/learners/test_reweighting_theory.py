@@ -2,6 +2,7 @@
 
 from fractions import Fraction
 
+import pytest
 import sympy as sp
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -115,17 +116,26 @@ def test_cvar_tail_weights(data, alpha):
     assert exact(scheme_alpha_eff("cvar"), alpha=alpha, t_c=t_c, cvar_level=level) == direct
 
 
-def test_reweighted_critical_mass_is_the_inverse_map_at_the_paper_corollary():
+# The reweighting corollaries rest on the paper's corollaries in the form valid for eps > 0 (thmN-corrected), read
+# under the same notion of eps-optimality; at eps = 0 those are the printed corollaries.
+
+@pytest.mark.parametrize("notion", ["tv", "mixture"])
+def test_reweighted_critical_mass_is_the_inverse_map_at_the_paper_corollary(notion):
     for cor in ("cor2", "cor4", "cor6"):
-        plain = result(cor).critical_mass.alpha_star
+        plain = result(f"{cor}-corrected", notion).critical_mass.alpha_star
         mapped = inverse_alpha_eff().subs(S["alpha_eff"], plain)
-        assert sp.simplify(result(f"reweight-mixture-{cor}").critical_mass.alpha_star - mapped) == 0
+        reweighted = result(f"reweight-mixture-{cor}", notion)
+        assert reweighted.notion == notion
+        assert sp.simplify(reweighted.critical_mass.alpha_star - mapped) == 0
 
 
-def test_unit_weights_give_back_the_paper():
+@pytest.mark.parametrize("notion", ["tv", "mixture"])
+def test_unit_weights_give_back_the_paper(notion):
     for cor in ("cor2", "cor4", "cor6"):
-        derived = result(f"reweight-mixture-{cor}").critical_mass.alpha_star.subs({S["W_star"]: 1, S["W_0"]: 1})
-        assert sp.simplify(derived - result(cor).critical_mass.alpha_star) == 0
+        derived = result(f"reweight-mixture-{cor}", notion).critical_mass.alpha_star.subs({S["W_star"]: 1, S["W_0"]: 1})
+        assert sp.simplify(derived - result(f"{cor}-corrected", notion).critical_mass.alpha_star) == 0
+        at_zero = derived.subs(S["epsilon"], 0)  # and the printed corollary at eps = 0
+        assert sp.simplify(at_zero - result(cor).critical_mass.alpha_star.subs(S["epsilon"], 0)) == 0
     # JTT with lambda = 1 is no reweighting at all.
     assert sp.simplify(result("reweight-jtt").extras["alpha_eff"].subs(S["lambda"], 1) - S["alpha"]) == 0
 

@@ -1,7 +1,9 @@
-"""The corrected eps-extensions of Theorems 1, 3, 5 and the exact-mixture Claim B.2, checked exactly."""
+"""The corrected eps-extensions of Theorems 1, 3, 5 under both notions, and the exact-mixture Claim B.2, checked
+exactly."""
 
 from fractions import Fraction as F
 
+import pytest
 import sympy as sp
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -11,13 +13,15 @@ from theory.instance import make_instance, marginal, mixture, params, prediction
 from theory.parameters import SYMBOLS
 
 S = SYMBOLS
-E = lambda eps: eps / (1 - eps)  # noqa: E731  Lemma 11's margin
+E = lambda eps: eps / (1 - eps)  # noqa: E731  Lemma 11's margin (the coupled form)
+#: The firm's margin budget, written out by hand: 2 eps against TV (Definition 2), eps/(1-eps) against a mixture.
+BUDGET = {"tv": lambda eps: 2 * eps, "mixture": E}
 
 # The corrected bounds written out by hand from the proofs (not from theory/paper.py), in Fractions.
 HAND = {
-    "thm1-corrected": lambda a, e, v: 1 - (1 - a) / a * v["Delta"] * v["xi"] - E(e) / a,
-    "thm3-corrected": lambda a, e, v: 1 - (1 - v["p"]) / (v["p"] * a) * v["xi"] - E(e) / (a * v["p"]),
-    "thm5-corrected": lambda a, e, v: 1 - 2 * (1 - a) / a * v["tau"] - v["rho"] * E(e) / a,
+    "thm1-corrected": lambda a, e, v, n="tv": 1 - (1 - a) / a * v["Delta"] * v["xi"] - BUDGET[n](e) / a,
+    "thm3-corrected": lambda a, e, v, n="tv": 1 - (1 - v["p"]) / (v["p"] * a) * v["xi"] - BUDGET[n](e) / (a * v["p"]),
+    "thm5-corrected": lambda a, e, v, n="tv": 1 - 2 * (1 - a) / a * v["tau"] - v["rho"] * BUDGET[n](e) / a,
 }
 PRINTED = {"thm1-corrected": "thm1", "thm3-corrected": "thm3", "thm5-corrected": "thm5"}
 COR = {"thm1-corrected": "cor2-corrected", "thm3-corrected": "cor4-corrected", "thm5-corrected": "cor6-corrected"}
@@ -28,21 +32,37 @@ def _at(expr, values):
     return out
 
 
-def test_new_ids_are_listed_and_originals_point_to_them():
+@pytest.mark.parametrize("notion", ["tv", "mixture"])
+def test_new_ids_are_listed_and_originals_point_to_them(notion):
     for thm, cor in COR.items():
         assert thm in IDS and cor in IDS
-        assert result(cor).derived_from == thm and result(cor).printed is None
-        assert any(thm in note for note in result(PRINTED[thm]).notes)
+        assert result(cor, notion).derived_from == thm and result(cor, notion).printed is None
+        assert result(thm, notion).notion == result(cor, notion).notion == notion
+        assert any(thm in note for note in result(PRINTED[thm], notion).notes)
+        # each states its notion in its statement, its title and its source
+        assert f"notion \\texttt{{{notion}}}" in result(thm, notion).statement
+        assert notion in result(thm, notion).title and notion in result(cor, notion).source
 
 
-def test_corrected_equals_printed_at_eps_zero():
+@pytest.mark.parametrize("notion", ["tv", "mixture"])
+def test_corrected_equals_printed_at_eps_zero(notion):
     eps = S["epsilon"]
     for thm, orig in PRINTED.items():
-        corrected = result(thm).bound.subs(eps, 0).subs(S["rho"], 1)
+        corrected = result(thm, notion).bound.subs(eps, 0).subs(S["rho"], 1)
         assert sp.simplify(corrected - result(orig).bound.subs(eps, 0)) == 0, thm
         # and strictly below the printed bound for eps > 0 (alpha < 1 or rho > 1 or p < 1)
         at = {S["alpha"]: sp.Rational(1, 2), eps: sp.Rational(1, 10), S["rho"]: 2, S["p"]: sp.Rational(1, 2)}
-        assert (result(thm).bound - result(orig).bound).subs(at) < 0
+        assert (result(thm, notion).bound - result(orig).bound).subs(at) < 0
+
+
+def test_the_bounds_are_the_hand_written_ones():
+    v = {"xi": F(1, 10), "Delta": F(1, 2), "p": F(1, 3), "tau": F(1, 7), "rho": F(3)}
+    at = {S[k]: sp.Rational(x.numerator, x.denominator) for k, x in v.items()}
+    for notion in ("tv", "mixture"):
+        for thm, hand in HAND.items():
+            a, e = F(2, 5), F(1, 20)
+            got = result(thm, notion).bound.subs({**at, S["alpha"]: sp.Rational(2, 5), S["epsilon"]: sp.Rational(1, 20)})
+            assert got == sp.Rational(*(lambda h: (h.numerator, h.denominator))(hand(a, e, v, notion))), (thm, notion)
 
 
 fractions = st.integers(1, 99).map(lambda n: F(n, 100))
@@ -50,25 +70,27 @@ fractions = st.integers(1, 99).map(lambda n: F(n, 100))
 
 @settings(max_examples=25, deadline=None)
 @given(xi=fractions, Delta=fractions, p=fractions, tau=fractions, rho=st.integers(1, 5).map(F),
-       eps=st.integers(0, 30).map(lambda n: F(n, 100)), S_star=fractions)
-def test_derived_critical_mass_solves_the_hand_written_bound(xi, Delta, p, tau, rho, eps, S_star):
+       eps=st.integers(0, 30).map(lambda n: F(n, 100)), S_star=fractions, notion=st.sampled_from(["tv", "mixture"]))
+def test_derived_critical_mass_solves_the_hand_written_bound(xi, Delta, p, tau, rho, eps, S_star, notion):
     """alpha* makes the hand-written bound equal S*, alpha* <= 1 iff reachable, and smaller alpha falls short."""
     v = {"xi": xi, "Delta": Delta, "p": p, "tau": tau, "rho": rho, "epsilon": eps, "S_star": S_star}
     for thm, cor in COR.items():
-        cm = result(cor).critical_mass
-        names = {q.name for q in result(cor).parameters}
+        cm = result(cor, notion).critical_mass
+        names = {q.name for q in result(cor, notion).parameters}
         sub = {k: val for k, val in v.items() if k in names}
         a_star = _at(cm.alpha_star, sub)
         reachable = _at(cm.reachable, sub)
         a_star = F(int(sp.numer(a_star)), int(sp.denom(a_star)))
-        hand = HAND[thm]
-        assert hand(a_star, eps, v) == S_star, thm  # the bound meets the target exactly at alpha*
+        def hand(a):
+            return HAND[thm](a, eps, v, notion)
+
+        assert hand(a_star) == S_star, thm  # the bound meets the target exactly at alpha*
         assert bool(reachable) == (a_star <= 1), thm
         if 0 < a_star:
             below = a_star * F(99, 100)
-            assert hand(below, eps, v) < S_star  # increasing in alpha: alpha* is the least solution
+            assert hand(below) < S_star  # increasing in alpha: alpha* is the least solution
         if bool(reachable):
-            assert hand(F(1), eps, v) >= S_star
+            assert hand(F(1)) >= S_star
 
 
 def _eps_optimal_predictions(inst, eps, Q):
@@ -87,8 +109,11 @@ def test_corrected_bound_holds_where_the_printed_one_fails():
     succ = sum((m for x, m in enumerate(marginal(inst.p0)) if f[inst.signal[x]] == inst.target), F(0))
     printed = 1 - (1 - inst.alpha) / inst.alpha * v["Delta"] * v["xi"] - E(eps)
     assert succ == 0 < printed == F(1, 6)
-    assert HAND["thm1-corrected"](inst.alpha, eps, v) == F(-1, 6) <= succ
-    assert _at(result("thm1-corrected").bound, {**v, "alpha": inst.alpha, "epsilon": eps}) == sp.Rational(-1, 6)
+    assert HAND["thm1-corrected"](inst.alpha, eps, v, "mixture") == F(-1, 6) <= succ
+    assert HAND["thm1-corrected"](inst.alpha, eps, v, "tv") == F(-1, 2) <= succ
+    values = {**v, "alpha": inst.alpha, "epsilon": eps}
+    assert _at(result("thm1-corrected", "mixture").bound, values) == sp.Rational(-1, 6)
+    assert _at(result("thm1-corrected").bound, values) == sp.Rational(-1, 2)
 
 
 def test_erasure_needs_rho_at_a_light_summary_point():
@@ -102,7 +127,8 @@ def test_erasure_needs_rho_at_a_light_summary_point():
     assert f == [1, 0] and succ == F(1, 10)
     assert succ < 1 - E(eps)                      # printed Theorem 5: 2/3
     assert succ < 1 - E(eps) / inst.alpha         # Theorem 1-style correction without rho: 1/3
-    assert HAND["thm5-corrected"](inst.alpha, eps, v) <= succ
+    assert HAND["thm5-corrected"](inst.alpha, eps, v, "mixture") <= succ
+    assert HAND["thm5-corrected"](inst.alpha, eps, v, "tv") <= succ
 
 
 @st.composite

@@ -18,7 +18,7 @@ def test_hand_worked_feature_label():
     # X* = {2}, which has no mass under P0: the collective alone decides f(2), so any alpha > 0 succeeds.
     inst = parse_instance(GOOD)
     assert success(inst) == 1
-    assert params(inst) == {"xi": 0, "Delta": 0, "p": F(1, 2), "tau": None}
+    assert params(inst) == {"xi": 0, "Delta": 0, "p": F(1, 2), "tau": None, "rho": None}
     assert bound(inst) == 1
 
 

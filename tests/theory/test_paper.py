@@ -81,8 +81,19 @@ def test_claims_and_lemma_are_relations_over_their_parameters():
 
 
 def test_lemma11_conclusion_follows_on_a_concrete_coupling():
-    r = result("lemma11")
+    r = result("lemma11", "mixture")
     vals = {S["epsilon"]: sp.Rational(1, 10), S["P_E1"]: sp.Rational(1, 2), S["P_E2"]: sp.Rational(3, 10),
             S["Q_E1"]: 0, S["Q_E2"]: 1}
     assert all(h.subs(vals) == sp.true for h in r.hypotheses)
     assert r.conclusion.subs(vals) == sp.true
+
+
+def test_lemma11_under_tv_needs_margin_two_eps():
+    r = result("lemma11")  # notion tv, the paper's hypothesis TV(P, P') <= eps
+    assert r.notion == "tv" and "2\\epsilon" in r.statement
+    # moving eps = 1/10 from E1 to E2: P = (1/2, 3/10) has margin 2/10 = 2 eps, not more: P' ties
+    tie = {S["epsilon"]: sp.Rational(1, 10), S["P_E1"]: sp.Rational(1, 2), S["P_E2"]: sp.Rational(3, 10),
+           S["Pp_E1"]: sp.Rational(2, 5), S["Pp_E2"]: sp.Rational(2, 5)}
+    assert [h.subs(tie) for h in r.hypotheses] == [sp.true, sp.true, sp.false]
+    assert r.conclusion.subs(tie) == sp.false  # so the hypothesis margin 2 eps cannot be lowered
+    # while the paper's margin eps/(1-eps) = 1/9 < 2/10 would admit this tie: that is lemma11.tv-only

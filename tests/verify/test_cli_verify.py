@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from theory.instance import bound, params, parse_instance, success
+from theory.instance import VALID_BOUND_OF, bound, params, parse_instance, success, worst_case
 from theory.paper import result
 from verify import steps
 from verify.check import check_instance
@@ -44,8 +44,39 @@ def test_check_instance_hand_worked(cli_json, tmp_path):
     # P(1, 0) = alpha = 3/5 > P(1, 1) = (2/5)(1/2) = 1/5, so success 1; bound 1 - (2/3)(1/2)(1) = 2/3.
     doc = cli_json("check-instance", write(tmp_path, GOOD))
     assert doc["success"] == "1" and doc["bound"] == "2/3" and doc["holds"] is True
-    assert doc["params"] == {"xi": "1/2", "Delta": "1", "p": "0", "tau": "1/2"}
+    assert doc["params"] == {"xi": "1/2", "Delta": "1", "p": "0", "tau": "1/2", "rho": "2"}
     assert doc["bound_float"] == pytest.approx(2 / 3)
+    assert doc["epsilon"] == "0" and doc["worst_case"]["success"] == "1" and doc["worst_case"]["tied"] == []
+
+
+ISSUE = {"p0": [[0, 0], [0, 1]], "signal": [0, 0], "target": 0, "strategy": "feature-label", "alpha": "1/2"}
+
+
+def test_check_instance_with_epsilon_under_each_notion(cli_json, cli, tmp_path):
+    """The issue's example: xi = 0, alpha = 1/2, eps = 1/4. A TV firm ties x* (moves 1/4 from y* to y)."""
+    path = write(tmp_path, ISSUE)
+    doc = cli_json("check-instance", path, "--epsilon", "1/4")
+    assert doc["notion"] == "tv" and doc["success"] == "1"
+    assert doc["worst_case"] == {"success": "0", "success_float": 0.0, "tied": [0], "cost": "1/2", "budget": "1/2"}
+    rows = {(b["id"], b["notion"]): b for b in doc["bounds"]}
+    assert rows["thm1", "tv"]["value"] == "2/3" and not rows["thm1", "tv"]["valid"]  # printed: refuted here
+    assert "refuted" in rows["thm1", "tv"]["refuted"] and rows["thm1", "tv"]["holds"] is False
+    assert rows["thm1-corrected", "tv"] | {} == {**rows["thm1-corrected", "tv"], "value": "0", "valid": True,
+                                                "holds": True}
+    mixture_form = rows["thm1-corrected", "mixture"]  # 1/3 > 0: the mixture form fails against a TV firm
+    assert mixture_form["value"] == "1/3" and not mixture_form["holds"] and not mixture_form["valid"]
+    assert doc["bound"] == "0" and doc["holds"] is True  # every bound valid here holds
+    doc = cli_json("check-instance", path, "--epsilon", "0.25", "--notion", "mixture")
+    assert doc["worst_case"]["success"] == "1" and doc["holds"] is True
+    assert {(b["id"], b["notion"]): b["valid"] for b in doc["bounds"]} == {
+        ("thm1", "mixture"): False, ("thm1-corrected", "mixture"): True, ("thm1-corrected", "tv"): True}
+    code, out, err = cli("check-instance", path)
+    assert code == 0 and "least success over every 0-optimal firm (tv): 1" in out
+    code, out, _ = cli("check-instance", path, "--epsilon", "1/4")
+    assert code == 0 and "tying points [0]" in out and "FAILS (not valid here)" in out
+    for bad, needle in (("1", "epsilon = 1: expected a suboptimality in [0, 1)"), ("x", "epsilon = 'x'")):
+        code, _, err = cli("check-instance", path, "--epsilon", bad)
+        assert code == 2 and needle in err and err.count("\n") == 1
 
 
 def test_check_instance_states_theorem5_hypothesis(cli_json, tmp_path):
@@ -74,21 +105,23 @@ def test_bad_instances_are_one_line_exit_2(cli, tmp_path, doc, message):
 
 
 @settings(max_examples=2500, deadline=None, derandomize=True)
-@given(instances(max_x=6, min_y=1, max_weight=4, alpha_den=40), st.fractions(0, F(9, 10), max_denominator=10))
-def test_every_bound_holds_on_random_instances(inst, epsilon):
-    out = check_instance(inst)
+@given(instances(max_x=6, min_y=1, max_weight=4, alpha_den=40), st.fractions(0, F(9, 10), max_denominator=10),
+       st.sampled_from(["tv", "mixture"]))
+def test_every_bound_holds_on_random_instances(inst, epsilon, notion):
+    out = check_instance(inst, epsilon, notion)
     assert out["holds"], (inst.to_json(), out)
-    assert 0 <= success(inst) <= 1
-    # The compiled bound agrees with the sympy bound evaluated exactly, at any epsilon.
-    b = bound(inst, epsilon)
-    if b is not None:
-        values = {**params(inst), "alpha": inst.alpha, "epsilon": epsilon}
-        assert b == exact_value(result({"feature-label": "thm1", "feature-only": "thm3", "erasure": "thm5"}
-                                       [inst.strategy]).bound, values)
+    assert 0 <= worst_case(inst, epsilon, notion).success <= success(inst) <= 1
+    # The compiled bound agrees with the sympy bound evaluated exactly, at any epsilon, printed and corrected.
+    values = {**params(inst), "alpha": inst.alpha, "epsilon": epsilon}
+    for id in (VALID_BOUND_OF[inst.strategy], VALID_BOUND_OF[inst.strategy].split("-")[0]):
+        b = bound(inst, epsilon, notion, id)
+        if b is not None:
+            assert b == exact_value(result(id, notion).bound, values)
 
 
 def test_counterexample_feature_only_breaks_theorem1(cli_json, cli, tmp_path):
-    doc = cli_json("counterexample", "--strategy", "feature-only", "--claim", "thm1", "--max-x", 2, "--max-y", 2)
+    doc = cli_json("counterexample", "--strategy", "feature-only", "--claim", "thm1", "--max-x", 2, "--max-y", 2,
+                   "--epsilon", "0")
     assert doc["status"] == "counterexample"
     inst = parse_instance(doc["instance"])
     thm1 = exact_value(result("thm1").bound, {**params(inst), "alpha": inst.alpha, "epsilon": 0})
@@ -99,14 +132,44 @@ def test_counterexample_feature_only_breaks_theorem1(cli_json, cli, tmp_path):
 
 def test_counterexample_none_and_non_idempotent_erasure(cli_json):
     doc = cli_json("counterexample", "--strategy", "feature-label", "--claim", "thm1", "--max-x", 2, "--max-y", 2,
-                   "--alpha", "1/10")
-    assert doc["status"] == "none" and (doc["max_x"], doc["max_y"]) == (2, 2)
+                   "--alpha", "1/10", "--epsilon", "0")
+    assert doc["status"] == "none" and (doc["max_x"], doc["max_y"]) == (2, 2) and doc["epsilon"] == "0"
     doc = cli_json("counterexample", "--strategy", "erasure", "--claim", "thm5", "--max-x", 2, "--max-y", 2,
-                   "--any-signal")
+                   "--any-signal", "--epsilon", "0")
     inst = parse_instance(doc["instance"])
     g = inst.signal
     assert doc["status"] == "counterexample" and any(g[g[x]] != g[x] for x in range(inst.nx))
     assert success(inst) < bound(inst)
+
+
+@pytest.mark.parametrize("notion", ["tv", "mixture"])
+def test_counterexample_refutes_the_printed_theorem_with_epsilon(cli_json, notion):
+    """One command refutes Theorem 1 as printed: epsilon is free since the claim has one; confirmed exactly."""
+    doc = cli_json("counterexample", "--strategy", "feature-label", "--claim", "thm1", "--max-x", 2, "--max-y", 2,
+                   "--notion", notion)
+    assert doc["status"] == "counterexample" and doc["notion"] == notion and doc["epsilon_free"]
+    inst, eps = parse_instance(doc["instance"]), F(doc["epsilon"])
+    assert 0 < eps < F(1, 2)
+    worst = worst_case(inst, eps, notion)
+    claim = exact_value(result("thm1").bound, {**params(inst), "alpha": inst.alpha, "epsilon": eps})
+    assert str(worst.success) == doc["success"] and worst.success < claim == F(doc["claim_value"])
+
+
+def test_counterexample_mixture_form_against_tv_firms_and_none_for_the_valid_bound(cli_json):
+    # The mixture form of the corrected Theorem 1 fails against a TV-optimal firm...
+    doc = cli_json("counterexample", "--strategy", "feature-label", "--claim", "thm1-corrected[mixture]",
+                   "--max-x", 2, "--max-y", 2, "--alpha", "1/2")
+    assert doc["status"] == "counterexample"
+    inst, eps = parse_instance(doc["instance"]), F(doc["epsilon"])
+    assert worst_case(inst, eps, "tv").success < bound(inst, eps, "mixture")
+    # ... while Z3 proves that no 2x2 instance and no eps-optimal firm beats the form valid for it.
+    for notion in ("tv", "mixture"):
+        doc = cli_json("counterexample", "--strategy", "feature-label", "--claim", "thm1-corrected", "--max-x", 2,
+                       "--max-y", 2, "--alpha", "1/2", "--notion", notion, "--timeout", "120")
+        assert doc["status"] == "none", doc
+    doc = cli_json("counterexample", "--strategy", "erasure", "--claim", "thm5-corrected - 1/100", "--max-x", 2,
+                   "--max-y", 2, "--alpha", "1/2", "--epsilon", "1/10", "--timeout", "120")
+    assert doc["status"] == "none" and doc["epsilon"] == "1/10"
 
 
 def test_counterexample_inconclusive_and_bad_claims(cli):
@@ -117,6 +180,9 @@ def test_counterexample_inconclusive_and_bad_claims(cli):
     assert code == 2 and "unknown symbols ['q']" in err
     code, _, err = cli("counterexample", "--strategy", "erasure", "--claim", "thm5", "--max-x", 9, "--max-y", 2)
     assert code == 2 and "--max-x = 9" in err
+    code, _, err = cli("counterexample", "--strategy", "erasure", "--claim", "thm5", "--max-x", 2, "--max-y", 2,
+                       "--epsilon", "3/2")
+    assert code == 2 and "--epsilon = 3/2" in err
 
 
 def test_bench_baseline_agrees_with_the_instance_checks():
