@@ -53,8 +53,10 @@ def register(sub) -> None:
         p.set_defaults(func=func)
 
     p = sub.add_parser("latex", help="write a standalone LaTeX document of the theory",
-                       description="Write a standalone LaTeX document: every result as derived, and a table of "
-                                   "Corollary 2's critical mass over a grid of xi, Delta and epsilon.")
+                       description="Write a standalone LaTeX document: every result as derived (notion tv; a "
+                                   "result that verify/ refutes is labelled so, with the valid one to use), and a "
+                                   "table of Corollary 2's critical mass over a grid of xi, Delta and epsilon from "
+                                   "the form valid for epsilon > 0 (cor2-corrected, notion tv).")
     p.add_argument("-o", "--output", required=True, type=Path, help="the .tex file to write")
     p.add_argument("--s-star", type=float, default=0.9, help="target success of the critical-mass table (default 0.9)")
     p.set_defaults(func=cmd_latex)

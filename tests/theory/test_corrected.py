@@ -164,3 +164,20 @@ def test_claim_b2_condition_implies_the_target_label(inst):
                     assert all(_at(h, vals) == sp.true for h in r.hypotheses)
                     assert _at(r.conclusion, vals) == sp.true
                     assert P[xs][t] > P[xs][y]
+
+
+@pytest.mark.parametrize("notion", ["tv", "mixture"])
+def test_participation_investment_closed_form(notion):
+    """Participation rests on the valid Theorem 1: alpha_crit is cor2-corrected at S* = c/(1-gamma), and the
+    investment integrates to (Delta xi + B) log(alpha_crit / alpha_0), B the notion's margin budget."""
+    from theory.notions import budget
+    r = result("participation", notion)
+    assert r.derived_from == "thm1-corrected" and r.notion == notion
+    join = S["c"] / (1 - S["gamma"])
+    cor2 = result("cor2-corrected", notion).critical_mass.alpha_star.subs(S["S_star"], join)
+    assert sp.simplify(r.critical_mass.alpha_star - cor2) == 0
+    K = S["Delta"] * S["xi"] + budget(notion)
+    closed = K * sp.log(r.critical_mass.alpha_star / (K / (1 + S["Delta"] * S["xi"])))
+    at = {S["Delta"]: sp.Rational(1, 2), S["xi"]: sp.Rational(1, 10), S["epsilon"]: sp.Rational(1, 50),
+          S["c"]: sp.Rational(3, 10), S["gamma"]: sp.Rational(1, 2)}
+    assert abs(sp.N((r.extras["investment"] - closed).subs(at), 30)) < 1e-25
