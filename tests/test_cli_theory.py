@@ -89,7 +89,8 @@ TYPICAL = {"alpha": "1/2", "epsilon": "1/10", "xi": "1/100", "Delta": "1/2", "p"
            "g_P0": "1", "g_Pprime": "2", "g_lb": "1", "grad_u": "1", "C": "1", "dist0": "1", "W_star": "2", "W_0": "1",
            "K": "3", "q_ystar": "1/3", "Q_sig": "1/2", "P0_sig": "1/100", "lambda": "3", "e_c": "1/2", "e": "1/4",
            "e_0": "1/4", "cvar_level": "1/2", "t_c": "1/2", "n": "100", "N_test": "1000", "X_star": "2", "Y": "2",
-           "delta": "1/20", "F_cert": "9/10"}
+           "delta": "1/20", "F_cert": "9/10", "alpha_c": "1/10", "alpha_r": "1/10", "c_o": "1/20", "eps_dp": "1",
+           "n_c": "100"}
 
 
 def _expected(id, what, notion):
