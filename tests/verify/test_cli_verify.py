@@ -77,6 +77,12 @@ def test_check_instance_with_epsilon_under_each_notion(cli_json, cli, tmp_path):
     for bad, needle in (("1", "epsilon = 1: expected a suboptimality in [0, 1)"), ("x", "epsilon = 'x'")):
         code, _, err = cli("check-instance", path, "--epsilon", bad)
         assert code == 2 and needle in err and err.count("\n") == 1
+    # several collectives are checked against the Bayes-optimal firm only: a positive epsilon is refused, not ignored
+    two = write(tmp_path, {"p0": [["1/2", "1/2"], [0, 0]], "collectives": [
+        {"alpha": "1/10", "signal": [1, 1], "target": 0, "strategy": "feature-label"}]}, "two.json")
+    code, out, err = cli("check-instance", two, "--epsilon", "1/4")
+    assert code == 2 and out == "" and "--epsilon 1/4" in err and err.count("\n") == 1
+    assert cli("check-instance", two, "--epsilon", "0")[0] == 0
 
 
 def test_check_instance_states_theorem5_hypothesis(cli_json, tmp_path):
