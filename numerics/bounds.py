@@ -18,6 +18,7 @@ import numpy as np
 from scipy.stats import beta, binom
 
 from theory.errors import InputError
+from theory.notions import margin
 
 
 def hoeffding_radius(delta, k):
@@ -38,12 +39,14 @@ def _gap(m, target):
     return others.max(axis=-1) - m[..., target]
 
 
-def gbj_bound(c, m, n, n_samples, n_test, target, x_star_size, delta, epsilon=0.0, mass=None):
+def gbj_bound(c, m, n, n_samples, n_test, target, x_star_size, delta, epsilon=0.0, mass=None, notion="tv"):
     """The Gauthier-Bach-Jordan lower bound per seed: c [S, X], m [S, X, Y] -> [S].
 
     delta~ = delta / (2 + 2|X*| + 2|X*||Y|); an x~ counts when
-    (n/N)(P^(x~) - 2R(delta~, n)) - ((N-n)/N)(Delta^_x~ + 2R(delta~, n) + 2R(delta~, N-n)) - eps/(1-eps) > 0,
+    (n/N)(P^(x~) - 2R(delta~, n)) - ((N-n)/N)(Delta^_x~ + 2R(delta~, n) + 2R(delta~, N-n)) - margin > 0,
     and the bound is the fraction of collective points on counted x~ minus R(delta~, n) + R(delta~, N_test).
+    ``margin`` is Lemma 11's per-point margin for an ``epsilon``-optimal firm of ``notion`` (theory.notions):
+    2 eps for ``tv`` (the paper's Definition 2, default), eps/(1-eps) for ``mixture`` (as GBJ print it).
     ``mass`` [S, X] (default ``c``) counts the collective points per x~ for that fraction: the feature-only
     strategy (theory.collusion's gbj-feature-only) certifies with c = its points on (x~, y*) and counts all of
     its points whose g(x) is x~.
@@ -55,7 +58,7 @@ def gbj_bound(c, m, n, n_samples, n_test, target, x_star_size, delta, epsilon=0.
     p_hat = c / n                                                                  # [S, X]
     gap = _gap(m, target) / n                                                      # [S, X]
     a = n / n_samples
-    cond = a * (p_hat - 2 * r_n) - (1 - a) * (gap + 2 * r_n + 2 * r_rest) - epsilon / (1 - epsilon) > 0
+    cond = a * (p_hat - 2 * r_n) - (1 - a) * (gap + 2 * r_n + 2 * r_rest) - margin(notion, epsilon) > 0
     counted = p_hat if mass is None else mass / n                                  # [S, X]
     return np.sum(np.where(cond, counted, 0.0), axis=-1) - r_n - r_test           # [S]
 
@@ -95,11 +98,13 @@ def binomial_bound(c, m, n, n_samples, n_test, target, x_star_size, delta, mass=
     return binom.ppf(d, n_test, cp_lower(counted, n, d)) / n_test                  # [S]
 
 
-def gbj_unplanting_bound(c, m_star, m_est, n, n_est, n_samples, n_test, x_star_size, delta, epsilon=0.0):
+def gbj_unplanting_bound(c, m_star, m_est, n, n_est, n_samples, n_test, x_star_size, delta, epsilon=0.0,
+                         notion="tv"):
     """Gauthier-Bach-Jordan's unplanting bound (theory.collusion's gbj-unplanting): arrays [X] -> float.
 
     ``c`` [X]: planting points (n - n_est of them) with g(x) = x~; ``m_star`` [X]: planting points on (x~, y*),
     untransformed; ``m_est`` [X]: estimation points (n_est) on (x~, y^(x~)). delta~ = delta / (2 + 6|X*|).
+    The condition's epsilon margin is ``gbj_bound``'s (2 eps for ``tv``, eps/(1-eps) for ``mixture``).
     """
     _check(n, n_samples, delta)
     if not 1 <= n_est < n:
@@ -111,7 +116,7 @@ def gbj_unplanting_bound(c, m_star, m_est, n, n_est, n_samples, n_test, x_star_s
     p_hat = np.asarray(c, float) / plant
     gap = np.asarray(m_star, float) / plant - np.asarray(m_est, float) / n_est
     a = n / n_samples
-    cond = a * (p_hat - 2 * r_n) - (1 - a) * (gap + r_n + r_plant + 2 * r_rest) - epsilon / (1 - epsilon) > 0
+    cond = a * (p_hat - 2 * r_n) - (1 - a) * (gap + r_n + r_plant + 2 * r_rest) - margin(notion, epsilon) > 0
     return float(np.sum(np.where(cond, c, 0.0)) / n - r_n - r_test)
 
 

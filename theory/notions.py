@@ -64,3 +64,14 @@ def budget(notion: str) -> sp.Expr:
     ``lemma11`` with this notion).
     """
     return 2 * _eps if check(notion) == "tv" else _eps / (1 - _eps)
+
+
+def margin(notion: str, epsilon):
+    """``budget(notion)`` at a value: epsilon a float, a Fraction or a numpy array (elementwise), in [0, 1).
+
+    For the numerics that evaluate a per-point certification margin without sympy (numerics.bounds).
+
+    >>> margin("tv", 0.25), margin("mixture", 0.25)
+    (0.5, 0.3333333333333333)
+    """
+    return 2 * epsilon if check(notion) == "tv" else epsilon / (1 - epsilon)

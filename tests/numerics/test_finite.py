@@ -131,3 +131,26 @@ def test_counts_have_the_law_of_explicit_draws():
     assert np.all(m.sum(axis=1) == n)
     assert np.all(np.abs(m.mean(axis=0) - n * p) < 5 * np.sqrt(n * p * (1 - p) / seeds) + 1e-12)
     assert np.allclose(m.var(axis=0), n * p * (1 - p), rtol=0.15, atol=1e-9)
+
+
+@pytest.mark.parametrize("notion", ["tv", "mixture"])
+def test_gbj_bound_certifies_with_the_notions_margin_as_theory_states_it(notion):
+    # One seed, one trigger x~ = 1 holding all n collective points; the condition at eps = 0 is v0 > 0. At an eps
+    # with eps/(1-eps) < v0 < 2 eps the mixture margin certifies x~ and the tv margin does not (so this can fail).
+    from theory.finite import results
+    from theory.parameters import parameter
+    n, n_samples, n_test, delta = 2000, 10_000, 10_000, 0.05
+    c, m = np.array([[0.0, n]]), np.array([[[300.0, 200.0], [float(n), 0.0]]])
+    cond = results(notion=notion)["gbj"].extras["condition"]
+    values = {"N": n_samples, "n": n, "|X^*|": 1, "|Y|": 2, "delta": delta, r"\hat P(\tilde x)": 1.0,
+              r"\hat\Delta_{\tilde x}": -1.0}
+    cond = cond.subs({s: values[s.name] for s in cond.free_symbols if s.name in values})
+    eps_symbol = parameter("epsilon").symbol
+    v0 = float(cond.subs(eps_symbol, 0))
+    assert 0 < v0 < 1
+    eps = (v0 / 2 + v0 / (1 + v0)) / 2                     # strictly between the two notions' thresholds
+    at_eps = float(cond.subs(eps_symbol, eps))
+    got = gbj_bound(c, m, n, n_samples, n_test, 0, 1, delta, epsilon=eps, notion=notion)[0]
+    certified = gbj_bound(c, m, n, n_samples, n_test, 0, 1, delta)[0]      # eps = 0: x~ certified, F^ = 1
+    assert (at_eps > 0) == (notion == "mixture")
+    assert got == pytest.approx(certified if at_eps > 0 else certified - 1.0, abs=1e-12)
