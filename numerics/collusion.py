@@ -45,6 +45,7 @@ import numpy as np
 
 from numerics.bounds import (binomial_bound, binomial_unplanting_bound, gbj_bound, gbj_unplanting_bound)
 from numerics.tabular import combination_codes, dense_ids, radices, read_csv
+from theory import notions
 from theory.errors import InputError
 
 STRATEGIES = ("feature-label", "feature-only", "unplanting")
@@ -386,7 +387,7 @@ def plug_in(table, fix: dict[int, int], target: int, ns, train: np.ndarray, test
 def run(table, fix: dict[int, int], target: int, ns, samples: int, test: int, *,
         strategy: str = "feature-label", seed: int | None = 0, split: str | Path | None = None,
         sklearn_split: int | None = None, x0: dict[int, int] | None = None, n_est: int | None = None,
-        delta: float = 0.05, epsilon: float = 0.0, bounds=("gbj", "binomial")) -> list[dict]:
+        delta: float = 0.05, epsilon: float = 0.0, notion: str = "tv", bounds=("gbj", "binomial")) -> list[dict]:
     """One row per collective size n (in the order of ``ns``): {"n", "alpha", "success", "ties", "signals",
     "x_star", and each of ``bounds``} (+ "n_est" for unplanting).
 
@@ -395,7 +396,8 @@ def run(table, fix: dict[int, int], target: int, ns, samples: int, test: int, *,
     JSON file of row indices), else the permutation of ``seed``. ``ties``: test points whose g(x) has a tie for
     the most votes (counted against the collective; GBJ's code breaks ties by label order instead, so the two
     agree when it is 0). ``signals``: how many x~ the collective reaches. ``epsilon``: GBJ's suboptimality
-    (0: the plug-in). Bounds at ``delta`` (numerics.bounds).
+    (0: the plug-in), read under ``notion`` (theory.notions: ``tv``, the paper's Definition 2, margin 2 eps;
+    ``mixture``, eps/(1-eps) as GBJ print it). Bounds at ``delta`` (numerics.bounds).
     """
     if strategy not in STRATEGIES:
         raise InputError(f"strategy {strategy!r}: expected one of {', '.join(STRATEGIES)}")
@@ -403,6 +405,7 @@ def run(table, fix: dict[int, int], target: int, ns, samples: int, test: int, *,
         raise InputError(f"delta = {delta}: expected a confidence parameter in (0, 1)")
     if not 0 <= epsilon < 1:
         raise InputError(f"epsilon = {epsilon}: expected a suboptimality in [0, 1)")
+    notions.check(notion)
     unknown = set(bounds) - {"gbj", "binomial"}
     if unknown:
         raise InputError(f"bounds {sorted(unknown)}: expected gbj and/or binomial")
@@ -433,12 +436,12 @@ def run(table, fix: dict[int, int], target: int, ns, samples: int, test: int, *,
         row = {"n": n, "alpha": n / samples,
                "success": float(np.sum(got["test_at"][got["hits"]])) / test,
                "ties": int(np.sum(got["test_at"][got["tied"]])), "x_star": xs}
-        row.update(_bounds(got, strategy, target, n, samples, test, xs, delta, epsilon, n_est, bounds))
+        row.update(_bounds(got, strategy, target, n, samples, test, xs, delta, epsilon, notion, n_est, bounds))
         by_n[n] = row
     return [dict(by_n[n]) for n in ns]
 
 
-def _bounds(got, strategy, target, n, samples, test, xs, delta, epsilon, n_est, which) -> dict:
+def _bounds(got, strategy, target, n, samples, test, xs, delta, epsilon, notion, n_est, which) -> dict:
     """The bounds from the signals the collective reaches (its statistics at places with mass > 0)."""
     keep = np.flatnonzero(got["mass"])                                         # [X] increasing code
     out = {"signals": int(len(keep))}
@@ -448,7 +451,7 @@ def _bounds(got, strategy, target, n, samples, test, xs, delta, epsilon, n_est, 
         rows = np.arange(len(keep))
         if "gbj" in which:
             out["gbj"] = gbj_unplanting_bound(c, m[:, target], got["est"][keep][rows, yh], n, n_est, samples, test,
-                                              xs, delta, epsilon)
+                                              xs, delta, epsilon, notion=notion)
         if "binomial" in which:
             out["binomial"] = binomial_unplanting_bound(c, m[:, target], m[rows, yh], n, n_est, samples, test, xs,
                                                         delta)
@@ -456,7 +459,8 @@ def _bounds(got, strategy, target, n, samples, test, xs, delta, epsilon, n_est, 
         return out
     extra = {} if strategy == "feature-label" else {"mass": got["mass"][keep].astype(float)[None]}
     if "gbj" in which:
-        out["gbj"] = float(gbj_bound(c[None], m[None], n, samples, test, target, xs, delta, epsilon, **extra)[0])
+        out["gbj"] = float(gbj_bound(c[None], m[None], n, samples, test, target, xs, delta, epsilon, notion=notion,
+                                     **extra)[0])
     if "binomial" in which:
         out["binomial"] = float(binomial_bound(c[None], m[None], n, samples, test, target, xs, delta, **extra)[0])
     return out

@@ -230,3 +230,20 @@ def test_gbj_split_is_the_same_run_as_its_rows_given_in_a_file(strategy, tmp_pat
         assert [(r["success"], r["gbj"], r["binomial"]) for r in doc["rows"]] == \
             [(w["success"], w["gbj"], w["binomial"]) for w in want]
         assert doc["config"]["sklearn_split"] == 42 and "seed" not in doc["config"]
+
+
+@pytest.mark.parametrize("strategy", collusion.STRATEGIES)
+def test_gbj_bound_at_positive_epsilon_reads_it_under_the_notion(strategy):
+    # A TV-eps-optimal firm needs the per-point margin 2 eps, a mixture one eps/(1-eps) < 2 eps: the tv bound is
+    # never above the mixture bound, and below it somewhere on the grid (so the notion is not ignored).
+    table, fix, x0 = small_table(), {0: 1, 2: 0}, {0: 2, 1: 0}
+    n_est = 40 if strategy == "unplanting" else None
+    kw = dict(strategy=strategy, seed=5, x0=x0, n_est=n_est, bounds=("gbj",))
+    ns = [500, 1000, 1500, 2000, 2500, 2900]
+    at = {notion: [r["gbj"] for r in collusion.run(table, fix, 1, ns, 3000, 800, epsilon=0.02, notion=notion, **kw)]
+          for notion in ("tv", "mixture")}
+    zero = [r["gbj"] for r in collusion.run(table, fix, 1, ns, 3000, 800, **kw)]
+    assert all(t <= m <= z for t, m, z in zip(at["tv"], at["mixture"], zero))
+    assert any(t < m for t, m in zip(at["tv"], at["mixture"])), at
+    with pytest.raises(InputError, match="notion 'TV'"):
+        collusion.run(table, fix, 1, ns[:1], 3000, 800, epsilon=0.02, notion="TV", **kw)
