@@ -1,8 +1,10 @@
 """``critmass guide``: docs/results.md, one section per Result, generated from the objects themselves.
 
 For each result: its statement and formulas (from theory/), the module that encodes it, its proof steps
-with the status Z3 gives them now (from verify/), the tests that name it (found by reading tests/), and
-where it is simulated. A test regenerates the file and compares, so the guide cannot drift from the code.
+with the status Z3 gives them now (from verify/), the tests that name it (found by reading tests/), and the
+commands and report sections that evaluate it (from COMMANDS and the report's stages). tests/test_guide.py
+regenerates the file and compares, and checks every command, flag, section and test it names against the CLI
+parser, the stages and the test files.
 """
 
 from __future__ import annotations
@@ -13,33 +15,34 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 
-#: Where each result's numbers are simulated or illustrated (commands and report sections).
-SIMULATED = {
-    "thm1": "`critmass simulate exact|finite`; report sections *Exact success* and *Finite samples*; "
-            "`critmass figures` overlays it on the text curves",
-    "thm3": "`critmass simulate exact|finite --strategy feature-only`; report sections *Exact success* and "
-            "*Finite samples*; `critmass figures` overlays it on Strategy 2",
-    "thm5": "`critmass simulate exact|finite` with erasure instances; report sections *Exact success*, *Finite samples*",
-    "thm7": "`critmass simulate gradient-glm`; report section *Gradient-based learning*",
-    "cor8": "`critmass simulate gradient-glm` (measured alpha* on a grid); report section *Gradient-based learning*",
-    "prop9": "`critmass simulate gradient-glm` (utility gain, linear utility)",
-    "thm10": "`critmass simulate gradient-mlp` (data points and Byzantine gradients); report section "
-             "*Gradient-based learning*",
-    "lemma11": "`critmass simulate suboptimal` (learners' exact TV epsilon against the valid Theorem 1's epsilon term)",
-    "participation": "report section *Exact success* (participation economics on an exact S(alpha) curve)",
-    "gbj": "`critmass simulate finite|tabular`; report section *Finite samples*",
-    "binomial": "`critmass simulate finite|tabular`; report section *Finite samples*",
+#: Commands that evaluate a result beyond `critmass bound`/`critical-mass` (which every result with a bound or a
+#: critical mass has). tests/test_guide.py parses each with the CLI parser, so none names a command or flag that
+#: does not exist. FILE and DIR are placeholders.
+COMMANDS = {
+    "thm1": ["critmass simulate exact --store FILE --instance FILE", "critmass check-instance FILE",
+             "critmass counterexample --strategy feature-label --claim thm1 --max-x 2 --max-y 2",
+             "critmass simulate suboptimal --store FILE", "critmass figures --store FILE -o DIR"],
+    "thm3": ["critmass simulate exact --store FILE --instance FILE", "critmass check-instance FILE",
+             "critmass counterexample --strategy feature-only --claim thm3 --max-x 2 --max-y 2",
+             "critmass simulate suboptimal --store FILE --strategy feature-only", "critmass figures --store FILE -o DIR"],
+    "thm5": ["critmass simulate exact --store FILE --instance FILE", "critmass check-instance FILE",
+             "critmass counterexample --strategy erasure --claim thm5 --max-x 2 --max-y 2"],
+    "cor2": ["critmass figures --store FILE -o DIR"],
+    "cor4": ["critmass figures --store FILE -o DIR"],
+    "thm7": ["critmass simulate gradient-glm --store FILE"],
+    "cor8": ["critmass simulate gradient-glm --store FILE"],
+    "thm10": ["critmass simulate gradient-mlp --store FILE"],
+    "gbj": ["critmass simulate finite --store FILE --instance FILE", "critmass simulate tabular --store FILE --synthetic 1000"],
+    "binomial": ["critmass simulate finite --store FILE --instance FILE",
+                 "critmass simulate tabular --store FILE --synthetic 1000"],
+    "reweight-mixture-cor2": ["critmass simulate reweight --store FILE"],
 }
-for _thm in ("thm1", "thm3", "thm5"):
-    SIMULATED[f"{_thm}-corrected"] = (
-        "`critmass check-instance FILE --epsilon E [--notion tv|mixture]` (the exact least success over every "
-        "eps-optimal firm against it)" + ("; `critmass simulate suboptimal` (each trained learner's success at its "
-                                          "measured TV epsilon)" if _thm != "thm5" else ""))
-for _cor, _thm in (("cor2", "thm1"), ("cor4", "thm3"), ("cor6", "thm5")):
-    SIMULATED[_cor] = SIMULATED[_thm]
-    SIMULATED[f"{_cor}-corrected"] = SIMULATED[f"{_thm}-corrected"]
-for _claim, _thm in (("claim-b1", "thm1"), ("claim-b2", "thm3"), ("claim-b3", "thm5")):
-    SIMULATED[_claim] = "exact instance checks (`critmass check-instance`, report section *Verification*)"
+for _thm, _cor in (("thm1", "cor2"), ("thm3", "cor4"), ("thm5", "cor6")):  # the forms valid for eps > 0
+    COMMANDS[f"{_thm}-corrected"] = COMMANDS[f"{_cor}-corrected"] = [
+        "critmass check-instance FILE --epsilon 0.05 --notion tv",
+        "critmass check-instance FILE --epsilon 0.05 --notion mixture"] + (
+        [f"critmass simulate suboptimal --store FILE --strategy {'feature-label' if _thm == 'thm1' else 'feature-only'}"]
+        if _thm != "thm5" else [])
 
 # Issue 14's families (docs/field.md).
 SIMULATED.update({
@@ -73,6 +76,22 @@ def find_tests(ids) -> dict[str, list[str]]:
                 for id in names:
                     found[id].append(f"{path.relative_to(ROOT)}::{node.name}")
     return found
+
+
+def sections_of(id: str) -> list[str]:
+    """The titles of the report's sections (stages) that evaluate a result."""
+    from critmass.report.stages import stages
+
+    return [s.title for s in stages() if id in s.results]
+
+
+def evaluated_by(id: str, r) -> list[str]:
+    """Every command line and report section that evaluates result ``id``, as Markdown."""
+    out = [f"`critmass bound {id}`"] if r.bound is not None else []
+    out += [f"`critmass critical-mass {id}`"] if r.critical_mass is not None else []
+    out += [f"`{c}`" for c in COMMANDS.get(id, [])]
+    out += [f"report section *{t}*" for t in sections_of(id)]
+    return out
 
 
 def render() -> str:
@@ -129,5 +148,7 @@ def render() -> str:
                 out += ["Proof steps: none machine-checked."]
             named = tests.get(id, [])
             out += ["Tests: " + (", ".join(f"`{t}`" for t in named) if named else "none name it directly") + "."]
-            out += [f"Simulated: {SIMULATED.get(id, SIMULATED.get(id.rsplit('-', 1)[0], 'report section *Reweighting* and `critmass simulate reweight`' if id.startswith('reweight') else 'not simulated'))}.", ""]
+            where = evaluated_by(id, r)
+            out += [f"Typeset: `critmass latex {id} -o FILE`. Evaluated by: " + (", ".join(where) or "nothing yet")
+                    + ".", ""]
     return "\n".join(out)

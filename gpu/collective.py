@@ -241,16 +241,18 @@ def success(triggered: np.ndarray, labels: np.ndarray, target: int, head: str) -
 
 def clean_metrics(probs: np.ndarray, labels: np.ndarray, target: int, head: str) -> dict:
     """What the platform sees on the untriggered test set, and how often it predicts the target anyway."""
+    from sklearn.metrics import precision_score, recall_score
+
     pred = predicted_sets(probs, head)  # [m, k]
     truth = labels > 0  # [m, k]
-    tp = float((pred & truth).sum())
     other = ~truth[:, target]
     p_target = probs[:, target]
     return {
         "accuracy": float(truth[np.arange(len(probs)), probs.argmax(1)].mean()),  # top-1 in the true set
         "hamming_accuracy": float((pred == truth).mean()),
-        "precision": tp / max(float(pred.sum()), 1.0),
-        "recall": tp / max(float(truth.sum()), 1.0),
+        # micro-averaged over the label matrix: every (text, label) pair counts once
+        "precision": float(precision_score(truth, pred, average="micro", zero_division=0)),
+        "recall": float(recall_score(truth, pred, average="micro", zero_division=0)),
         "clean_target_rate": float(pred[other, target].mean()) if other.any() else float("nan"),
         # The held-out model's P(y*|x) over the clean test texts: Theorem 3's positivity constant p.
         "p_target_q01": float(np.quantile(p_target, 0.01)),

@@ -342,6 +342,22 @@ def crossing(params, level: float) -> float:
     return alpha if alpha <= 1 else math.inf
 
 
+def grid_status(value: float, alphas) -> str:
+    """Where a fitted crossing lies against the measured sizes: "in-grid", "above-grid", "below-grid" or "no-fit".
+
+    A crossing outside [min alpha, max alpha] is an extrapolation of the fit, never reported as a number.
+
+    >>> grid_status(0.3, [0.01, 0.1, 0.2]), grid_status(0.05, [0.01, 0.1, 0.2]), grid_status(math.nan, [0.1])
+    ('above-grid', 'in-grid', 'no-fit')
+    """
+    if math.isnan(value):
+        return "no-fit"
+    positive = [a for a in alphas if a > 0]
+    if value > max(positive):
+        return "above-grid"
+    return "below-grid" if value < min(positive) else "in-grid"
+
+
 def empirical_crossing(alphas, means, level: float) -> float:
     """The smallest grid alpha whose mean success over seeds reaches ``level`` (inf if none)."""
     hits = [a for a, v in sorted(zip(alphas, means)) if a > 0 and v >= level]
@@ -352,12 +368,19 @@ def curve_key(c: dict) -> tuple:
     return tuple((k, c[k]) for k in (*DEFAULTS, *ENCODER_FIELDS) if k in c and k not in ("alpha", "seed"))
 
 
-def summarize(rows, levels=(0.5, 0.9), n_boot: int = 200, boot_seed: int = 0) -> list[dict]:
-    """One summary per curve and measure: mean success per alpha, the fit, and crossings with bootstrap intervals.
+#: The fewest seeds a bootstrap interval over seeds is computed from; with fewer, no interval is reported.
+MIN_SEEDS_FOR_INTERVAL = 5
 
-    The interval is ``scipy.stats.bootstrap``'s percentile interval (95%) of the fitted crossing, resampling the
-    seeds (whole curves) with replacement, ``n_boot`` resamples, random generator seeded by ``boot_seed``; a
-    crossing never reached counts as inf. None where there is one seed, or where some resample does not fit.
+
+def summarize(rows, levels=(0.5, 0.9), n_boot: int = 200, boot_seed: int = 0) -> list[dict]:
+    """One summary per curve and measure: mean success per alpha, the fit, and crossings inside the measured grid.
+
+    ``alpha50`` (``alpha90``) is the fitted curve's crossing where it lies inside the grid of alphas, else None
+    with ``alpha50_status`` saying where it lies ("above-grid": it needs more than the largest alpha measured).
+    ``alpha50_ci`` is a percentile bootstrap interval (scipy.stats.bootstrap, ``n_boot`` resamples of the seeds,
+    whole curves, random state ``boot_seed``) at 95%, only with at least MIN_SEEDS_FOR_INTERVAL seeds; a
+    resample whose crossing lies above the grid counts as above it, and the interval's end is then None; None
+    where some resample does not fit. ``bootstrap`` records the method, resamples and seed.
     """
     curves = defaultdict(list)
     for r in rows:
@@ -372,45 +395,85 @@ def summarize(rows, levels=(0.5, 0.9), n_boot: int = 200, boot_seed: int = 0) ->
             means = [float(np.nanmean([table[s, a] for s in seeds if (s, a) in table])) for a in alphas]
             pts = [(a, v) for (s, a), v in table.items()]
             params = fit_sigmoid([p[0] for p in pts], [p[1] for p in pts])
-            summary = {**dict(key), "measure": measure, "seeds": seeds, "alphas": alphas, "mean": means,
-                       "fit": None if params is None else dict(zip(("m", "k", "c"), params)),
+            summary = {**dict(key), "measure": measure, "seeds": seeds, "n_seeds": len(seeds), "alphas": alphas,
+                       "mean": means, "fit": None if params is None else dict(zip(("m", "k", "c"), params)),
                        "n_target_train": rs[0].metrics["n_target_train"], "n_train": rs[0].metrics["n_train"],
+                       "min_seeds_for_interval": MIN_SEEDS_FOR_INTERVAL,
                        "bootstrap": {"method": "scipy.stats.bootstrap percentile, seeds resampled",
                                      "n_resamples": n_boot, "seed": boot_seed}}
-            cis = _crossing_intervals(table, seeds, alphas, levels, n_boot, boot_seed)
-            for level, ci in zip(levels, cis):
+            intervals = (_bootstrap_intervals(table, seeds, alphas, levels, n_boot, boot_seed)
+                         if len(seeds) >= MIN_SEEDS_FOR_INTERVAL and n_boot > 0 else [None] * len(levels))
+            for level, interval in zip(levels, intervals):
                 tag = f"alpha{int(round(level * 100))}"
-                summary[tag] = crossing(params, level)
+                value = crossing(params, level)
+                summary[tag + "_status"] = grid_status(value, alphas)
+                summary[tag] = value if summary[tag + "_status"] == "in-grid" else None
                 summary[tag + "_grid"] = empirical_crossing(alphas, means, level)
-                summary[tag + "_ci"] = ci
+                summary[tag + "_ci"] = interval
             out.append(summary)
     return out
 
 
-def _crossing_intervals(table: dict, seeds: list, alphas: list, levels, n_boot: int, boot_seed: int) -> list:
-    """95% percentile intervals of the fitted crossings at ``levels``, seeds resampled by scipy.stats.bootstrap."""
+def _bootstrap_intervals(table: dict, seeds: list, alphas: list, levels, n_boot: int, seed: int) -> list:
+    """Per level, the 95% percentile interval of the fitted crossing over resampled seeds (scipy.stats.bootstrap,
+    one fit per resample, random state ``seed``): [low, high], an end above the grid None; None for every level
+    where some resample does not fit."""
     from scipy.stats import bootstrap
 
-    if len(seeds) < 2 or n_boot < 1:
-        return [None] * len(levels)
+    top = max(alphas)
 
-    def statistic(picked):  # picked: indices into seeds, one resample
-        pts = [(a, table[seeds[int(i)], a]) for i in picked for a in alphas if (seeds[int(i)], a) in table]
-        fit = fit_sigmoid([p[0] for p in pts], [p[1] for p in pts])
-        return np.array([crossing(fit, level) for level in levels])  # nan where the fit failed
+    def statistic(idx):  # idx: indices into seeds, one resample
+        pick = [seeds[int(i)] for i in idx]
+        bp = [(a, table[s, a]) for s in pick for a in alphas if (s, a) in table]
+        fit = fit_sigmoid([p[0] for p in bp], [p[1] for p in bp])
+        values = [crossing(fit, level) for level in levels]  # nan where the fit failed
+        # above the grid (inf included): one value past it, so that the interval's end reads "above the grid"
+        return np.array([2 * top if v > top else v for v in values])
 
     with warnings.catch_warnings(), np.errstate(invalid="ignore"):
-        warnings.simplefilter("ignore", RuntimeWarning)  # inf crossings make scipy's standard error nan
-        res = bootstrap((np.arange(len(seeds)),), statistic, vectorized=False, n_resamples=n_boot,
-                        method="percentile", confidence_level=0.95, random_state=np.random.default_rng(boot_seed))
+        warnings.simplefilter("ignore", RuntimeWarning)  # a resample without a fit makes scipy's standard error nan
+        res = bootstrap((np.arange(len(seeds)),), statistic, n_resamples=n_boot, vectorized=False,
+                        method="percentile", confidence_level=0.95, random_state=np.random.default_rng(seed))
     if np.isnan(res.bootstrap_distribution).any():
         return [None] * len(levels)
-    return [[float(lo), float(hi)] for lo, hi in zip(res.confidence_interval.low, res.confidence_interval.high)]
+    lows, highs = np.atleast_1d(res.confidence_interval.low), np.atleast_1d(res.confidence_interval.high)
+    return [[float(lo) if lo <= top else None, float(hi) if hi <= top else None] for lo, hi in zip(lows, highs)]
+
+
+def crossing_text(summary: dict, tag: str, fmt=lambda x: f"{x:.3g}") -> str:
+    """A summary's crossing ``tag`` ("alpha50", "alpha90") as text: the value and its interval, or where the fit
+    crosses outside the measured sizes ("> 0.5", "< 0.001"), or "no fit"; the value alone without an interval.
+
+    >>> s = {"alphas": [0.01, 0.5], "alpha50_status": "in-grid", "alpha50": 0.0312, "alpha50_ci": [0.02, None],
+    ...      "alpha90_status": "above-grid", "alpha90": None, "alpha90_ci": None}
+    >>> crossing_text(s, "alpha50"), crossing_text(s, "alpha90")
+    ('0.0312 [0.02, > 0.5]', '> 0.5')
+    """
+    status, top = summary[tag + "_status"], max(summary["alphas"])
+    if status == "above-grid":
+        return f"> {fmt(top)}"
+    if status == "below-grid":
+        return f"< {fmt(min(a for a in summary['alphas'] if a > 0))}"
+    if status == "no-fit":
+        return "no fit"
+    ci = summary[tag + "_ci"]
+    end = lambda x: f"> {fmt(top)}" if x is None else fmt(x)
+    return fmt(summary[tag]) + (f" [{end(ci[0])}, {end(ci[1])}]" if ci else "")
+
+
+def interval_note(summary: dict) -> str:
+    """What a summary's intervals rest on, in words."""
+    n, need, boot = summary["n_seeds"], summary["min_seeds_for_interval"], summary["bootstrap"]
+    if n < need:
+        return f"no intervals: {n} seeds, an interval needs at least {need}"
+    return (f"95% percentile intervals, scipy.stats.bootstrap over the {n} seeds, {boot['n_resamples']} resamples, "
+            f"seed {boot['seed']}")
 
 
 def markdown_curve(rows, measure: str = "success_top1", n_boot: int = 200, boot_seed: int = 0) -> str:
     """One curve's rows (alpha = 0 included) as a Markdown table, per alpha: planted texts, success per seed and
-    mean, clean accuracy and how often clean texts get the target; then the fitted crossings with intervals."""
+    mean, clean accuracy and how often clean texts get the target; then the fitted crossings (inside the measured
+    sizes) with their intervals where there are enough seeds."""
     seeds = sorted({r.config["seed"] for r in rows})
     by = {(r.config["alpha"], r.config["seed"]): r.metrics for r in rows}
     n_train = rows[0].metrics["n_train"]
@@ -426,10 +489,7 @@ def markdown_curve(rows, measure: str = "success_top1", n_boot: int = 200, boot_
                      f"{np.mean([m['clean_target_rate'] for m in ms]):.2f} |")
     (s,) = [x for x in summarize(rows, n_boot=n_boot, boot_seed=boot_seed) if x["measure"] == measure]
     fmt = lambda x: "never" if x == math.inf else f"{x:.3g}"
-    ci = lambda c: f" [{fmt(c[0])}, {fmt(c[1])}]" if c else ""
     lines.append("")
-    lines.append(f"Fitted alpha50 = {fmt(s['alpha50'])}{ci(s['alpha50_ci'])}, alpha90 = {fmt(s['alpha90'])}"
-                 f"{ci(s['alpha90_ci'])} (95% percentile intervals, scipy.stats.bootstrap over the {len(s['seeds'])} "
-                 f"seeds, {n_boot} resamples, seed {boot_seed}); smallest grid alpha with mean >= 0.5: "
-                 f"{fmt(s['alpha50_grid'])}.")
+    lines.append(f"Fitted alpha50 = {crossing_text(s, 'alpha50')}, alpha90 = {crossing_text(s, 'alpha90')} "
+                 f"({interval_note(s)}); smallest grid alpha with mean >= 0.5: {fmt(s['alpha50_grid'])}.")
     return "\n".join(lines)

@@ -264,15 +264,22 @@ def scores(truth: np.ndarray, predicted: np.ndarray, multilabel: bool) -> dict:
     >>> {k: round(v, 3) for k, v in scores(t, p, False).items() if k in ("accuracy", "precision", "recall")}
     {'accuracy': 0.667, 'precision': 0.75, 'recall': 0.75}
     """
+    from sklearn.metrics import accuracy_score, hamming_loss, precision_recall_fscore_support
+
     truth, predicted = truth.astype(bool), predicted.astype(bool)  # [n, K]
-    tp = (truth & predicted).sum(0)  # [K]
-    precision = np.where(predicted.sum(0) > 0, tp / np.maximum(predicted.sum(0), 1), 0.0)  # [K]
-    recall = np.where(truth.sum(0) > 0, tp / np.maximum(truth.sum(0), 1), 0.0)  # [K]
-    used = np.ones(truth.shape[1], bool) if multilabel else (truth | predicted).any(0)  # [K]
-    accuracy = (truth == predicted).mean() if multilabel else (truth == predicted).all(1).mean()
-    return {"accuracy": float(accuracy), "precision": float(precision[used].mean()),
-            "recall": float(recall[used].mean()), "per_label_precision": precision.tolist(),
-            "per_label_recall": recall.tolist()}
+    if multilabel:
+        y_true, y_pred, labels = truth, predicted, None  # indicator matrices: every label
+        accuracy = 1.0 - hamming_loss(truth, predicted)
+    else:
+        y_true, y_pred = truth.argmax(1), predicted.argmax(1)  # [n] label ids
+        labels = np.flatnonzero((truth | predicted).any(0))  # the labels that occur
+        accuracy = accuracy_score(y_true, y_pred)
+    per_p, per_r, _, _ = precision_recall_fscore_support(y_true, y_pred, labels=np.arange(truth.shape[1]),
+                                                          average=None, zero_division=0)  # [K] each
+    macro_p, macro_r, _, _ = precision_recall_fscore_support(y_true, y_pred, labels=labels, average="macro",
+                                                             zero_division=0)
+    return {"accuracy": float(accuracy), "precision": float(macro_p), "recall": float(macro_r),
+            "per_label_precision": per_p.tolist(), "per_label_recall": per_r.tolist()}
 
 
 def evaluate(clf: Classifier, corpus: Corpus) -> dict:

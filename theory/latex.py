@@ -1,32 +1,140 @@
-"""LaTeX for the theory: each result in a theorem environment, and a standalone document.
+"""LaTeX for the theory: each result in an amsthm environment with its source, fragments and a standalone document.
 
-The formulas come from sympy.latex of the derived objects; only the prose is written by hand.
+The formulas come from sympy.latex of the derived objects, put in their shortest equal form (``tidy``); prose
+is the results' own, escaped by pylatexenc. A fragment ``\\input``s into any article that loads amsmath,
+amssymb and amsthm: it defines its one environment only where it is not defined yet.
 """
 
 from __future__ import annotations
 
+import functools
 import itertools
+import re
 
 import sympy as sp
 
 from theory.evaluate import evaluate
-from theory.paper import results
-from theory.parameters import SUCCESS, SYMBOLS, latex
+from theory.paper import result, results
+from theory.parameters import PARAMETERS, SUCCESS, SYMBOLS, latex
 from theory.refuted import recorded
 from theory.result import Result
 
-PREAMBLE = r"""\documentclass[11pt]{article}
-\usepackage[margin=1in]{geometry}
-\usepackage{amsmath,amssymb,amsthm}
-% Results keep the paper's own numbers, so the environment takes the name as its argument.
-\newenvironment{result}[2]{\par\medskip\noindent\textbf{#1} (#2).\itshape\ }{\par\medskip}
-\allowdisplaybreaks
+#: The result environment: amsthm, unnumbered (results keep the paper's own names, given as the argument).
+#: Guarded so that a fragment \input twice, or into a paper that has it, defines it once.
+RESULT_ENVIRONMENT = r"""\makeatletter
+\providecommand\critmassname{}
+\@ifundefined{critmassresult}{%
+  \newtheorem*{critmassresult@}{\critmassname}%
+  \newenvironment{critmassresult}[1]{\renewcommand\critmassname{#1}\begin{critmassresult@}}{\end{critmassresult@}}%
+}{}
+\makeatother
 """
+
+PACKAGES = r"""\usepackage[margin=1in]{geometry}
+\usepackage[T1]{fontenc}
+\usepackage{lmodern}
+\usepackage{microtype}
+\usepackage{amsmath,amssymb,amsthm}
+\usepackage{booktabs}
+"""
+
+PREAMBLE = r"\documentclass[11pt]{article}" "\n" + PACKAGES + RESULT_ENVIRONMENT + r"\allowdisplaybreaks" "\n"
+
+#: Plain-text spellings of parameters in titles and notes ("eps > 0"), and the parameter each one means.
+_ALIASES = {"eps": "epsilon", **{name: name for name in PARAMETERS}}
+_RELATION = re.compile(r"(?<![\w\\])(" + "|".join(sorted(map(re.escape, _ALIASES), key=len, reverse=True))
+                       + r")\s*(<=|>=|<|>|=)\s*(-?\d+(?:\.\d+)?(?:/\d+)?)(?![\w.])")
+_OPS = {"<=": r"\leq", ">=": r"\geq", "<": "<", ">": ">", "=": "="}
 
 
 def tex(expr: sp.Basic) -> str:
     """sympy.latex with every parameter's own LaTeX name (``Parameter.tex``) and alpha* as ``\\alpha^*``."""
     return latex(expr)
+
+
+def text(s: str) -> str:
+    r"""Plain prose as LaTeX text: ``$...$`` kept as math, "eps > 0" and the like set as math, the rest escaped.
+
+    >>> text("corrected for eps > 0 & more")
+    'corrected for $\\epsilon > 0$ \\& more'
+    """
+    from pylatexenc.latexencode import unicode_to_latex
+
+    out = []
+    for i, part in enumerate(re.split(r"(\$[^$]*\$)", s)):
+        if i % 2:
+            out.append(part)
+            continue
+        pos = 0
+        for m in _RELATION.finditer(part):
+            out.append(unicode_to_latex(part[pos:m.start()], non_ascii_only=False))
+            name, op, value = m.groups()
+            out.append(f"${PARAMETERS[_ALIASES[name]].tex} {_OPS[op]} {value}$")
+            pos = m.end()
+        out.append(unicode_to_latex(part[pos:], non_ascii_only=False))
+    return "".join(out)
+
+
+def _flipped_fraction(expr: sp.Expr) -> sp.Expr | None:
+    """``expr`` as one fraction whose factors read with a leading plus: ``(1 - e)`` rather than ``(-1 + e)``."""
+    n, d = sp.fraction(sp.factor(expr))
+    if d == 1:
+        return None
+    factors, sign = [], 1
+    for f in sp.Mul.make_args(d):
+        base, exp = f.as_base_exp()
+        if exp.is_integer and exp % 2 == 1 and len(tex(-base)) < len(tex(base)):
+            flipped = sp.expand(-base)
+            factors.append(flipped if exp == 1 else sp.Pow(flipped, exp, evaluate=False))
+            sign = -sign
+        else:
+            factors.append(f)
+    n = sp.expand(sign * n)
+    n = min([n] + [sp.collect(n, s, func=sp.factor) for s in sorted(n.free_symbols, key=str)], key=reading_cost)
+    return sp.Mul(n, sp.Pow(sp.Mul(*factors, evaluate=False), -1, evaluate=False), evaluate=False)
+
+
+def _combined_logs(expr: sp.Expr) -> sp.Expr:
+    """Sums of logarithms as the logarithm of one tidied quotient: a log(x) - a log(y) = a log(x/y)."""
+    def combine(e):
+        if isinstance(e, sp.Add) and all(isinstance(sp.Mul(t).as_coeff_Mul()[1], sp.log) for t in e.args):
+            arg = sp.Mul(*(t.as_coeff_Mul()[1].args[0] ** t.as_coeff_Mul()[0] for t in e.args))
+            return sp.log(_flipped_fraction(arg) or arg, evaluate=False)
+        return e
+    return expr.replace(lambda e: isinstance(e, sp.Add), combine)
+
+
+@functools.cache
+def tidy(expr: sp.Basic) -> sp.Basic:
+    """An equal form of ``expr`` that reads shortest (by its LaTeX length): factored, cancelled, as one fraction
+    with leading plus signs, or with its logarithms combined. Relations and Boolean combinations are tidied
+    side by side.
+
+    >>> e, a = SYMBOLS["epsilon"], SYMBOLS["alpha"]
+    >>> tex(tidy(-e / ((e - 1) * a)))
+    '\\frac{\\epsilon}{\\alpha \\left(1 - \\epsilon\\right)}'
+    """
+    if isinstance(expr, sp.logic.boolalg.BooleanAtom) or not isinstance(expr, sp.Basic):
+        return expr
+    if expr.is_Relational:
+        return expr.func(tidy(expr.lhs), tidy(expr.rhs), evaluate=False)
+    if isinstance(expr, sp.logic.boolalg.BooleanFunction):
+        return expr.func(*(tidy(a) for a in expr.args))
+    if not isinstance(expr, sp.Expr) or expr.is_Atom:
+        return expr
+    candidates = [expr]
+    for f in (sp.factor, sp.cancel, _flipped_fraction, _combined_logs):
+        try:
+            candidates.append(f(expr))
+        except (TypeError, ValueError, NotImplementedError, AttributeError):  # sympy gives up on some forms
+            continue
+    return min((c for c in candidates if c is not None), key=reading_cost)
+
+
+def reading_cost(expr) -> tuple[int, int]:
+    """Characters of the LaTeX (without \\left/\\right), a leading minus sign costing as much as a dozen."""
+    s = tex(expr).replace(r"\left", "").replace(r"\right", "")
+    return len(s) + 12 * len(re.findall(r"(^|[({])\s*-", s)), sp.count_ops(expr)
 
 
 def display_name(r: Result) -> str:
@@ -40,31 +148,48 @@ def display_name(r: Result) -> str:
     return r.kind.capitalize()
 
 
+def _math(t: str) -> str:
+    """Inline math for a short formula, displayed for a long one (so that no line overflows)."""
+    return f"${t}$" if len(t) <= 60 else rf"\[ {t} \]"
+
+
+def _nontrivial(cond) -> bool:
+    return cond is not None and cond is not sp.true and cond != sp.true
+
+
 def render(r: Result) -> str:
-    """One result as a theorem environment: prose, then its formulas as derived."""
-    lines = [rf"\begin{{result}}{{{display_name(r)}}}{{{r.title}; {r.source}}}", r.statement, *validity(r)]
-    lines.append(r"\begin{align*}")
+    """One result as an amsthm environment: its paper name, title and source, prose, theory.refuted's verdicts on
+    it, then its derived formulas."""
+    lines = [rf"\begin{{critmassresult}}{{{display_name(r)}}}[{{{text(r.title)}; {text(r.source)}}}]",
+             r.statement, *validity(r)]
     if r.bound is not None:
-        lines.append(rf"  {tex(SUCCESS(SYMBOLS['alpha']))} &\geq {tex(r.bound)}")
+        lines.append(rf"\[ {tex(SUCCESS(SYMBOLS['alpha']))} \geq {tex(tidy(r.bound))} \]")
     elif r.critical_mass is not None:
-        lines.append(rf"  \alpha^* &\leq {tex(r.critical_mass.alpha_star)}")
+        lines.append(rf"\[ \alpha^* \leq {tex(tidy(r.critical_mass.alpha_star))} \]")
     else:
-        lines.append(rf"  & {tex(r.conclusion)}")
-    lines.append(r"\end{align*}")
-    if r.hypotheses:
-        conds = ", ".join(f"${tex(h)}$" for h in r.hypotheses)
-        lines.append(rf"Hypotheses: {conds}.")
-    if r.critical_mass is not None and r.kind != "proposition":
-        cm = r.critical_mass
-        lines.append(rf"Derived from {r.derived_from} by solving ${tex(cm.target)}$ for $\alpha$; valid where "
-                     rf"${tex(cm.reachable)}$ (otherwise unreachable) and ${tex(sp.Not(cm.degenerate))}$ "
-                     r"(otherwise every $\alpha > 0$ succeeds).")
+        lines.append(rf"\[ {tex(r.conclusion)} \]")
+    cm = r.critical_mass
+    hypotheses = [h for h in r.hypotheses if _nontrivial(h) and not (cm is not None and h == cm.reachable)]
+    if hypotheses:
+        lines.append("Hypotheses: " + ", ".join(_math(tex(tidy(h))) for h in hypotheses) + ".")
+    if cm is not None and r.derived_from is not None:
+        source = display_name(result(r.derived_from))
+        sentence = rf"Derived from {source}{',' if ',' in source else ''} by solving the bound $\geq {tex(cm.target)}$ " \
+                   r"for $\alpha$"
+        where = []
+        if _nontrivial(cm.reachable):
+            where.append(rf"valid where {_math(tex(tidy(cm.reachable)))} (otherwise no $0 < \alpha \leq 1$ reaches it)")
+        if cm.degenerate is not sp.false and cm.degenerate != sp.false:
+            where.append(rf"except where {_math(tex(tidy(cm.degenerate)))} (then every $\alpha > 0$ succeeds)")
+        lines.append(sentence + ("; " + " and ".join(where) if where else "") + ".")
     if r.printed is not None:
         same = "equals" if r.derived_equals_printed() else "differs from"
         lines.append(rf"The derived formula {same} the printed one, $\alpha^* \leq {tex(r.printed)}$.")
     for name, expr in r.extras.items():
-        lines.append(rf"\[ \text{{{name.replace('_', ' ')}}} = {tex(expr)} \]")
-    lines.append(r"\end{result}")
+        lines.append(rf"\[ \text{{{text(name.replace('_', ' '))}}} = {tex(tidy(expr))} \]")
+    for note in r.notes:
+        lines.append(rf"\emph{{Note.}} {text(note)}")
+    lines.append(r"\end{critmassresult}")
     return "\n".join(lines)
 
 
@@ -85,29 +210,60 @@ def validity(r: Result) -> list[str]:
     return out
 
 
-#: The critical-mass table's result: Corollary 2 in the form valid for eps > 0 (the printed one is refuted
-#: there), against TV-eps-optimal firms; at eps = 0 it equals the printed Corollary 2.
+def fragment(ids, standalone: bool = False) -> str:
+    """The named results, to ``\\input`` into a paper (it needs amsmath, amssymb, amsthm), or a whole document."""
+    chosen = [result(i) for i in ids]  # an unknown id raises InputError naming the known ones
+    body = "\n\n".join(render(r) for r in chosen)
+    if standalone:
+        return PREAMBLE + r"\begin{document}" "\n" + body + "\n" r"\end{document}" "\n"
+    return (f"% critmass latex {' '.join(ids)}: generated from theory/; \\input this into a document that loads\n"
+            "% amsmath, amssymb and amsthm.\n" + RESULT_ENVIRONMENT + body + "\n")
+
+
+#: The critical-mass table's result for epsilon > 0: Corollary 2 in the form valid there against TV-eps-optimal
+#: firms (the printed one is refuted for 0 < eps < 1/2, theory.refuted); at eps = 0 the printed Corollary 2.
 TABLE_RESULT, TABLE_NOTION = "cor2-corrected", "tv"
 
 
-def critical_mass_table(S_star: float = 0.9, xis=(1e-4, 1e-3, 1e-2), Deltas=(0.25, 1.0), epsilons=(0.0, 0.01, 0.05)) -> str:
-    """A tabular of Corollary 2's alpha* (``TABLE_RESULT`` under ``TABLE_NOTION``) over xi, Delta, epsilon at one S*."""
-    rows = [r"\begin{tabular}{rr" + "r" * len(epsilons) + "}",
-            r"$\xi$ & $\Delta$ & " + " & ".join(rf"$\epsilon={e:g}$" for e in epsilons) + r" \\ \hline"]
+def critical_mass_rows(S_star: float = 0.9, xis=(1e-4, 1e-3, 1e-2), Deltas=(0.25, 1.0),
+                       epsilons=(0.0, 0.01, 0.05)) -> list[dict]:
+    """Corollary 2's alpha* over a grid: the printed corollary at epsilon = 0, ``TABLE_RESULT`` under
+    ``TABLE_NOTION`` for epsilon > 0 (where verify/ refutes the printed one); ``id`` and ``notion`` say which
+    result gave each value (inf: unreachable).
+    """
+    rows = []
     for xi, Delta in itertools.product(xis, Deltas):
-        cells = []
         for e in epsilons:
-            a = evaluate(TABLE_RESULT, "critical_mass", dict(xi=xi, Delta=Delta, epsilon=e, S_star=S_star),
-                         notion=TABLE_NOTION)
-            cells.append("unreachable" if a == float("inf") else f"{a:.4g}")
-        rows.append(rf"{xi:g} & {Delta:g} & " + " & ".join(cells) + r" \\")
-    rows.append(r"\end{tabular}")
-    return "\n".join(rows)
+            id, notion = ("cor2", None) if e == 0 else (TABLE_RESULT, TABLE_NOTION)
+            value = float(evaluate(id, "critical_mass", dict(xi=xi, Delta=Delta, epsilon=e, S_star=S_star),
+                                   notion=TABLE_NOTION))
+            rows.append({"xi": xi, "Delta": Delta, "epsilon": e, "id": id, "notion": notion, "S_star": S_star,
+                         "alpha_star": value})
+    return rows
 
 
-TABLE_CAPTION = (r"Upper bounds on $\alpha^*$ from Corollary 2 in the form valid for $\epsilon > 0$ against "
-                 r"TV-$\epsilon$-optimal firms (\texttt{cor2-corrected}, notion tv; at $\epsilon = 0$ it is the "
-                 r"printed Corollary 2, which is refuted for $\epsilon > 0$), evaluated from the derived formula.")
+def critical_mass_table(S_star: float = 0.9, xis=(1e-4, 1e-3, 1e-2), Deltas=(0.25, 1.0),
+                        epsilons=(0.0, 0.01, 0.05), rows: list[dict] | None = None) -> str:
+    """A booktabs tabular of ``critical_mass_rows`` (given, or computed from the grid)."""
+    rows = rows if rows is not None else critical_mass_rows(S_star, xis, Deltas, epsilons)
+    epsilons = sorted({r["epsilon"] for r in rows})
+    cells: dict = {}
+    for r in rows:
+        a = r["alpha_star"]
+        cells.setdefault((r["xi"], r["Delta"]), {})[r["epsilon"]] = \
+            "unreachable" if a is None or a == float("inf") else f"${a:.4g}$"
+    head = [r"$\xi$", r"$\Delta$"] + [rf"$\epsilon={e:g}$" + ("" if e == 0 else "$^\\dagger$") for e in epsilons]
+    out = [r"\begin{tabular}{rr" + "r" * len(epsilons) + "}", r"\toprule", " & ".join(head) + r" \\", r"\midrule"]
+    for (xi, Delta), byeps in cells.items():
+        out.append(rf"${xi:g}$ & ${Delta:g}$ & " + " & ".join(byeps[e] for e in epsilons) + r" \\")
+    out += [r"\bottomrule", r"\end{tabular}"]
+    return "\n".join(out)
+
+
+CRITICAL_MASS_NOTE = (r"Columns marked $^\dagger$ use Corollary 2 in the form valid for $\epsilon > 0$ against "
+                      r"TV-$\epsilon$-optimal firms (\texttt{cor2-corrected}, notion tv): Z3 refutes the printed "
+                      r"$\epsilon$-extension of Theorem 1 for $0 < \epsilon < 1/2$, and with it the printed Corollary 2 "
+                      r"(Section Verification). At $\epsilon = 0$ the printed Corollary 2 holds and both forms agree.")
 
 
 def document(S_star: float = 0.9) -> str:
@@ -117,6 +273,7 @@ def document(S_star: float = 0.9) -> str:
             r"\date{}" "\n" r"\begin{document}" "\n" r"\maketitle" "\n"
             r"\section{Results}" "\n" + body + "\n\n"
             rf"\section{{Critical mass of feature-label strategies at $S^* = {S_star:g}$}}" "\n"
-            + TABLE_CAPTION + "\n\n"
+            r"Upper bounds on $\alpha^*$ from Corollary 2, evaluated from the derived formula. "
+            + CRITICAL_MASS_NOTE + "\n\n"
             r"\begin{center}" "\n" + critical_mass_table(S_star) + "\n" r"\end{center}" "\n"
             r"\end{document}" "\n")

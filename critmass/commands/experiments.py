@@ -165,7 +165,7 @@ def _fmt(x) -> str:
 def cmd_experiment(args) -> int:
     import time
 
-    from gpu.experiments import run, summarize
+    from gpu.experiments import crossing_text, run, summarize
     from numerics.store import SweepStore, check_config
     from numerics.sweep import Shard
 
@@ -203,8 +203,8 @@ def cmd_experiment(args) -> int:
     for s in summaries:
         s["curve"] = f"S{s['strategy']} y*={s['target']} ep={s['epochs']} k={s['every']} r={s['random_labels']}"
         for tag in ("alpha50", "alpha90"):
-            ci = s[tag + "_ci"]
-            s[tag + " [95% CI]"] = _fmt(s[tag]) + (f" [{_fmt(ci[0])}, {_fmt(ci[1])}]" if ci else "")
+            s[tag + " [95% CI]"] = crossing_text(s, tag, _fmt) + ("" if s[tag + "_ci"] or s[tag] is None
+                                                                   else f" (no interval: {s['n_seeds']} seeds)")
         s["grid50"] = _fmt(s["alpha50_grid"])
         s["max mean"] = _fmt(max(s["mean"]))
     print(table(summaries, ["curve", "measure", "max mean", "alpha50 [95% CI]", "alpha90 [95% CI]", "grid50"]))

@@ -1,4 +1,4 @@
-"""``critmass report``: the main job."""
+"""``critmass report``: the main job; ``critmass guide``: docs/results.md."""
 
 from __future__ import annotations
 
@@ -7,31 +7,45 @@ from pathlib import Path
 from critmass.output import emit_json
 
 
+def _stage_list() -> str:
+    from critmass.report.stages import stages
+
+    return "; ".join(f"{s.key} ({s.summary})" for s in stages())
+
+
 def register(sub) -> None:
     p = sub.add_parser(
         "report", help="derive, verify and simulate everything, and write a compiled report",
-        description="Run every stage (derive the theory, prove the proof steps and check random exact instances, "
-                    "simulate, and read fine-tune stores when given) and write DIR/report.tex, DIR/report.pdf "
-                    "(where pdflatex exists), DIR/results.json and DIR/figures/*.{pdf,png}. Stage progress goes "
-                    "to stderr.")
+        description=lambda: (
+            "Run every stage and write DIR/report.tex, DIR/report.pdf (where pdflatex exists), DIR/results.json "
+            "(every number of the report) and DIR/figures/*.{pdf,png}. Stage progress goes to stderr. Stages: "
+            + _stage_list() + "."))
     p.add_argument("-o", "--output", type=Path, default=Path("report"), metavar="DIR",
                    help="folder to write into (default: report/)")
+    p.add_argument("--data", metavar="DIR", default=None,
+                   help="data directory of the real corpora for the text stage (default: the environment variable "
+                        "CRITMASS_DATA; without either, the report says how to add it)")
+    p.add_argument("--corpus", default="resume", choices=("resume", "sst2", "ag_news"),
+                   help="the named corpus under the data directory the text stage trains on (default resume)")
     p.add_argument("--store", action="append", default=[], type=Path, metavar="FILE",
                    help="a sweep store of fine-tunes (from `critmass experiment`/`finetune`) to add (repeatable)")
-    p.add_argument("--quick", action="store_true", help="small sizes: the whole run in under a minute (for tests)")
+    p.add_argument("--stage", action="append", default=None, metavar="KEY",
+                   help="run only this stage (repeatable; default: every stage)")
+    p.add_argument("--quick", action="store_true", help="small sizes: the whole run in about a minute (for tests)")
     p.add_argument("--json", action="store_true",
-                   help='print {"output", "files", "seconds", "pdf", "sections"} as one JSON document')
+                   help='print {"output", "files", "seconds", "pdf", "overfull", "sections"} as one JSON document')
     p.set_defaults(func=cmd_report)
     register_guide(sub)
 
 
 def cmd_report(args) -> int:
-    from critmass.report import build
+    from critmass.report.run import build
 
-    doc = build(args.output, args.store, quick=args.quick)
+    doc = build(args.output, args.store, quick=args.quick, data=args.data, corpus=args.corpus,
+                only=tuple(args.stage) if args.stage else None)
     if args.json:
         emit_json({"output": str(args.output), "files": doc["files"], "seconds": doc["seconds"], "pdf": doc["pdf"],
-                   "sections": list(doc["sections"])})
+                   "overfull": doc["overfull"], "sections": list(doc["sections"])})
     else:
         print(f"wrote {len(doc['files'])} files to {args.output}/ in {doc['seconds']:.1f} s")
     return 0
@@ -40,7 +54,8 @@ def cmd_report(args) -> int:
 def register_guide(sub) -> None:
     p = sub.add_parser("guide", help="write docs/results.md: one section per result, generated",
                        description="Write the per-result guide (statement, code, proof steps and their Z3 status, "
-                                   "tests, simulations) generated from theory/, verify/ and tests/.")
+                                   "tests, the commands and report sections that evaluate it) generated from "
+                                   "theory/, verify/, tests/ and the report's stages.")
     p.add_argument("-o", "--output", type=Path, default=Path("docs/results.md"), help="default: docs/results.md")
     p.set_defaults(func=cmd_guide)
 

@@ -12,7 +12,7 @@ import sympy as sp
 from critmass.output import emit_json, table
 from theory.errors import InputError
 from theory.evaluate import evaluate, required
-from theory.latex import document, tex
+from theory.latex import document, fragment, tex
 from theory.notions import DEFAULT, DEFINITIONS, NOTIONS
 from theory.paper import IDS, all_ids, extension_results, families, result, results
 from theory.refuted import recorded, refuted_at
@@ -52,12 +52,17 @@ def register(sub) -> None:
                        help='print {"id", "notion", "value", "params", "refuted", "why"?, ...} as JSON')
         p.set_defaults(func=func)
 
-    p = sub.add_parser("latex", help="write a standalone LaTeX document of the theory",
-                       description="Write a standalone LaTeX document: every result as derived (notion tv; a "
-                                   "result that verify/ refutes is labelled so, with the valid one to use), and a "
-                                   "table of Corollary 2's critical mass over a grid of xi, Delta and epsilon from "
-                                   "the form valid for epsilon > 0 (cor2-corrected, notion tv).")
+    p = sub.add_parser("latex", help="write results as LaTeX: fragments to \\input into a paper, or a document",
+                       description="With result IDs: write those results as a fragment to \\input into a paper "
+                                   "that loads amsmath, amssymb and amsthm (each result in an amsthm environment "
+                                   "with its source), or as a document with --standalone. Without IDs: a standalone "
+                                   "document of every result (notion tv; a result that verify/ refutes is labelled "
+                                   "so, with the valid one to use) and a table of Corollary 2's critical mass over a "
+                                   "grid of xi, Delta and epsilon from the form valid for epsilon > 0 "
+                                   "(cor2-corrected, notion tv).")
+    p.add_argument("ids", nargs="*", metavar="ID", help="result ids (see `critmass results --family all`)")
     p.add_argument("-o", "--output", required=True, type=Path, help="the .tex file to write")
+    p.add_argument("--standalone", action="store_true", help="with IDs: a whole document rather than a fragment")
     p.add_argument("--s-star", type=float, default=0.9, help="target success of the critical-mass table (default 0.9)")
     p.set_defaults(func=cmd_latex)
 
@@ -198,8 +203,14 @@ def cmd_critical_mass(args) -> int:
 def cmd_latex(args) -> int:
     if not 0 < args.s_star < 1:
         raise InputError(f"--s-star={args.s_star:g} is outside its domain (0, 1)")
+    if args.ids:
+        text = fragment(args.ids, standalone=args.standalone)
+    elif args.standalone:
+        raise InputError("--standalone needs result IDs (without IDs the document is standalone already)")
+    else:
+        text = document(args.s_star)
     try:
-        args.output.write_text(document(args.s_star))
+        args.output.write_text(text)
     except OSError as e:
         raise InputError(f"cannot write {args.output}: {e.strerror}") from None
     print(args.output)

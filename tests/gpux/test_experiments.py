@@ -41,12 +41,23 @@ def _rows(curves):
 
 def test_summary_bootstraps_over_seeds():
     alphas = np.geomspace(1e-3, 0.5, 10)
-    curves = {s: list(zip(alphas, ex.sigmoid(alphas, -2.0 + 0.1 * s, 3.0, 0.05))) for s in range(4)}
+    curves = {s: list(zip(alphas, ex.sigmoid(alphas, -2.0 + 0.1 * s, 3.0, 0.05))) for s in range(5)}
     (top, *_), = [[s for s in ex.summarize(_rows(curves), n_boot=50) if s["measure"] == "success_top1"]]
     lo, hi = top["alpha50_ci"]
-    assert top["seeds"] == [0, 1, 2, 3] and lo <= top["alpha50"] <= hi
+    assert top["seeds"] == [0, 1, 2, 3, 4] and lo <= top["alpha50"] <= hi
     assert 10 ** -2.0 * 0.9 < lo < hi < 10 ** -1.7 * 1.1
     assert top["alpha50_grid"] >= top["alpha50"] * 0.5
+
+
+def test_crossings_beyond_the_grid_and_intervals_on_few_seeds_are_not_reported():
+    alphas = np.geomspace(1e-3, 0.2, 8)
+    # the fitted curve crosses 90% only near alpha = 0.34, beyond the largest alpha measured (0.2)
+    curves = {s: list(zip(alphas, ex.sigmoid(alphas, -1.2, 3.0, 0.02))) for s in range(2)}
+    (top, *_), = [[s for s in ex.summarize(_rows(curves), n_boot=20) if s["measure"] == "success_top1"]]
+    assert ex.crossing(ex.fit_sigmoid(*zip(*curves[0])), 0.9) > 0.2
+    assert top["alpha90"] is None and top["alpha90_status"] == "above-grid"
+    assert top["alpha50_status"] == "in-grid" and top["alpha50"] < 0.2
+    assert top["n_seeds"] == 2 < ex.MIN_SEEDS_FOR_INTERVAL and top["alpha50_ci"] is None
 
 
 def test_sweep_is_resumable_and_strategy1_beats_no_collective(tmp_path, prepared):

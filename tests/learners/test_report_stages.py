@@ -1,12 +1,13 @@
-"""critmass/report_learners: the two report stages' numbers against direct library calls, and their figures."""
+"""The reweighting and gradient report stages: their numbers against direct library calls, and their figures."""
 
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from critmass.report import Context
-from critmass.report_learners import stage_gradient, stage_reweighting
+from critmass.report import style
+from critmass.report.base import Context
+from critmass.report.stages import stage
 from numerics.gradient import glm_data, glm_target, neutralize
 from numerics.learners import signal_instance, tables
 from numerics.reweight import alignment
@@ -15,14 +16,19 @@ from theory.evaluate import evaluate
 
 @pytest.fixture(scope="module")
 def ctx(tmp_path_factory):
-    c = Context(Path(tmp_path_factory.mktemp("report")), quick=True, stores=())
-    c.figures.mkdir(parents=True)
-    return c
+    return Context(Path(tmp_path_factory.mktemp("report")), quick=True)
+
+
+def _figures_pass(st, data):
+    for plot in st.figures(data):
+        fig = plot.draw(data)
+        assert style.problems(fig) == [], plot.name
+        style.pyplot().close(fig)
 
 
 def test_reweighting_stage(ctx):
-    sec = stage_reweighting(ctx)
-    n = sec.numbers
+    st = stage("reweighting")
+    n = st.compute(ctx)
     alphas = np.asarray(n["alphas"])
     inst = signal_instance(n["instance_seeds"][0], signal_mass=n["signal_mass"])
     tab = tables(inst)
@@ -39,14 +45,15 @@ def test_reweighting_stage(ctx):
     direct = alignment(inst, alphas, "jtt", s_star=n["s_star"], fine=n["fine"], lam=5.0)
     assert jtt["success"] == direct["success"] and jtt["critical_predicted"] == direct["critical_predicted"]
     assert n["bound_violations"] == 0 and n["bracketed"] == n["with_prediction"]
-    assert f"{n['alpha_eff_worst_rel_diff']:.1e}" in sec.tex
-    for f in sec.figures:
-        assert (ctx.figures / f"{f.name}.png").stat().st_size > 0 and (ctx.figures / f"{f.name}.pdf").exists()
+    from critmass.report.tex import num
+    assert num(n["alpha_eff_worst_rel_diff"], 2) in st.write(n)
+    _figures_pass(st, n)
 
 
 def test_gradient_stage(ctx):
-    sec = stage_gradient(ctx)
-    g, c = sec.numbers["glm"], sec.numbers["control"]
+    st = stage("gradient")
+    out = st.compute(ctx)
+    g, c = out["glm"], out["control"]
     alphas = np.asarray(g["alphas"])
     data = glm_data(ctx.seed, n=g["n"], d=g["d"])
     run = neutralize(alphas, data, glm_target(data, ctx.seed))
@@ -62,5 +69,4 @@ def test_gradient_stage(ctx):
     want = evaluate("thm10", "bound", dict(eta=c["eta"], C=byz["C"][1], T=c["steps"], dist0=byz["dist0"]))
     assert byz["path_bound"][1][-1] == pytest.approx(-float(want), rel=1e-9)
     assert byz["path_slack_min"] >= -1e-9 and c["data"]["max_residual"] < 1e-8
-    for f in sec.figures:
-        assert (ctx.figures / f"{f.name}.png").stat().st_size > 0 and (ctx.figures / f"{f.name}.pdf").exists()
+    _figures_pass(st, out)
