@@ -98,13 +98,15 @@ def test_the_figure_check_catches_what_misleads():
         ax.plot(x, x ** (k + 1), "C0:", label="corrected" if k == 0 else None)
     ax.plot(x, x - 5, label="invisible bound")  # nowhere inside the axes
     ax.plot([0.2, 0.9, 0.4], [0.1, 0.2, 0.3], label="zigzag")  # a line across a non-monotone x
+    ax.plot([0.1, 0.2, 0.3], [np.nan, 0.5, np.nan], label="one point")  # a line with one point draws nothing
     ax.set_ylim(0, 1)
     ax.legend(fontsize=5)
     found = "\n".join(style.problems(fig))
     plt.close(fig)
     assert found.count("has no legend entry") == 3
-    assert "'invisible bound' has no point inside the axes" in found
+    assert "'invisible bound' shows nothing inside the axes" in found
     assert "'zigzag' is a line across a non-monotone x" in found
+    assert "'one point' shows nothing inside the axes" in found
     assert "'corrected' is 5.0 pt" in found
 
 
@@ -266,3 +268,13 @@ def test_a_stage_is_a_module_the_registry_finds():
     assert stage("exact").title == "Exact success on discrete instances"
     for s in stages():
         assert s.results and s.summary and callable(s.compute) and callable(s.write)
+
+
+def test_printed_numbers_reads_math_as_printed_and_skips_markup_and_references():
+    tex = (r"\begin{document} Theorem 7 and Corollary 8 hold at $1.2 \times 10^{-4}$ and $10^{-3}$, in $3$ of "
+           r"$40$ runs. {\renewcommand{\arraystretch}{1.4}\begin{tabular}{lrr} $\tfrac{7}{9}$ \\[2pt] \end{tabular}}"
+           r"\includegraphics[width=0.5\linewidth]{figures/fig1_theorem1.pdf}")
+    assert printed_numbers(tex) == ["1.2e-4", "1e-3", "3", "40", "7", "9"]
+    doc = {"a": 0.000123, "b": 0.001, "runs": {"hit": 3, "of": 40}, "frac": "7/9"}
+    assert untraced(tex, doc) == []
+    assert untraced(tex, {**doc, "a": 0.000126}) == ["1.2e-4"]  # 1.26e-4 prints as 1.3e-4

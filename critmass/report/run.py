@@ -22,6 +22,7 @@ from critmass.output import jsonable
 from critmass.report import style, tex
 from critmass.report.base import Context, Stage
 from critmass.report.stages import stages
+from critmass.report.trace import untraced
 from theory.errors import InputError
 
 
@@ -120,7 +121,10 @@ def build(out: str | Path = "report", stores=(), quick: bool = False, data: str 
         data_ = jsonable(json.loads(json.dumps(st.compute(ctx), default=_json_default)))
         plots = st.figures(data_)
         for plot in plots:
-            style.save(plot.draw(data_), ctx.figures, plot.name)
+            fig = plot.draw(data_)
+            for problem in style.problems(fig):  # a new stage's figure that would mislead: say so
+                log(f"[{i}/{len(chosen)}] {st.key}: figure {plot.name}: {problem}")
+            style.save(fig, ctx.figures, plot.name)
         data_["_figures"] = [p.name for p in plots]
         data_["_seconds"] = time.perf_counter() - t0
         sections[st.key] = data_
@@ -130,6 +134,9 @@ def build(out: str | Path = "report", stores=(), quick: bool = False, data: str 
     tex_path = out / "report.tex"
     tex_path.write_text(render_tex(sections, chosen, prov, quick))
     (out / "results.json").write_text(json.dumps(doc, indent=1, allow_nan=False))
+    stray = untraced(tex_path.read_text(), doc)
+    if stray:  # prose that prints a number its stage did not put into its data
+        log(f"report: numbers in report.tex not found in results.json: {', '.join(stray[:10])}")
     compiled = compile_pdf(tex_path)
     summary = {**doc, "seconds": time.perf_counter() - t_start, "pdf": compiled is not None,
                "overfull": None if compiled is None else compiled["overfull"],

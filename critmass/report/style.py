@@ -89,6 +89,8 @@ def _seen(artist, ax) -> bool:
         pts = np.concatenate([p.vertices for p in artist.get_paths()] or [np.empty((0, 2))])
         x, y = pts[:, 0], pts[:, 1]
     ok = np.isfinite(x) & np.isfinite(y) & (x >= x0) & (x <= x1) & (y >= y0) & (y <= y1)
+    if isinstance(artist, Line2D) and artist.get_marker() in (None, "", " ", "None", "none"):
+        return bool((ok[1:] & ok[:-1]).any())  # a line without markers shows only where two points are joined
     return bool(ok.any())
 
 
@@ -127,7 +129,7 @@ def problems(fig, include_width: float = FIGSIZE[0]) -> list[str]:
             if label not in entries:
                 out.append(f"{where}: curve {label!r} is in no legend")
             if not _seen(artist, ax):
-                out.append(f"{where}: curve {label!r} has no point inside the axes")
+                out.append(f"{where}: curve {label!r} shows nothing inside the axes")
             if hasattr(artist, "get_xdata") and _drawn_across(artist):
                 out.append(f"{where}: curve {label!r} is a line across a non-monotone x (draw markers or sort)")
         for label in {lb for lb in labels if labels.count(lb) > 1}:

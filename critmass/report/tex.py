@@ -62,11 +62,12 @@ def frac(s) -> str:
 
 
 def table(header: list[str], rows: list[list[str]], align: str, long: bool = False, small: bool = True,
-          stretch: float = 1.0) -> str:
+          stretch: float = 1.0, colsep_pt: float | None = None) -> str:
     """A booktabs table (a longtable when ``long``: it may break across pages) of cells already in LaTeX."""
     head = " & ".join(header) + r" \\"
     body = "\n".join(" & ".join(r) + r" \\" for r in rows)
-    pre = (r"{\small" if small else "{") + (rf"\renewcommand{{\arraystretch}}{{{stretch:g}}}" if stretch != 1 else "")
+    pre = ((r"{\small" if small else "{") + (rf"\renewcommand{{\arraystretch}}{{{stretch:g}}}" if stretch != 1 else "")
+           + (rf"\setlength{{\tabcolsep}}{{{colsep_pt:g}pt}}" if colsep_pt is not None else ""))
     if long:
         return (pre + rf"\begin{{longtable}}{{{align}}}" "\n" r"\toprule" "\n" + head + "\n" r"\midrule" "\n"
                 r"\endhead" "\n" r"\bottomrule" "\n" r"\endfoot" "\n" + body + "\n" r"\end{longtable}}")

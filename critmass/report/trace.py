@@ -22,6 +22,7 @@ _MARKUP = [
     re.compile(r"\\includegraphics(\[[^\]]*\])?\{[^}]*\}"),
     re.compile(r"\\(begin|end)\{[a-z*]+\}(\{[lcr|]+\})?"),  # environments and their column specs
     re.compile(r"\\renewcommand\{\\arraystretch\}\{[\d.]+\}"),
+    re.compile(r"\\setlength\{\\tabcolsep\}\{[\d.]+pt\}"),
     re.compile(r"\\\\\[[^\]]*\]"),  # row spacing
     re.compile(r"\\[A-Za-z]+\d*"),  # control words
 ]

@@ -68,8 +68,8 @@ def draw(data: dict):
         if np.isfinite(b).any():
             ax.plot(alphas, b, "C1--", label="the paper's bound (population)")
         if "gbj_median" in c:
-            for key, style, label in (("gbj_median", "C2:", "GBJ finite-sample bound"),
-                                      ("binomial_median", "C3-.", "binomial finite-sample bound")):
+            for key, style, label in (("gbj_median", "C2x:", "GBJ finite-sample bound"),
+                                      ("binomial_median", "C3+-.", "binomial finite-sample bound")):
                 v = _positive(c[key])
                 if np.isfinite(v).any():
                     ax.plot(alphas, v, style, label=label)

@@ -179,13 +179,14 @@ def write(data: dict) -> str:
         rows = []
         for sm in src["summaries"]:
             below, total = sm["below_bound"], sm["with_bound"]
-            rows.append([tt(sm["corpus"]), sm["learner"], f"${sm['strategy']}$", f"${sm['target']}$",
+            rows.append([tt(f"{sm['corpus']}, {sm['learner']}"), f"${sm['strategy']}$", f"${sm['target']}$",
                          f"${sm['n_seeds']}$", f"${num(max(sm['mean']))}$", _crossing(sm, "alpha50"),
-                         _crossing(sm, "alpha90"), f"${below}$ of ${total}$" if total else "--"])
+                         _crossing(sm, "alpha90"), f"${below}$/${total}$" if total else "--"])
         if rows:
-            parts.append(table(["corpus", "learner", "strategy", "target", "seeds", "max success",
+            parts.append(table(["data", "strategy", "$y^*$", "seeds", r"max $S$",
                                 rf"$\alpha_{{{data['levels_percent'][0]}}}$ [${data['confidence_percent']}\%$]",
-                                rf"$\alpha_{{{data['levels_percent'][1]}}}$", "below bound"], rows, "llrrrrllr"))
+                                rf"$\alpha_{{{data['levels_percent'][1]}}}$", "below bound"], rows, "lrrrrllr",
+                               colsep_pt=4))
         notes = _notes(data, src)
         if notes:
             parts.append(notes)
