@@ -106,7 +106,7 @@ def _combined_logs(expr: sp.Expr) -> sp.Expr:
 
 @functools.cache
 def tidy(expr: sp.Basic) -> sp.Basic:
-    """An equal form of ``expr`` that reads shortest (by its LaTeX length): factored, cancelled, as one fraction
+    r"""An equal form of ``expr`` that reads shortest (by its LaTeX length): factored, cancelled, as one fraction
     with leading plus signs, or with its logarithms combined. Relations and Boolean combinations are tidied
     side by side.
 

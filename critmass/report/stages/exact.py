@@ -80,7 +80,8 @@ def draw_curves(data: dict):
         ax.step(xs, [float(Fraction(v)) for v in c["success"]], where="post", label="exact success")
         b = _positive(c["bound"])
         if np.isfinite(b).any():
-            ax.plot(xs, b, "--", label=f"{c['theorem'].replace('thm', 'Theorem ')} bound")
+            ax.plot(xs, b, "--", marker="." if np.isfinite(b).sum() < 3 else None,
+                    label=f"{c['theorem'].replace('thm', 'Theorem ')} bound")
         ax.set(title=strategy, xlabel=r"$\alpha$", ylim=(-0.02, 1.02), xscale="log")
         ax.legend(loc="upper left")
     axes[0].set_ylabel(r"$S(\alpha)$")

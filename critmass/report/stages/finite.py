@@ -66,7 +66,7 @@ def draw(data: dict):
                         label=f"plug-in, {data['band_percent'][0]:g}-{data['band_percent'][1]:g}% of seeds")
         b = _positive(c["paper_bound"])
         if np.isfinite(b).any():
-            ax.plot(alphas, b, "C1--", label="the paper's bound (population)")
+            ax.plot(alphas, b, "C1.--", label="the paper's bound (population)")  # markers: it may be one point
         if "gbj_median" in c:
             for key, style, label in (("gbj_median", "C2x:", "GBJ finite-sample bound"),
                                       ("binomial_median", "C3+-.", "binomial finite-sample bound")):

@@ -115,7 +115,7 @@ def _draw_source(src: dict):
             if th is not None:
                 b = np.asarray(th["bound"], dtype=float)
                 if (b > 0).any():
-                    ax.plot(sm["alphas"], np.where(b > 0, b, np.nan), f"C{k}--",
+                    ax.plot(sm["alphas"], np.where(b > 0, b, np.nan), f"C{k}x--",
                             label=f"{tag}: Theorem {1 if strategy == 1 else 3} bound")
         ax.set(title=f"Strategy {strategy} ({STRATEGY_NAMES[strategy]})", xscale="log", xlabel=r"$\alpha$",
                ylim=(-0.03, 1.03))
