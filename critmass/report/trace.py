@@ -20,7 +20,7 @@ _MARKUP = [
     re.compile(r"(?s)^.*?\\begin\{document\}"),  # the preamble
     re.compile(r"%[^\n]*"),  # comments
     re.compile(r"\\includegraphics(\[[^\]]*\])?\{[^}]*\}"),
-    re.compile(r"\\(begin|end)\{[a-z*]+\}(\{[lcr|]+\})?"),  # environments and their column specs
+    re.compile(r"\\(begin|end)\{[a-z*]+\}(\{(?:[lcr|]|p\{[\d.]+\\linewidth\})+\})?"),  # environments, column specs
     re.compile(r"\\renewcommand\{\\arraystretch\}\{[\d.]+\}"),
     re.compile(r"\\setlength\{\\tabcolsep\}\{[\d.]+pt\}"),
     re.compile(r"\\\\\[[^\]]*\]"),  # row spacing

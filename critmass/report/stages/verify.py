@@ -73,7 +73,7 @@ def write(data: dict) -> str:
         + "." for r in refuted)
     steps_table = table(["step", "result", "status", "expected", "seconds"],
                         [[tt(r["id"]), tt(r["result"]), r["status"], r["expect"], f"${num(r['seconds'])}$"] for r in rows],
-                        "llllr", long=True)
+                        r"p{0.36\linewidth}p{0.2\linewidth}llr", long=True)
     return (rf"Z3 proved ${data['proven']}$ of the ${data['n_steps']}$ proof steps (each a universally quantified formula over the "
             r"reals, with finite forms of sums over a few points), in "
             rf"${num(data['solver_seconds'])}$\,s of solver time; ${data['refuted']}$ steps are refuted, each expected: they are findings "
