@@ -45,19 +45,22 @@ for _thm, _cor in (("thm1", "cor2"), ("thm3", "cor4"), ("thm5", "cor6")):  # the
         if _thm != "thm5" else [])
 
 # Issue 14's families (docs/field.md).
-SIMULATED.update({
-    **{i: "`critmass simulate tabular --fix ... --strategy feature-only|unplanting` (GBJ's car experiment); report "
-          "section *Finite samples: Gauthier, Bach and Jordan's experiment*"
-       for i in ("gbj-feature-only", "gbj-unplanting", "binomial-feature-only", "binomial-unplanting")},
-    **{i: "`critmass check-instance` on a file with `collectives`; report section *Several collectives*"
-       for i in ("multi-thm1", "multi-cor2", "multi-head-to-head")},
-    **{i: "exact JTT firms on instances (`theory.bendov.jtt_success`); report section *Reweighting learners: "
-          "Ben-Dov et al.*" for i in ("bendov-alpha-eff", "bendov-jtt-window")},
-    **{i: "`numerics.privacy` (randomized response and DP-SGD in JAX); report section *Privacy*"
+for _id in ("gbj-feature-only", "binomial-feature-only"):
+    COMMANDS[_id] = ["critmass simulate tabular --store FILE --cars 100000 --fix COLUMN=VALUE --strategy feature-only"]
+for _id in ("gbj-unplanting", "binomial-unplanting"):
+    COMMANDS[_id] = ["critmass simulate tabular --store FILE --cars 100000 --fix COLUMN=VALUE --strategy unplanting "
+                     "--n-est 2000"]
+for _id in ("multi-thm1", "multi-cor2", "multi-head-to-head"):
+    COMMANDS[_id] = ["critmass check-instance FILE"]  # a file with `collectives`
+
+#: Library functions that evaluate a result where no command does (tests/test_guide.py imports each).
+LIBRARY = {
+    **{i: ["theory.bendov.jtt_success", "theory.bendov.window_success"] for i in ("bendov-alpha-eff", "bendov-jtt-window")},
+    **{i: ["numerics.privacy.rr_success", "numerics.privacy.rr_exact", "numerics.privacy.dpsgd_success"]
        for i in ("privacy-rr-bayes", "privacy-rr-finite", "privacy-group")},
-    **{i: "`numerics.population` (every fixed point, certified); report section *Who joins*"
+    **{i: ["numerics.population.fixed_points", "numerics.population.tipping_budget"]
        for i in ("population-uniform", "population-budget")},
-})
+}
 
 MODULE_OF_FAMILY = {"paper": "theory/paper.py", "reweighting": "theory/reweighting.py", "finite": "theory/finite.py",
                     "bendov": "theory/bendov.py", "collusion": "theory/collusion.py", "multi": "theory/multi.py",
@@ -90,6 +93,7 @@ def evaluated_by(id: str, r) -> list[str]:
     out = [f"`critmass bound {id}`"] if r.bound is not None else []
     out += [f"`critmass critical-mass {id}`"] if r.critical_mass is not None else []
     out += [f"`{c}`" for c in COMMANDS.get(id, [])]
+    out += [f"`{f}`" for f in LIBRARY.get(id, [])]
     out += [f"report section *{t}*" for t in sections_of(id)]
     return out
 

@@ -67,7 +67,7 @@ def _rows_until_blank(header: str) -> list[list[str]]:
 
 
 def test_the_gbj_table_is_their_saved_output_and_ours():
-    from critmass.report_field import GBJ_SAVED
+    from critmass.report.stages.field import GBJ_SAVED
     from numerics import collusion
     rows = _rows_until_blank("| strategy | n | their saved bound |")
     table = collusion.car_table(1_100_000, seed=0)
@@ -95,7 +95,7 @@ def test_the_privacy_table_is_computed():
 
 
 def test_the_population_table_is_computed():
-    from critmass.report_field import GAMMA, DELTA, XI, POPULATIONS
+    from critmass.report.stages.field import GAMMA, DELTA, XI, POPULATIONS
     from numerics.population import cost_distribution, fixed_points, tipping_budget, willing
     rows = _rows_until_blank("| costs | fixed points (stability) | tipping budget |")
     assert len(rows) == len(POPULATIONS)

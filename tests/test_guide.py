@@ -26,13 +26,26 @@ def test_tests_are_found_by_the_ids_they_name():
     assert "no-such-result" in found  # this very test names it too
 
 
+def test_every_library_function_the_guide_names_exists():
+    import importlib
+
+    from critmass.guide import LIBRARY
+
+    for names in LIBRARY.values():
+        for name in names:
+            module, _, attr = name.rpartition(".")
+            assert callable(getattr(importlib.import_module(module), attr)), name
+            assert f"`{name}`" in DOC.read_text()
+
+
 def commands(text: str) -> list[str]:
     return sorted(set(re.findall(r"`(critmass [^`]+)`", text)))
 
 
 def parses(command: str) -> bool:
     """Whether the CLI parser accepts ``command`` (placeholders FILE, DIR filled in) as a whole."""
-    argv = [a.replace("FILE", "x.json").replace("DIR", "out") for a in shlex.split(command)[1:]]
+    argv = [a.replace("FILE", "x.json").replace("DIR", "out").replace("COLUMN=VALUE", "color=red")
+            for a in shlex.split(command)[1:]]
     try:
         build_parser().parse_args(argv)
     except SystemExit:

@@ -27,6 +27,9 @@ RESULT_ENVIRONMENT = r"""\makeatletter
   \newtheorem*{critmassresult@}{\critmassname}%
   \newenvironment{critmassresult}[1]{\renewcommand\critmassname{#1}\begin{critmassresult@}}{\end{critmassresult@}}%
 }{}
+% A displayed formula wider than the line is scaled to the line (where graphicx is loaded), never overfull.
+\providecommand\critmassfit[1]{\sbox0{$\displaystyle #1$}\ifdim\wd0>\linewidth
+  \@ifundefined{resizebox}{\usebox0}{\resizebox{\linewidth}{!}{\usebox0}}\else\usebox0\fi}
 \makeatother
 """
 
@@ -36,6 +39,7 @@ PACKAGES = r"""\usepackage[margin=1in]{geometry}
 \usepackage{microtype}
 \usepackage{amsmath,amssymb,amsthm}
 \usepackage{booktabs}
+\usepackage{graphicx}
 """
 
 PREAMBLE = r"\documentclass[11pt]{article}" "\n" + PACKAGES + RESULT_ENVIRONMENT + r"\allowdisplaybreaks" "\n"
@@ -44,6 +48,8 @@ PREAMBLE = r"\documentclass[11pt]{article}" "\n" + PACKAGES + RESULT_ENVIRONMENT
 _ALIASES = {"eps": "epsilon", **{name: name for name in PARAMETERS}}
 _RELATION = re.compile(r"(?<![\w\\])(" + "|".join(sorted(map(re.escape, _ALIASES), key=len, reverse=True))
                        + r")\s*(<=|>=|<|>|=)\s*(-?\d+(?:\.\d+)?(?:/\d+)?)(?![\w.])")
+#: Web addresses and file paths (set in typewriter, breakable after / . - _).
+_URL = re.compile(r"\b([\w.-]+\.(?:com|org|io|net)/[\w./-]*[\w/]|[\w.-]+(?:/[\w.-]+)+\.(?:py|md|json|toml|csv|tsv|txt))\b")
 _OPS = {"<=": r"\leq", ">=": r"\geq", "<": "<", ">": ">", "=": "="}
 
 
@@ -53,26 +59,40 @@ def tex(expr: sp.Basic) -> str:
 
 
 def text(s: str) -> str:
-    r"""Plain prose as LaTeX text: ``$...$`` kept as math, "eps > 0" and the like set as math, the rest escaped.
+    r"""Plain prose as LaTeX text: ``$...$`` kept as math, "eps > 0" and the like set as math, web addresses set in
+    typewriter with breaks after their dots and slashes, the rest escaped by pylatexenc.
 
     >>> text("corrected for eps > 0 & more")
     'corrected for $\\epsilon > 0$ \\& more'
     """
-    from pylatexenc.latexencode import unicode_to_latex
-
     out = []
     for i, part in enumerate(re.split(r"(\$[^$]*\$)", s)):
         if i % 2:
             out.append(part)
             continue
-        pos = 0
-        for m in _RELATION.finditer(part):
-            out.append(unicode_to_latex(part[pos:m.start()], non_ascii_only=False))
-            name, op, value = m.groups()
-            out.append(f"${PARAMETERS[_ALIASES[name]].tex} {_OPS[op]} {value}$")
-            pos = m.end()
-        out.append(unicode_to_latex(part[pos:], non_ascii_only=False))
+        for j, piece in enumerate(_URL.split(part)):
+            out.append(_address(piece) if j % 2 else _prose(piece))
     return "".join(out)
+
+
+def _prose(part: str) -> str:
+    from pylatexenc.latexencode import unicode_to_latex
+
+    out, pos = [], 0
+    for m in _RELATION.finditer(part):
+        out.append(unicode_to_latex(part[pos:m.start()], non_ascii_only=False))
+        name, op, value = m.groups()
+        out.append(f"${PARAMETERS[_ALIASES[name]].tex} {_OPS[op]} {value}$")
+        pos = m.end()
+    out.append(unicode_to_latex(part[pos:], non_ascii_only=False))
+    return "".join(out)
+
+
+def _address(url: str) -> str:
+    from pylatexenc.latexencode import unicode_to_latex
+
+    body = unicode_to_latex(url, non_ascii_only=False)
+    return r"\texttt{" + re.sub(r"([/.-]|\\_)", r"\1\\allowbreak{}", body) + "}"
 
 
 def _flipped_fraction(expr: sp.Expr) -> sp.Expr | None:
@@ -148,9 +168,14 @@ def display_name(r: Result) -> str:
     return r.kind.capitalize()
 
 
+def _display(t: str) -> str:
+    """A displayed formula, scaled to the line where it is wider (``\\critmassfit``)."""
+    return rf"\[ \critmassfit{{{t}}} \]"
+
+
 def _math(t: str) -> str:
     """Inline math for a short formula, displayed for a long one (so that no line overflows)."""
-    return f"${t}$" if len(t) <= 60 else rf"\[ {t} \]"
+    return f"${t}$" if len(t) <= 60 else _display(t)
 
 
 def _nontrivial(cond) -> bool:
@@ -163,11 +188,11 @@ def render(r: Result) -> str:
     lines = [rf"\begin{{critmassresult}}{{{display_name(r)}}}[{{{text(r.title)}; {text(r.source)}}}]",
              r.statement, *validity(r)]
     if r.bound is not None:
-        lines.append(rf"\[ {tex(SUCCESS(SYMBOLS['alpha']))} \geq {tex(tidy(r.bound))} \]")
+        lines.append(_display(rf"{tex(SUCCESS(SYMBOLS['alpha']))} \geq {tex(tidy(r.bound))}"))
     elif r.critical_mass is not None:
-        lines.append(rf"\[ \alpha^* \leq {tex(tidy(r.critical_mass.alpha_star))} \]")
+        lines.append(_display(rf"\alpha^* \leq {tex(tidy(r.critical_mass.alpha_star))}"))
     else:
-        lines.append(rf"\[ {tex(r.conclusion)} \]")
+        lines.append(_display(tex(r.conclusion)))
     cm = r.critical_mass
     hypotheses = [h for h in r.hypotheses if _nontrivial(h) and not (cm is not None and h == cm.reachable)]
     if hypotheses:
@@ -186,7 +211,7 @@ def render(r: Result) -> str:
         same = "equals" if r.derived_equals_printed() else "differs from"
         lines.append(rf"The derived formula {same} the printed one, $\alpha^* \leq {tex(r.printed)}$.")
     for name, expr in r.extras.items():
-        lines.append(rf"\[ \text{{{text(name.replace('_', ' '))}}} = {tex(tidy(expr))} \]")
+        lines.append(_display(rf"\text{{{text(name.replace('_', ' '))}}} = {tex(tidy(expr))}"))
     for note in r.notes:
         lines.append(rf"\emph{{Note.}} {text(note)}")
     lines.append(r"\end{critmassresult}")

@@ -66,11 +66,12 @@ def figure_legend(fig, axes, ncol: int = 3) -> None:
 # ---- checks ----------------------------------------------------------------------------------------------
 
 def _curves(ax) -> list:
-    """The artists of an axes that draw data: lines and filled areas (not the grid)."""
-    from matplotlib.collections import Collection
+    """The artists of an axes that draw curves: lines, filled areas and scattered points. A colour mesh (read off
+    its colour bar) and contours (labelled in place) are not curves of a legend."""
+    from matplotlib.collections import PathCollection, PolyCollection
 
     lines = [ln for ln in ax.get_lines() if ln.get_visible()]
-    return lines + [c for c in ax.collections if isinstance(c, Collection) and c.get_visible()]
+    return lines + [c for c in ax.collections if isinstance(c, (PolyCollection, PathCollection)) and c.get_visible()]
 
 
 def _seen(artist, ax) -> bool:

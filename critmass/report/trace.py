@@ -12,8 +12,9 @@ import re
 _SCI = re.compile(r"(-?\d+(?:\.\d+)?)\s*\\times\s*10\^\{(-?\d+)\}")
 _POW = re.compile(r"(?<![\d.])10\^\{(-?\d+)\}")
 #: A number that names a part of a paper (Theorem 7, Figure 1, Section 4.1, eq. (2)) is a reference, not a value.
-_REFERENCE = re.compile(r"(Theorems?|Corollary|Corollaries|Proposition|Lemma|Claim|Figure|Section|Appendix|Thm|eq\.)"
-                        r"(~|\s)*\(?[A-Z]?\.?\d+(\.\d+)*\)?(,?\s*(and|or)?\s*\d+)*")
+_REFERENCE = re.compile(r"(Theorems?|Corollary|Corollaries|Proposition|Lemma|Claim|Figure|Section|Appendix|Algorithm|Thm|"
+                        r"eq\.)(~|\s)*\(?[A-Z]?\.?\d+(\.\d+)*\)?(,?\s*(and|or)?\s*\d+)*"
+                        r"|(ICML|FAccT|NeurIPS|ICLR|COLT|et al\.,)\s*\d{4}")
 _NUMBER = re.compile(r"(?<![A-Za-z0-9_.])-?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?")
 #: LaTeX that is markup, not prose: skipped before numbers are read.
 _MARKUP = [

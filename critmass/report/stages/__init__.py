@@ -1,4 +1,5 @@
-"""The report's stages, one module each; a module that defines ``STAGE`` (a ``critmass.report.base.Stage``) is one.
+"""The report's stages: a module here that defines ``STAGE`` (a ``critmass.report.base.Stage``), or ``STAGES`` (a
+tuple of them, for a module of related topics), adds its sections.
 
 Adding a stage is adding a module here: ``stages()`` finds every module of this package and orders their
 stages by ``Stage.order``.
@@ -26,6 +27,7 @@ def stages() -> tuple[Stage, ...]:
         stage = getattr(module, "STAGE", None)
         if isinstance(stage, Stage):
             found.append(stage)
+        found += [s for s in getattr(module, "STAGES", ()) if isinstance(s, Stage)]
     keys = [s.key for s in found]
     if len(set(keys)) != len(keys):
         raise ValueError(f"two report stages share a key: {sorted(keys)}")
