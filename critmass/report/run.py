@@ -40,7 +40,7 @@ def check_store(path: Path) -> None:
 
     if not path.is_file():
         raise InputError(f"--store {path}: no such file")
-    with SweepStore(path) as store:
+    with SweepStore(path, readonly=True) as store:
         if not store.done_keys(KIND):
             raise InputError(f"--store {path} holds no rows of kind {KIND}; run `critmass experiment` first")
 

@@ -30,7 +30,7 @@ def _store_rows(path: Path) -> list:
     from gpu.experiments import KIND
     from numerics.store import SweepStore
 
-    with SweepStore(path) as store:
+    with SweepStore(path, readonly=True) as store:
         return store.rows(KIND)
 
 
