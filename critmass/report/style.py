@@ -112,7 +112,8 @@ def problems(fig, include_width: float = FIGSIZE[0]) -> list[str]:
 
     Every curve (line or filled area) of every panel has exactly one legend entry, of the panel's or of the
     figure's legend, and is the only curve of its panel with that label; every legend entry names a curve
-    whose drawn part can be seen; no line is drawn across a non-monotone x; every text is >= MIN_POINTS.
+    whose drawn part can be seen; no line is drawn across a non-monotone x; every text is >= MIN_POINTS; every
+    legend lies inside the figure (a saved figure cuts off what lies outside).
     """
     out = []
     scale = include_width / fig.get_size_inches()[0]
@@ -138,6 +139,13 @@ def problems(fig, include_width: float = FIGSIZE[0]) -> list[str]:
     drawn = {a.get_label() for ax in fig.axes for a in _curves(ax)}
     for label in entries - drawn:
         out.append(f"legend entry {label!r} names no drawn curve")
+    fig.canvas.draw()  # lays the figure out (constrained layout places the figure's legends)
+    box, renderer = fig.bbox, fig.canvas.get_renderer()
+    for lg in legends:
+        ext = lg.get_window_extent(renderer)
+        if ext.x0 < box.x0 - 1 or ext.x1 > box.x1 + 1 or ext.y0 < box.y0 - 1 or ext.y1 > box.y1 + 1:
+            first = lg.get_texts()[0].get_text() if lg.get_texts() else ""
+            out.append(f"the legend with {first!r} reaches outside the figure (cut off when saved)")
     for text in fig.findobj(lambda a: hasattr(a, "get_fontsize") and hasattr(a, "get_text")):
         if text.get_text() and text.get_visible() and text.get_fontsize() * scale < MIN_POINTS - 1e-9:
             out.append(f"text {text.get_text()!r} is {text.get_fontsize() * scale:.1f} pt (< {MIN_POINTS:g})")
