@@ -60,7 +60,7 @@ def _axes(ax, title, measure):
     ax.legend(fontsize=7)
 
 
-def write_figures(rows, outdir: Path, rarity_figures: bool = True) -> tuple[list[Path], list[dict]]:
+def write_figures(rows, outdir: Path) -> tuple[list[Path], list[dict]]:
     """Write every figure the rows support, per setting (and the rarity figure where the rows hold several
     triggers); return the files and the theory comparisons."""
     import matplotlib
@@ -136,14 +136,14 @@ def write_figures(rows, outdir: Path, rarity_figures: bool = True) -> tuple[list
             save(fig, f"fig{number}_{field}")
     from gpu import rarity
 
-    for result in rarity.compute(rows) if rarity_figures else []:  # the rarity plan's: alpha50/90 against xi
+    for result in rarity.compute(rows):  # the rarity plan's: alpha50/90 against xi
         fig = rarity.figure(result)
         for ext in ("pdf", "png"):
             path = outdir / f"{rarity.name(result)}.{ext}"
             fig.savefig(path, dpi=110, bbox_inches="tight")
             written.append(path)
         plt.close(fig)
-        path = outdir / f"{rarity.name(result)}.json"  # the numbers drawn (Infinity: a crossing never reached)
+        path = outdir / f"{rarity.name(result)}.json"  # the numbers drawn (None: a crossing outside the measured sizes)
         path.write_text(json.dumps({"rarity": [result]}, indent=1))
         written.append(path)
     return written, theory_rows

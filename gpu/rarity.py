@@ -11,8 +11,8 @@ held-out model's estimate, the max over triggered test texts of max_y p(y|x) - p
 trigger: every planted text contains it, so this bounds P0(signal set) from above, and Corollary 2's alpha* is
 increasing in xi.
 
-For the report: ``compute(rows)`` -> results (JSON-able), ``figure(result)`` -> a matplotlib figure,
-``write(results)`` -> LaTeX, ``markdown(results)`` -> the table of docs/experiments.md.
+``compute(rows)`` -> results (JSON-able; the report's stage "rarity" writes them as LaTeX), ``figure(result)``
+-> a matplotlib figure (``critmass figures``), ``markdown(result)`` -> the table of docs/experiments.md.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from dataclasses import asdict, dataclass
 import numpy as np
 
 from gpu.collective import TRIGGER_ID, _round_trips, rarest_unused_token, vocab
-from gpu.experiments import DEFAULTS, ENCODER_FIELDS, Split, configs, split, summarize
+from gpu.experiments import DEFAULTS, ENCODER_FIELDS, Split, configs, crossing_text, split, summarize
 from gpu.theory_overlay import critical_mass, uniqueness
 from theory.errors import InputError
 
@@ -138,9 +138,10 @@ def compute(rows, measure: str = MEASURE, n_boot: int = 200, boot_seed: int = 0)
     """One result per setting whose Strategy 1 rows (no label noise) hold two or more triggers.
 
     Each result has the setting's fields and ``levels``: per trigger (rarest first) its word, texts, xi, the
-    held-out model's Delta estimate and success floor, the measured alpha50/alpha90 with bootstrap intervals over
-    seeds (``n_boot`` resamples, seed ``boot_seed``), and Corollary 2's alpha50/alpha90 with Delta = 1 (bound)
-    and with the estimate.
+    held-out model's Delta estimate and success floor, the measured alpha50/alpha90 as gpu.experiments.summarize
+    gives them (a number only inside the measured sizes, else None and ``alpha50_status`` says where; bootstrap
+    intervals over seeds, ``n_boot`` resamples, seed ``boot_seed``, only with enough seeds), and Corollary 2's
+    alpha50/alpha90 with Delta = 1 (bound) and with the estimate.
     """
     groups = defaultdict(list)
     for r in rows:
@@ -172,11 +173,14 @@ def _level(token: int, rows, measure: str, n_boot: int, boot_seed: int) -> dict:
            "n_train": m["n_train"]}
     summary = next((s for s in summarize(pos, n_boot=n_boot, boot_seed=boot_seed) if s["measure"] == measure), None)
     for tag in ("alpha50", "alpha90"):
-        out[tag] = summary[tag] if summary else math.nan
+        out[tag] = summary[tag] if summary else None
+        out[tag + "_status"] = summary[tag + "_status"] if summary else "no-fit"
         out[tag + "_ci"] = summary[tag + "_ci"] if summary else None
         out[tag + "_grid"] = summary[tag + "_grid"] if summary else math.nan
     out["alphas"] = summary["alphas"] if summary else []
     out["mean"] = summary["mean"] if summary else []
+    out["n_seeds"] = len(out["seeds"])
+    out["min_seeds_for_interval"] = summary["min_seeds_for_interval"] if summary else None
     gaps = [r.metrics["gap_max"] for r in held if "gap_max" in r.metrics]
     out["delta_hat"] = float(np.mean(gaps)) if gaps else None
     out["gap_mean"] = float(np.mean([r.metrics["gap_mean"] for r in held])) if gaps else None
@@ -190,10 +194,11 @@ def _level(token: int, rows, measure: str, n_boot: int, boot_seed: int) -> dict:
 
 
 def _trend(levels: list[dict]) -> dict:
-    """Spearman's rank correlation of xi and the measured alpha50 over the levels where it is finite."""
+    """Spearman's rank correlation of xi and the measured alpha50 over the levels where it lies inside the measured
+    sizes (``finite_alpha50`` of them)."""
     from scipy.stats import spearmanr
 
-    pts = [(x["xi"], x["alpha50"]) for x in levels if np.isfinite(x["alpha50"])]
+    pts = [(x["xi"], x["alpha50"]) for x in levels if x["alpha50"] is not None]
     if len(pts) < 3:
         return {"spearman_xi_alpha50": None, "finite_alpha50": len(pts)}
     rho = spearmanr(*zip(*pts)).statistic
@@ -212,7 +217,7 @@ def figure(result: dict):
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4.2))
+    fig, (left, right) = plt.subplots(1, 2, figsize=(12, 5.2), layout="constrained")
     colors = plt.cm.viridis(np.linspace(0, 0.9, len(result["levels"])))
     for color, lv in zip(colors, result["levels"]):
         a = np.asarray(lv["alphas"], float)
@@ -223,19 +228,26 @@ def figure(result: dict):
     left.set_ylabel("success (target is top-1), mean over seeds")
     left.set_title(f"Strategy 1 by trigger frequency: {result['corpus']}, {result['learner']}", fontsize=9)
     left.grid(alpha=0.3)
-    left.legend(fontsize=7)
+    left.legend(fontsize=8)
 
     xis = np.array([lv["xi"] for lv in result["levels"]])
     grid = np.geomspace(xis.min() / 2, min(xis.max() * 2, 0.5), 100)
     for level, marker, color in ((0.5, "o", "C0"), (0.9, "s", "C3")):
         tag = f"alpha{int(level * 100)}"
-        pts = [(lv["xi"], lv[tag], lv[tag + "_ci"]) for lv in result["levels"] if 0 < lv[tag] < math.inf]
+        pts = [(lv["xi"], lv[tag], lv[tag + "_ci"]) for lv in result["levels"] if lv[tag] is not None and lv[tag] > 0]
         if pts:
             x, y, ci = zip(*pts)
-            lo = [max(v - (c[0] if c else v), 0) for v, c in zip(y, ci)]
-            hi = [((c[1] if c and np.isfinite(c[1]) else v) - v) for v, c in zip(y, ci)]
+            lo = [max(v - (c[0] if c and c[0] is not None else v), 0) for v, c in zip(y, ci)]
+            hi = [((c[1] if c and c[1] is not None else v) - v) for v, c in zip(y, ci)]
+            bars = "95% bootstrap over seeds" if any(ci) else f"{len(result['levels'][0]['seeds'])} seeds, no interval"
             right.errorbar(x, y, yerr=[lo, hi], fmt=marker, color=color, capsize=3,
-                           label=f"measured {tag} (95% bootstrap over seeds)")
+                           label=f"measured {tag} ({bars})")
+        for status, edge, glyph, word in (("below-grid", min, "v", "<"), ("above-grid", max, "^", ">")):
+            off = [lv for lv in result["levels"] if lv[tag + "_status"] == status]
+            if off:  # a crossing outside the measured sizes: drawn at the edge of the grid, open, pointing away
+                at = edge(a for a in off[0]["alphas"] if a > 0)
+                right.plot([lv["xi"] for lv in off], [at] * len(off), glyph, color=color, mfc="none", ls="none",
+                           label=f"measured {tag} {word} {at:g} (outside the sizes measured)")
         right.plot(grid, [critical_mass(1, level, xi, Delta=1.0) for xi in grid], "-", color=color, lw=1,
                    label=f"Corollary 2, {tag}, Delta = 1 (bound)")
         est = [(lv["xi"], lv[f"cor2_{tag}_delta_hat"]) for lv in result["levels"] if lv[f"cor2_{tag}_delta_hat"]]
@@ -247,21 +259,19 @@ def figure(result: dict):
     right.set_ylabel("critical mass alpha")
     right.set_title("critical mass against signal frequency", fontsize=9)
     right.grid(alpha=0.3, which="both")
-    right.legend(fontsize=6)
-    fig.tight_layout()
+    fig.legend(*right.get_legend_handles_labels(), fontsize=8, loc="outside lower center", ncol=3)  # hides no point
     return fig
 
 
 def _num(x) -> str:
     if x is None or (isinstance(x, float) and math.isnan(x)):
         return "-"
-    if x == math.inf:
-        return "never"
-    return "0 (below the grid)" if x == 0 else f"{x:.2g}"
+    return "never" if x == math.inf else f"{x:.2g}"
 
 
-def _ci(ci) -> str:
-    return f" [{_num(ci[0])}, {_num(ci[1])}]" if ci else ""
+def _measured(lv: dict, tag: str) -> str:
+    """A level's measured crossing: the value inside the measured sizes (with its interval), else where it lies."""
+    return crossing_text(lv, tag, _num) if lv["alphas"] else "-"
 
 
 def shown(word: str) -> str:
@@ -281,13 +291,13 @@ def rows_of(result: dict) -> list[list[str]]:
     for lv in result["levels"]:
         out.append([f"`{shown(lv['word'])}` ({lv['token']})", f"{lv['texts']} / {lv['corpus_texts']} ({lv['share']:.2%})",
                     f"{lv['xi']:.2g}", "-" if lv["delta_hat"] is None else f"{lv['delta_hat']:.4f}", "-" if lv["floor"] is None else f"{lv['floor']:.2f}",
-                    _num(lv["alpha50"]) + _ci(lv["alpha50_ci"]), _num(lv["alpha90"]) + _ci(lv["alpha90_ci"]),
+                    _measured(lv, "alpha50"), _measured(lv, "alpha90"),
                     _num(lv["cor2_alpha50_bound"]), _num(lv["cor2_alpha90_bound"])])
     return out
 
 
-HEADER = ["trigger (id)", "texts with it", "xi", "Delta estimate", "success at alpha=0", "measured alpha50 [95% CI]",
-          "measured alpha90 [95% CI]", "Cor. 2 alpha50 (Delta=1)", "Cor. 2 alpha90 (Delta=1)"]
+HEADER = ["trigger (id)", "texts with it", "xi", "Delta estimate", "success at alpha=0", "measured alpha50",
+          "measured alpha90", "Cor. 2 alpha50 (Delta=1)", "Cor. 2 alpha90 (Delta=1)"]
 
 
 def markdown(result: dict) -> str:
@@ -295,29 +305,6 @@ def markdown(result: dict) -> str:
     lines = ["| " + " | ".join(HEADER) + " |", "|" + " --- |" * len(HEADER)]
     lines += ["| " + " | ".join(r) + " |" for r in rows_of(result)]
     return "\n".join(lines)
-
-
-def write(results: list[dict], escape) -> str:
-    """LaTeX for the report: per result, the table and a sentence computed from it.
-
-    ``escape`` turns plain text into LaTeX text (the report's own escaping; words may be any vocabulary entry).
-    """
-    parts = []
-    for res in results:
-        body = "\n".join(" & ".join(escape(c.replace("`", "")) for c in r) + r" \\" for r in rows_of(res))
-        rho = res["spearman_xi_alpha50"]
-        trend = ("too few finite crossings for a trend" if rho is None else
-                 f"Spearman's rank correlation of xi and the measured alpha50 is {rho:.2f} over "
-                 f"{res['finite_alpha50']} triggers")
-        parts.append(
-            rf"\paragraph{{{escape(res['corpus'])}, {escape(res['learner'])}.}} "
-            rf"Strategy 1, target class {res['target']}, {res['epochs']} epochs, seeds "
-            rf"{', '.join(map(str, res['levels'][0]['seeds']))}; measure: {escape(res['measure'])}. "
-            rf"{escape(trend)}." "\n\n"
-            r"{\scriptsize\begin{longtable}{lllllllll}" "\n"
-            + " & ".join(escape(h) for h in HEADER) + r" \\ \hline" "\n" r"\endhead" "\n"
-            + body + "\n" r"\end{longtable}}")
-    return "\n\n".join(parts)
 
 
 def as_dict(triggers: list[Trigger]) -> list[dict]:
