@@ -107,6 +107,14 @@ def test_the_figure_check_catches_what_misleads():
     assert "'zigzag' is a line across a non-monotone x" in found
     assert "'one point' shows nothing inside the axes" in found
     assert "'corrected' is 5.0 pt" in found
+    fig, ax = style.subplots()  # a figure legend wider than the figure: cut off when saved
+    for k in range(3):
+        ax.plot(x, x + k, label=f"a label long enough that three of them side by side overflow {k}")
+    style.figure_legend(fig, [ax], ncol=3)
+    found = style.problems(fig)
+    plt.close(fig)
+    assert found == ["the legend with 'a label long enough that three of them side by side overflow 0' reaches "
+                     "outside the figure (cut off when saved)"]
 
 
 def test_exact_numbers_agree_with_the_library(report):
@@ -190,6 +198,19 @@ def test_without_a_corpus_the_text_section_says_what_is_missing_and_how_to_add_i
     assert parses(text["missing"]["command"].replace(" DIR", " FILE"))
 
 
+def test_without_a_rarity_store_the_rarity_section_gives_the_commands_that_add_one(report):
+    out, doc = report
+    rarity = doc["sections"]["rarity"]
+    assert rarity["results"] == [] and rarity["_figures"] == []
+    tex = (out / "report.tex").read_text()
+    section = tex.split(r"\label{sec:rarity}")[1].split(r"\section")[0]
+    assert "No rarity experiment in this report." in section
+    from tests.test_guide import parses
+    for command in rarity["commands"]:
+        assert parses(command), command
+        assert command.split()[-1] in section.replace(r"\allowbreak{}", "").replace(r"\_", "_")
+
+
 def test_bad_output_store_and_stage_are_one_line_errors(tmp_path, cli):
     target = tmp_path / "file"
     target.write_text("x")
@@ -271,7 +292,7 @@ def test_the_report_package_has_no_import_cycle():
 def test_a_stage_is_a_module_the_registry_finds():
     found = {s.key: s for s in stages()}
     assert list(found) == ["theory", "exact", "verify", "finite", "reweighting", "gradient", "collusion", "multi",
-                           "bendov", "privacy", "population", "text"]
+                           "bendov", "privacy", "population", "text", "rarity"]
     assert stage("exact").title == "Exact success on discrete instances"
     for s in stages():
         assert s.results and s.summary and callable(s.compute) and callable(s.write)

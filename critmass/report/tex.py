@@ -11,7 +11,7 @@ from fractions import Fraction
 
 from theory.latex import text  # plain text with inline $math$, escaped: one implementation for theory and report
 
-__all__ = ["text", "tt", "num", "frac", "table", "fmt_alpha"]
+__all__ = ["text", "tt", "commands", "num", "frac", "table", "fmt_alpha"]
 
 
 def tt(s: str) -> str:
@@ -22,6 +22,12 @@ def tt(s: str) -> str:
     for ch in (".", "-", r"\_", "/", ",", "=", "]"):
         body = body.replace(ch, ch + r"\allowbreak{}")
     return rf"\texttt{{{body}}}"
+
+
+def commands(*lines: str) -> str:
+    r"""Shell commands set off from the prose, one a line, ragged right: a typewriter font's spaces do not stretch,
+    so a long command inside a justified paragraph overflows the margin."""
+    return "\\begin{flushleft}\n" + " \\\\\n".join(tt(c) for c in lines) + "\n\\end{flushleft}"
 
 
 def num(x, digits: int = 3) -> str:

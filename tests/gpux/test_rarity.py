@@ -85,7 +85,10 @@ def test_rarity_results_are_the_curves_fits_and_corollary_2(rarity_store):
 
 
 def test_rarity_figure_table_and_report_section(rarity_store, tmp_path):
-    from critmass.report import Context, stage_rarity
+    from critmass.report import style
+    from critmass.report.base import Context
+    from critmass.report.stages import stage
+    from critmass.report.trace import untraced
 
     path, triggers, _, rows = rarity_store
     written, _ = write_figures(rows, tmp_path)
@@ -97,12 +100,22 @@ def test_rarity_figure_table_and_report_section(rarity_store, tmp_path):
     (res,) = rarity.compute(rows, n_boot=0)
     table = rarity.markdown(res).splitlines()
     assert len(table) == 2 + len(triggers) and table[2].startswith("| `U+05BE` (1240) | 0 / 400 (0.00%) |")
-    ctx = Context(tmp_path / "rep", quick=True, stores=(path,))
-    ctx.figures.mkdir(parents=True)
-    sec = stage_rarity(ctx)
-    assert [f.name for f in sec.figures] == ["rarity_synthetic_bow"]
-    assert (ctx.figures / "rarity_synthetic_bow.pdf").stat().st_size > 1000
-    assert sec.numbers["results"][0]["levels"][1]["word"] == triggers[1].word and "longtable" in sec.tex
+    # the report's stage: its data as results.json holds it, two figures that pass the checks, traced LaTeX
+    st = stage("rarity")
+    data = json.loads(json.dumps(st.compute(Context(tmp_path / "rep", quick=True, stores=(path,)))))
+    (sec,) = data["results"]
+    assert sec["levels"][1]["word"] == triggers[1].word and sec["n_models"] + sec["n_heldout"] == len(rows)
+    assert sec["levels"][0]["alpha50"] == res["levels"][0]["alpha50"]  # gpu.rarity's numbers, as computed
+    plots = st.figures(data)
+    assert [p.name for p in plots] == ["rarity_0", "rarity_0_xi"]
+    for plot in plots:
+        fig = plot.draw(data)
+        assert style.problems(fig) == [], plot.name
+        (pdf, _) = style.save(fig, tmp_path, plot.name)
+        assert pdf.read_bytes()[:5] == b"%PDF-"
+    tex = st.write(data)
+    assert r"\toprule" in tex and r"\texttt{U+05BE} ($1240$)" in tex and untraced(tex, data) == []
+    assert f"${sec['levels'][0]['n_seeds']}$ seeds; an interval needs at least $5$" in tex  # 2 seeds: no interval
 
 
 def test_rarity_command_prints_the_table_and_resumes(rarity_store, cli, tmp_path):

@@ -103,10 +103,15 @@ def compute(ctx: Context) -> dict:
 
 def _draw_source(src: dict):
     strategies = sorted({s["strategy"] for s in src["summaries"]})
+    sms = src["summaries"]
+    tokens = len({s["token"] for s in sms}) > 1  # a store of several triggers (the rarity plan)
+    targets = len({s["target"] for s in sms}) > 1
     fig, axes = subplots(1, len(strategies), sharey=True, squeeze=False)
     for ax, strategy in zip(axes[0], strategies):
         for k, sm in enumerate(s for s in src["summaries"] if s["strategy"] == strategy):
-            tag = f"class {sm['target']}" + (f", {sm['learner']}" if len(src["summaries"]) > 2 else "")
+            parts = ([f"class {sm['target']}"] if targets or not tokens else []) \
+                + ([sm["learner"]] if len(sms) > 2 and not tokens else []) + ([f"token {sm['token']}"] if tokens else [])
+            tag = ", ".join(parts)
             a = np.array([p["alpha"] for p in sm["points"]])
             v = np.array([p["success"] for p in sm["points"]])
             ax.scatter(a, v, s=8, alpha=0.4, color=f"C{k}", label=f"{tag}: each seed")
@@ -120,7 +125,7 @@ def _draw_source(src: dict):
         ax.set(title=f"Strategy {strategy} ({STRATEGY_NAMES[strategy]})", xscale="log", xlabel=r"$\alpha$",
                ylim=(-0.03, 1.03))
     axes[0][0].set_ylabel("success (target is top-1)")
-    figure_legend(fig, axes, ncol=3)
+    figure_legend(fig, axes, ncol=2 if tokens else 3)
     return fig
 
 
@@ -177,9 +182,11 @@ def write(data: dict) -> str:
             parts.append(rf"{text(src['label'])}: ${src['rows']}$ configurations, computed at commit(s) "
                          rf"{tt(', '.join(src['commits']))} with jax {tt(', '.join(src['jax']))}.")
         rows = []
+        several = len({sm["token"] for sm in src["summaries"]}) > 1
         for sm in src["summaries"]:
             below, total = sm["below_bound"], sm["with_bound"]
-            rows.append([tt(f"{sm['corpus']}, {sm['learner']}"), f"${sm['strategy']}$", f"${sm['target']}$",
+            rows.append([tt(f"{sm['corpus']}, {sm['learner']}") + (f", token ${sm['token']}$" if several else ""),
+                         f"${sm['strategy']}$", f"${sm['target']}$",
                          f"${sm['n_seeds']}$", f"${num(max(sm['mean']))}$", _crossing(sm, "alpha50"),
                          _crossing(sm, "alpha90"), f"${below}$/${total}$" if total else "--"])
         if rows:
