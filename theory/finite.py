@@ -16,16 +16,18 @@ from __future__ import annotations
 import sympy as sp
 
 from theory.notions import DEFINITIONS_TEX, budget
-from theory.parameters import Parameter, parameter
+from theory.parameters import Parameter, parameter, register
 from theory.result import Result
 
 _POS_INT = sp.Interval(1, sp.oo)
 
 
-def _local(name, latex, domain, meaning, is_int=False, **assumptions) -> Parameter:
-    # The name is written as LaTeX; kept verbatim as the parameter's tex, since sympy misparses "|X^*|".
+def _local(name, latex, domain, meaning, is_int=False, tex=None, **assumptions) -> Parameter:
+    # The symbol is named by its LaTeX, printed verbatim (``tex`` where that differs), since sympy misparses "|X^*|".
     symbol = sp.Symbol(latex, real=True, integer=is_int or None, **assumptions)
-    return Parameter(name, symbol, domain, meaning, is_int, latex)
+    p = Parameter(name, symbol, domain, meaning, is_int, tex or latex)
+    register(p)
+    return p
 
 
 N = _local("N", "N", _POS_INT, "samples the platform trains on", True, positive=True)
@@ -33,7 +35,8 @@ n = _local("n", "n", _POS_INT, "collective size (n = alpha N of the N samples)",
 N_test = _local("N_test", "N_{test}", _POS_INT, "held-out test points", True, positive=True)
 X_star = _local("X_star", "|X^*|", _POS_INT, "number of possible signals x~ = g(x)", True, positive=True)
 Y = _local("Y", "|Y|", sp.Interval(2, sp.oo), "number of labels", True, positive=True)
-delta = _local("delta", "delta", sp.Interval.open(0, 1), "failure probability of the bound", positive=True)
+delta = _local("delta", "delta", sp.Interval.open(0, 1), "failure probability of the bound", tex=r"\delta",
+               positive=True)
 P_hat = _local("P_hat", r"\hat P(\tilde x)", sp.Interval(0, 1), "collective's frequency of x~ among its g(x_i)",
                nonnegative=True)
 Delta_hat = _local("Delta_hat", r"\hat\Delta_{\tilde x}", sp.Interval(-1, 1),

@@ -158,10 +158,14 @@ def reading_cost(expr) -> tuple[int, int]:
 
 
 def display_name(r: Result) -> str:
-    """The name the paper gives a result, e.g. 'Theorem 1', 'Claim B.1' or 'Theorem 1, corrected'."""
+    r"""LaTeX: the name the paper gives a result, e.g. 'Theorem 1', 'Claim B.1' or 'Theorem 1, corrected'; a result
+    of an extension module (not the paper's) by its kind and id, e.g. 'Theorem \texttt{gbj}'."""
     prefix = "critmass correction of "
     if r.source.startswith(prefix):
         return r.source[len(prefix):].split(" (")[0] + f", corrected ({r.notion})"
+    if r.id not in results():
+        breakable = r.id.replace("-", r"-\allowbreak{}")
+        return rf"{r.kind.capitalize()} \texttt{{{breakable}}}"
     parts = r.source.split(", ")
     if len(parts) > 1:
         return parts[1].split(" (")[0]

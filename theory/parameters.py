@@ -147,6 +147,17 @@ LATEX_NAMES: dict[sp.Symbol, str] = {p.symbol: p.tex for p in PARAMETERS.values(
 _BY_SYMBOL: dict[sp.Symbol, Parameter] = {p.symbol: p for p in PARAMETERS.values()}
 
 
+def register(*params: Parameter) -> None:
+    """Print the extension modules' own parameters (theory/finite.py, theory/collusion.py) by their ``tex`` too.
+
+    Without it sympy would split a name such as ``|X^*|`` at its caret and nest the braces wrongly (``|X^{*|}``).
+    """
+    for p in params:
+        if p.symbol in LATEX_NAMES and LATEX_NAMES[p.symbol] != p.tex:
+            raise ValueError(f"parameter {p.name}: its symbol already prints as {LATEX_NAMES[p.symbol]!r}")
+        LATEX_NAMES[p.symbol] = p.tex
+
+
 def latex(expr: sp.Basic, names: dict | None = None) -> str:
     """sympy.latex with every parameter's LaTeX name (and ``names`` for other symbols), in written order.
 

@@ -143,3 +143,36 @@ def test_standalone_fragment_compiles_and_unknown_ids_are_one_line_errors(tmp_pa
     assert proc.returncode == 0 and "Overfull" not in (tmp_path / "one.log").read_text(errors="replace")
     code, out, err = cli("latex", "thm1", "nope", "-o", tmp_path / "bad.tex")
     assert code == 2 and "nope" in err and len(err.strip().splitlines()) == 1 and not (tmp_path / "bad.tex").exists()
+
+
+def _every_result():
+    from theory.paper import extension_results
+
+    return {**results(), **extension_results()}
+
+
+def test_every_parameter_of_every_result_prints_as_its_own_latex_name():
+    """An extension's own parameters (theory/finite.py, theory/collusion.py) too: sympy alone prints the symbol
+    ``|X^*|`` as ``|X^{*|}`` (balanced braces, so only this check sees it) and ``delta`` as text."""
+    everything = _every_result()
+    for r in everything.values():
+        for p in r.parameters:
+            assert tex(p.symbol) == p.tex, (r.id, p.name, tex(p.symbol), p.tex)
+    gbj = render(everything["gbj"])
+    assert "|X^*| |Y|" in gbj and "{*|}" not in gbj and r"{\delta}" in gbj
+    assert sp.latex(sp.Symbol("|X^*|")) == "|X^{*|}"  # what the names above guard against
+
+
+@needs_pdflatex
+def test_every_parameter_name_and_every_extension_result_compiles(tmp_path):
+    everything = _every_result()
+    params = {p.name: p for r in everything.values() for p in r.parameters} | dict(PARAMETERS)
+    rows = "\n".join(rf"{text(name)} & ${p.tex}$ \\" for name, p in sorted(params.items()))
+    body = (r"\begin{tabular}{ll}" "\n" + rows + "\n" r"\end{tabular}" "\n\n"
+            + "\n\n".join(render(r) for i, r in everything.items() if i not in results()))
+    (tmp_path / "names.tex").write_text(fragment(["thm1"], standalone=True).replace(
+        r"\end{document}", body + "\n" r"\end{document}"))
+    proc = subprocess.run(["pdflatex", "-interaction=nonstopmode", "-halt-on-error", "names.tex"], cwd=tmp_path,
+                          capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stdout[-2000:]
+    assert len(params) > len(PARAMETERS)  # the extensions' own parameters are among them

@@ -13,22 +13,17 @@ import numpy as np
 
 from critmass.report.base import Context, Plot, Stage
 from critmass.report.style import figure_legend, subplots
-from critmass.report.tex import num, table, text, tt
+from critmass.report.tex import num, table, text
 
 S_STAR = 0.9
 
 
 def rendered(ids) -> dict[str, str]:
-    """The results typeset as theory.latex renders every result, each headed by its kind and id."""
+    """The results typeset as theory.latex renders every result (an extension's headed by its kind and id)."""
     from theory import latex
     from theory.paper import result
 
-    out = {}
-    for i in ids:
-        r = result(i)
-        body = latex.render(r)
-        out[i] = body.replace("{" + latex.display_name(r) + "}", "{" + r.kind.capitalize() + " " + tt(r.id) + "}", 1)
-    return out
+    return {i: latex.render(result(i)) for i in ids}
 
 
 def _f(x, digits: int = 6) -> str:
