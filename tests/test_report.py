@@ -306,6 +306,10 @@ def test_printed_numbers_reads_math_as_printed_and_skips_markup_and_references()
     doc = {"a": 0.000123, "b": 0.001, "runs": {"hit": 3, "of": 40}, "frac": "7/9"}
     assert untraced(tex, doc) == []
     assert untraced(tex, {**doc, "a": 0.000126}) == ["1.2e-4"]  # 1.26e-4 prints as 1.3e-4
+    # a commit hash that starts with digits prints a number: traced through the commit as printed
+    commit = r"at git commit \texttt{895476267841}"
+    assert untraced(commit, {"git_commit": "895476267841e5ef"}) == ["895476267841"]
+    assert untraced(commit, {"git_commit": "895476267841e5ef", "git_commit_printed": "895476267841"}) == []
 
 
 def test_field_sections_agree_with_the_library(report):
