@@ -142,10 +142,40 @@ def test_figure1_numbers_are_theorem1_and_its_correction(report):
     fig1 = doc["sections"]["theory"]["fig1"]
     alphas = np.array(fig1["alphas"])
     curve = next(c for c in fig1["curves"] if c["id"] == "thm1-corrected" and c["xi"] == 1e-3)
-    want = evaluate("thm1-corrected", "bound", dict(alpha=alphas, xi=1e-3, Delta=1.0, epsilon=curve["epsilon"]))
+    want = evaluate("thm1-corrected", "bound", dict(alpha=alphas, xi=1e-3, Delta=1.0, epsilon=curve["epsilon"]),
+                    notion=curve["notion"])
     np.testing.assert_allclose(curve["bound"], want, rtol=0, atol=1e-15)
-    assert curve["epsilon"] > 0 and all(c["epsilon"] == 0 for c in fig1["curves"] if c["id"] == "thm1")
+    assert curve["epsilon"] > 0 and curve["notion"] == "tv"
+    assert all(c["epsilon"] == 0 for c in fig1["curves"] if c["id"] == "thm1")  # the printed one only where it holds
     assert all(doc["sections"]["theory"]["corollary_checks"].values())
+
+
+def test_each_epsilon_result_is_labelled_valid_or_refuted_under_each_notion(report):
+    """Issue 12 in the report: theory.refuted's verdict per result and notion, and no refuted formula evaluated on
+    its refuted range (Figure 1, the Corollary 2 table)."""
+    from theory.refuted import refutations, refuted_at
+
+    out, doc = report
+    theory = doc["sections"]["theory"]
+    rows = {r["id"]: r["cells"] for r in theory["validity"]}
+    assert {"thm1", "cor2", "thm1-corrected", "cor2-corrected", "thm3-corrected", "lemma11"} <= set(rows)
+    for id, cells in rows.items():
+        for c in cells:
+            assert c["valid"] == (not refutations(id, c["firms"], c["form"])), (id, c)
+    assert not any(c["valid"] for c in rows["thm1"])
+    assert [c["valid"] for c in rows["cor2-corrected"]] == [True, True, False]  # its mixture form fails tv firms
+    section = (out / "report.tex").read_text().split("Which results hold under which notion")[1].split(r"\section")[0]
+    assert section.count(r"\textbf{refuted}") == sum(not c["valid"] for cells in rows.values() for c in cells)
+    for c in theory["fig1"]["curves"]:
+        assert refuted_at(c["id"], c["notion"] or "tv", {"epsilon": c["epsilon"]}) is None, c["id"]
+    cm = theory["critical_mass"]["rows"]
+    assert {(r["id"], r["notion"]) for r in cm if r["epsilon"] > 0} == {("cor2-corrected", "tv")}
+    assert {r["id"] for r in cm if r["epsilon"] == 0} == {"cor2"}
+    for r in cm:
+        assert refuted_at(r["id"], "tv", {"epsilon": r["epsilon"]}) is None
+        want = evaluate(r["id"], "critical_mass", dict(xi=r["xi"], Delta=r["Delta"], epsilon=r["epsilon"],
+                                                        S_star=r["S_star"]), notion="tv")
+        assert r["alpha_star"] == float(want)
 
 
 def _png_size_and_spread(path):
