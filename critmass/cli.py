@@ -52,7 +52,42 @@ def build_parser() -> argparse.ArgumentParser:
     sub.required = True
     for name in COMMAND_MODULES:
         importlib.import_module(name).register(sub)
+    _add_results_option(parser)
     return parser
+
+
+RESULTS_HELP = ("a TOML file of stated results to load (repeatable; also $CRITMASS_RESULTS, paths separated by "
+                "':'): they join every command like the built-in results (docs/workbench.md)")
+
+
+def _add_results_option(parser: argparse.ArgumentParser) -> None:
+    """``--results FILE`` on every parser of the tree, so it may stand anywhere on the command line.
+
+    main() reads it from argv before parsing (help texts list the loaded results too); argparse only has
+    to accept it, so it is stored nowhere (SUPPRESS) and no sub-parser's default can overwrite it.
+    """
+    parser.add_argument("--results", action="append", metavar="FILE", default=argparse.SUPPRESS, help=RESULTS_HELP)
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for child in dict.fromkeys(action.choices.values()):
+                _add_results_option(child)
+
+
+def results_files(argv: list[str]) -> list[str]:
+    """The files named by ``--results FILE`` / ``--results=FILE`` before a bare ``--``."""
+    found = []
+    for i, token in enumerate(argv):
+        if token == "--":
+            break
+        if token == "--results" and i + 1 < len(argv):
+            found.append(argv[i + 1])
+        elif token.startswith("--results="):
+            found.append(token.split("=", 1)[1])
+    return found
+
+
+#: Commands that may answer from the cache without loading the results files (theory.fast checks their bytes).
+CACHED_COMMANDS = ("bound", "critical-mass")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -64,19 +99,31 @@ def main(argv: list[str] | None = None) -> int:
     # Signals are handled from the first moment (importing the layers takes a while), never by KeyboardInterrupt.
     # The process's own command (argv from sys.argv) keeps a handler through the interpreter's teardown.
     with Guard(last=argv is None) as guard:
-        guard.code = _run(guard, argv)
+        from theory import sources
+
+        sources.use(*results_files(sys.argv[1:] if argv is None else list(argv)))
+        try:
+            guard.code = _run(guard, argv)
+        finally:
+            sources.use()  # the files were this command's (what they registered stays registered)
         return guard.code
 
 
 def _run(guard, argv: list[str] | None) -> int:
+    from theory import sources
     from theory.errors import InputError
 
     try:
-        args = build_parser().parse_args(argv)
+        args = build_parser().parse_args(argv)  # help texts list results, so they may load the files
+        guard.command = args.command
+        if args.command not in CACHED_COMMANDS:
+            sources.load_pending()
     except SystemExit as e:  # --help, --version, a usage error: argparse's own exit code
         guard.code = e.code if isinstance(e.code, int) else 2
         raise
-    guard.command = args.command
+    except InputError as e:
+        print(f"critmass: error: {e}", file=sys.stderr)
+        return EXIT_BAD_INPUT
     try:
         return int(args.func(args) or 0)
     except InputError as e:

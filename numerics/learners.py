@@ -137,7 +137,37 @@ def mlp_logits(params):
     return h @ params["w2"] + params["b2"][None, :]  # [n_x, hidden] @ [hidden, k] -> [n_x, k]
 
 
+#: The learners by name: ``(init(key, n_x, k, hidden) -> params, logits(params) -> [n_x, k])``. Add one with
+#: ``register_learner``; this dict is the registry it writes to (read it, do not assign into it).
 LEARNERS = {"logistic": (logistic_init, logistic_logits), "mlp": (mlp_init, mlp_logits)}
+
+
+def register_learner(name: str, init, logits, *, replace: bool = False) -> None:
+    """Add a learner that ``train_and_measure`` (and ``critmass simulate suboptimal --learner NAME``, run in the
+    same process) can train.
+
+    Args:
+      name: the learner's name, e.g. ``"linear-no-bias"``: letters, digits, '-' and '_'.
+      init: ``init(key, n_x, k, hidden) -> params``, a pytree of float32 arrays (``hidden`` may be ignored).
+      logits: ``logits(params) -> [n_x, k]``, the learner's logits for every one-hot feature value at once.
+      replace: allow replacing a learner of that name (the built-in ones included); otherwise InputError.
+
+    >>> register_learner("doc-no-bias", lambda key, n_x, k, hidden: {"w": jnp.zeros((n_x, k))}, lambda p: p["w"])
+    >>> learners()[:2], "doc-no-bias" in learners()
+    (('logistic', 'mlp'), True)
+    """
+    if not isinstance(name, str) or not name or not all(c.isalnum() or c in "-_" for c in name):
+        raise InputError(f"learner name {name!r}: expected letters, digits, '-' and '_'")
+    if not callable(init) or not callable(logits):
+        raise InputError(f"learner {name!r}: init and logits must be functions")
+    if name in LEARNERS and not replace:
+        raise InputError(f"learner {name!r} is already registered; pass replace=True to replace it")
+    LEARNERS[name] = (init, logits)
+
+
+def learners() -> tuple[str, ...]:
+    """The names of the registered learners, the built-in ones first."""
+    return tuple(LEARNERS)
 
 
 class LearnerRun(NamedTuple):

@@ -1,10 +1,30 @@
 """Shared test set-up: run the CLI in-process and capture what it prints."""
 
+import atexit
 import json
+import os
+import shutil
+import tempfile
 
 import pytest
 
+# Derivations are cached on disk (theory/cache.py); the tests use a fresh cache of their own, never the user's.
+if "CRITMASS_CACHE_DIR" not in os.environ:
+    os.environ["CRITMASS_CACHE_DIR"] = tempfile.mkdtemp(prefix="critmass-test-cache-")
+    atexit.register(shutil.rmtree, os.environ["CRITMASS_CACHE_DIR"], True)
+
 from critmass.cli import main
+
+
+@pytest.fixture(autouse=True)
+def _forget_results_a_test_states():
+    """Results a test registers (from Python or a --results file) are forgotten after it, so that the next
+    test in this process sees the built-in results only (plus those a module fixture keeps)."""
+    from theory import catalog
+
+    before = set(catalog.registered())
+    yield
+    catalog.unregister(*(i for i in catalog.registered() if i not in before))
 
 
 @pytest.fixture

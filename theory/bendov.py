@@ -38,6 +38,7 @@ import sympy as sp
 from theory import instance as single
 from theory.parameters import SUCCESS, SYMBOLS, parameter
 from theory.result import Result
+from theory.statement import Statement, state
 
 FAMILY = "bendov"
 IDS = ("bendov-alpha-eff", "bendov-jtt-window")
@@ -103,9 +104,10 @@ def window_success(inst: single.Instance, lam) -> Fraction:
     return total
 
 
-def results(paper=None) -> dict[str, Result]:
+def statements() -> list[Statement]:
+    """Ben-Dov et al.'s results as stated (theory.catalog derives them)."""
     mixture = alpha * W_star / (alpha * W_star + (1 - alpha) * W_0)
-    eff = Result(
+    eff = state(
         id="bendov-alpha-eff", title="Effective collective size of a reweighting learner (Ben-Dov et al.)", kind="model",
         source="Ben-Dov, Fawkes, Samadi & Sanyal, ICML 2024, Section 4 (alpha_eff); the printed formula was not "
                "retrieved: derived here as the collective's share of the reweighted distribution",
@@ -113,12 +115,12 @@ def results(paper=None) -> dict[str, Result]:
                    r"$\alpha_{eff} = \alpha E_{P^*}[w]/E_P[w]$, written below with $E_P[w] = \alpha E_{P^*}[w] + "
                    r"(1-\alpha) E_{P_0}[w]$; it is theory.reweighting's reweight-mixture."),
         parameters=(parameter("alpha"), parameter("alpha_eff"), parameter("W_star"), parameter("W_0")),
-        hypotheses=(), conclusion=sp.Eq(SYMBOLS["alpha_eff"], mixture), increasing_in_alpha=True,
+        hypotheses=(), conclusion=sp.Eq(SYMBOLS["alpha_eff"], mixture), increasing=True,
         extras={"alpha_eff": mixture},
     )
     t = alpha / (1 - alpha)
     jtt = sp.Piecewise((1, sp.And(t > r_b / lam, t < r_b)), (1, t > lam * r_b), (0, True))
-    win = Result(
+    win = state(
         id="bendov-jtt-window", title="Two-stage upweighting strengthens small collectives and weakens large ones",
         kind="claim",
         source="Claim of Ben-Dov et al., ICML 2024 (DRO strengthens small and weakens large collectives); the window "
@@ -135,4 +137,10 @@ def results(paper=None) -> dict[str, Result]:
                "misses the window (tests/learners/test_bendov.py), because what moves a decision is the weight "
                "ratio at the point, lambda or 1/lambda, not the global alpha_eff.",),
     )
-    return {eff.id: eff, win.id: win}
+    return [eff, win]
+
+def results(paper=None) -> dict[str, Result]:
+    """The Ben-Dov et al. results, derived, keyed by id (theory.catalog derives each when first asked for)."""
+    from theory.catalog import result
+    return {id: result(id) for id in IDS}
+

@@ -36,6 +36,7 @@ from theory.finite import (CP_hi, CP_lo, Delta_hat, F_cert, N, N_test, P_hat, Q_
 from theory.notions import budget
 from theory.parameters import parameter
 from theory.result import Result
+from theory.statement import Statement, state
 
 FAMILY = "collusion"
 IDS = ("gbj-feature-only", "gbj-unplanting", "binomial-feature-only", "binomial-unplanting")
@@ -48,7 +49,7 @@ m_hat = _local("m_hat", r"m_{\hat y}", sp.Interval(0, sp.oo), "collective points
 SOURCE_CODE = "github.com/GauthierE/statistical-collusion @ 722bfe4, src/utils.py"
 
 
-def _gbj_feature_only(notion: str = "tv") -> Result:
+def _gbj_feature_only(notion: str = "tv") -> Statement:
     count = 2 + 2 * X_star.symbol + 2 * X_star.symbol * Y.symbol
     d = delta.symbol / count
     Nn, nn = N.symbol, n.symbol
@@ -56,7 +57,7 @@ def _gbj_feature_only(notion: str = "tv") -> Result:
                  - ((Nn - nn) / Nn) * (Delta_hat.symbol + 2 * radius(d, nn) + 2 * radius(d, Nn - nn))
                  - budget(notion))  # Lemma 11's per-point margin under the notion (theory.finite._gbj)
     bound = F_cert.symbol - radius(d, nn) - radius(d, N_test.symbol)
-    return Result(
+    return state(
         id="gbj-feature-only", title="Finite-sample feature-only planting success (Gauthier, Bach & Jordan)",
         kind="theorem", source=f"Gauthier, Bach & Jordan, ICML 2025; formula from {SOURCE_CODE}, SignalPlantingFO",
         statement=(r"The collective moves its points with label $y^*$ to $(g(x), y^*)$ and the others to a point "
@@ -71,7 +72,7 @@ def _gbj_feature_only(notion: str = "tv") -> Result:
     )
 
 
-def _gbj_unplanting(notion: str = "tv") -> Result:
+def _gbj_unplanting(notion: str = "tv") -> Statement:
     count = 2 + 6 * X_star.symbol
     d = delta.symbol / count
     Nn, nn, ne = N.symbol, n.symbol, n_est.symbol
@@ -79,7 +80,7 @@ def _gbj_unplanting(notion: str = "tv") -> Result:
                  - ((Nn - nn) / Nn) * (Delta_hat.symbol + radius(d, nn) + radius(d, nn - ne) + 2 * radius(d, Nn - nn))
                  - budget(notion))  # Lemma 11's per-point margin under the notion (theory.finite._gbj)
     bound = F_cert.symbol - radius(d, nn) - radius(d, N_test.symbol)
-    return Result(
+    return state(
         id="gbj-unplanting", title="Finite-sample signal unplanting success (Gauthier, Bach & Jordan)", kind="theorem",
         source=f"Gauthier, Bach & Jordan, ICML 2025; formula from {SOURCE_CODE}, SignalUnplanting",
         statement=(r"The collective's first $n_{est}$ points estimate $\hat y(\tilde x) = \arg\max_{y \neq y^*} "
@@ -100,13 +101,13 @@ def _gbj_unplanting(notion: str = "tv") -> Result:
     )
 
 
-def _binomial_feature_only() -> Result:
+def _binomial_feature_only() -> Statement:
     count = 2 + 2 * X_star.symbol * Y.symbol
     d = delta.symbol / count
     Nn, nn, nt = N.symbol, n.symbol, N_test.symbol
     condition = sp.Gt(Q_lo(nn, CP_lo(c.symbol, nn, d), d), Q_hi(Nn - nn, CP_hi(m.symbol, nn, d), d))
     bound = Q_lo(nt, CP_lo(k.symbol, nn, d), d) / nt
-    return Result(
+    return state(
         id="binomial-feature-only", title="Finite-sample feature-only planting success, exact binomial tails",
         kind="theorem", source="Derived here (theory/collusion.py) from theory/finite.py's binomial bound",
         statement=(r"As binomial, with $c(\tilde x)$ the collective's points with label $y^*$ and $g(x) = \tilde "
@@ -122,7 +123,7 @@ def _binomial_feature_only() -> Result:
     )
 
 
-def _binomial_unplanting() -> Result:
+def _binomial_unplanting() -> Statement:
     count = 2 + 6 * X_star.symbol
     d = delta.symbol / count
     Nn, nn, ne, nt = N.symbol, n.symbol, n_est.symbol, N_test.symbol
@@ -130,7 +131,7 @@ def _binomial_unplanting() -> Result:
     condition = sp.Gt(Q_lo(plant, CP_lo(c.symbol, plant, d), d) + Q_lo(Nn - nn, CP_lo(m_hat.symbol, plant, d), d),
                       Q_hi(Nn - nn, CP_hi(m.symbol, plant, d), d))
     bound = Q_lo(nt, CP_lo(k.symbol, plant, d), d) / nt
-    return Result(
+    return state(
         id="binomial-unplanting", title="Finite-sample signal unplanting success, exact binomial tails", kind="theorem",
         source="Derived here (theory/collusion.py); steps in verify/field.py (unplanting.*)",
         statement=(r"Given the estimation points (so $\hat y$ is fixed), count on the $n - n_{est}$ planting points "
@@ -151,8 +152,14 @@ def _binomial_unplanting() -> Result:
     )
 
 
-def results(paper=None, notion: str = "tv") -> dict[str, Result]:
-    """GBJ's feature-only and unplanting bounds and the binomial versions, keyed by id; GBJ's certification margin
+def statements(notion: str = "tv") -> list[Statement]:
+    """GBJ's feature-only and unplanting bounds and the binomial versions, as stated; GBJ's certification margin
     is Lemma 11's under ``notion`` (eps/(1-eps) as GBJ print it is the mixture form; 2 eps against a TV firm)."""
-    return {r.id: r for r in (_gbj_feature_only(notion), _gbj_unplanting(notion), _binomial_feature_only(),
-                              _binomial_unplanting())}
+    return [_gbj_feature_only(notion), _gbj_unplanting(notion), _binomial_feature_only(), _binomial_unplanting()]
+
+
+def results(paper=None, notion: str = "tv") -> dict[str, Result]:
+    """The collusion results, derived under ``notion``, keyed by id (theory.catalog derives each when first
+    asked for)."""
+    from theory.catalog import result
+    return {id: result(id, notion) for id in IDS}

@@ -6,8 +6,8 @@ turns expressions into float64 numbers.
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Mapping
+from fractions import Fraction
 
 import numpy as np
 import sympy as sp
@@ -16,7 +16,7 @@ from sympy.core.function import AppliedUndef
 from theory import notions
 from theory.errors import InputError
 from theory.paper import result
-from theory.parameters import PARAMETERS, Parameter, of_symbol
+from theory.parameters import PARAMETERS, SYMBOLS, Parameter, of_symbol
 from theory.refuted import RefutedError, refuted_at
 
 WHAT = ("bound", "critical_mass", "investment")
@@ -41,8 +41,8 @@ def _ids():
     return IDS
 
 
-def _has(id: str, what: str) -> bool:
-    r = result(id)
+def _has(id: str, what: str, notion: str = notions.DEFAULT) -> bool:
+    r = result(id, notion)
     return {"bound": r.bound, "critical_mass": r.critical_mass}.get(what, r.extras.get(what)) is not None
 
 
@@ -53,16 +53,46 @@ def required(id: str, what: str, notion: str = notions.DEFAULT) -> tuple[Paramet
         names = ", ".join(sorted(str(f.func) for f in expr.atoms(AppliedUndef)))
         raise InputError(f"{id}'s {what.replace('_', ' ')} involves {names}, which theory/ keeps symbolic; "
                          f"numerics/bounds.py evaluates it (critmass simulate finite|tabular)")
-    own = {p.symbol: p for p in result(id, notion).parameters}
-    params = (own[s] if s in own else of_symbol(s) for s in expr.free_symbols)
+    syms = expr.free_symbols
+    r = result(id, notion)
+    if what == "critical_mass" and _numeric_part(r.critical_mass):
+        syms = syms | (r.critical_mass.bound.free_symbols - {SYMBOLS["alpha"]})
+    own = {p.symbol: p for p in r.parameters}
+    params = (own[s] if s in own else of_symbol(s) for s in syms)
     return tuple(sorted(params, key=lambda p: (p.name != "alpha", p.name.lower())))
 
 
-@functools.cache
+def _numeric_part(cm) -> bool:
+    """Whether a critical mass falls back, at some values, on the certified numeric inverse."""
+    from theory.derive import crossing
+    return cm is not None and cm.bound is not None and cm.alpha_star.has(crossing)
+
+
 def _compiled(id: str, what: str, notion: str):
+    """The lambdified expression, compiled once per derived result (a result registered again is new)."""
+    r = result(id, notion)
+    hit = _COMPILED.get((id, what, notion))
+    if hit is None or hit[0] is not r:
+        hit = _COMPILED[(id, what, notion)] = (r, *_compile(id, what, notion))
+    return hit[1:]
+
+
+_COMPILED: dict = {}
+
+
+def _compile(id: str, what: str, notion: str):
+    from theory.derive import crossing
     params = required(id, what, notion)
-    fn = sp.lambdify([p.symbol for p in params], expression(id, what, notion), modules="numpy")
+    expr = expression(id, what, notion).replace(lambda e: isinstance(e, crossing), lambda e: sp.nan)
+    fn = sp.lambdify([p.symbol for p in params], expr, modules=[{"LambertW": _lambertw}, "numpy"])
     return params, fn
+
+
+def _lambertw(x):
+    """The principal branch of Lambert's W on the reals (nan below -1/e), for closed-form critical masses."""
+    from scipy.special import lambertw
+    w = lambertw(np.asarray(x, dtype=np.float64))
+    return np.where(np.abs(w.imag) == 0, w.real, np.nan)
 
 
 def check_domain(param: Parameter, value) -> np.ndarray:
@@ -118,20 +148,68 @@ def evaluate(id: str, what: str, values: Mapping[str, object], notion: str = not
     if refuted is not None:
         raise RefutedError(refuted)
     _check_hypotheses(id, {p.symbol: a for p, a in zip(params, args)}, notion)
-    with np.errstate(divide="ignore", invalid="ignore"):
+    _remember(id, what, params, notion)
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         out = fn(*args)
-    out = np.asarray(out, dtype=np.float64)
+    out = np.asarray(np.broadcast_to(out, np.broadcast_shapes(*(a.shape for a in args))), dtype=np.float64).copy()
+    cm = result(id, notion).critical_mass
+    if what == "critical_mass" and _numeric_part(cm):
+        _fill_numeric(cm, params, args, out)
     return out if out.ndim else float(out)
 
 
-def _check_hypotheses(id: str, env: dict, notion: str) -> None:
-    """Raise InputError where the values break a hypothesis of the result stated in its parameters alone."""
+def _fill_numeric(cm, params, args, out: np.ndarray) -> None:
+    """Where the closed form has no value (nan), the certified numeric inverse at that point's values."""
+    from theory.inverse import Uncertified, numeric_crossing
+    grid = np.broadcast_arrays(*args) if args else []
+    for index in zip(*np.nonzero(np.isnan(out))) if out.ndim else ([()] if np.isnan(out) else []):
+        values = {p.symbol: Fraction(float(a[index])) for p, a in zip(params, grid)}
+        try:
+            out[index] = numeric_crossing(cm.bound, cm.target, values)
+        except Uncertified as e:
+            raise InputError(f"the critical mass at {_point(params, grid, index)} cannot be certified: {e}") from None
+
+
+def _point(params, grid, index) -> str:
+    return " ".join(f"{p.name}={float(a[index]):g}" for p, a in zip(params, grid))
+
+
+def _checked(id: str, symbols, notion: str = notions.DEFAULT) -> list[sp.Basic]:
+    """The hypotheses of the result stated in these parameters alone: the values must satisfy them."""
     r = result(id, notion)
+    out = []
     for h in r.hypotheses:
-        if not isinstance(h, sp.Rel) or not h.free_symbols <= set(env) or h.has(sp.Function):
+        if not isinstance(h, sp.Rel) or not h.free_symbols <= set(symbols) or h.has(sp.Function):
             continue
         if r.critical_mass is not None and h == r.critical_mass.reachable:
             continue  # reachability is a case of the answer, not a precondition
+        out.append(h)
+    return out
+
+
+def _check_hypotheses(id: str, env: dict, notion: str = notions.DEFAULT) -> None:
+    """Raise InputError where the values break a hypothesis of the result stated in its parameters alone."""
+    for h in _checked(id, env, notion):
         holds = sp.lambdify(list(env), h, modules="numpy")(*env.values())
         if not np.all(holds):
             raise InputError(f"the values break the hypothesis {h} of {id}")
+
+
+_REMEMBERED: dict = {}
+
+
+def _remember(id: str, what: str, params, notion: str = notions.DEFAULT) -> None:
+    """Write theory.fast's entry, so that a fresh process answers this without sympy (built-in results and
+    those of results files only: a result stated from Python exists only in its own process). The entry
+    is keyed by the notion too, and carries theory.refuted's ranges for the result under it: the fast path
+    answers nowhere in them (it leaves refusing, or labelling with --printed, to this module)."""
+    from theory.catalog import cacheable
+    from theory.fast import remember
+    from theory.refuted import refutations
+
+    r = result(id, notion)
+    if cacheable(id) and _REMEMBERED.get((id, what, notion)) is not r:
+        _REMEMBERED[(id, what, notion)] = r
+        hyps = _checked(id, [p.symbol for p in params], notion)
+        remember(id, what, expression(id, what, notion), params, hyps, [str(h) for h in hyps], notion,
+                 [ref.where for ref in refutations(id, notion)], r.notion)

@@ -5,9 +5,10 @@ it; ``binomial`` is the tighter bound derived here (exact binomial tails and 2|X
 Binomial quantiles and Clopper-Pearson limits are kept as undefined sympy functions: their numeric evaluation
 lives in numerics/bounds.py. Every proof step is listed in ``BINOMIAL_STEPS`` (name, hypotheses, conclusion).
 
->>> sp.simplify(events(GBJ) - events(BINOMIAL))
+>>> gbj, binomial = results().values()
+>>> sp.simplify(events(gbj) - events(binomial))
 2*|X^*|
->>> BINOMIAL.kind, len(BINOMIAL_STEPS), set(STEP_CHECKS) == {s[0] for s in BINOMIAL_STEPS}
+>>> binomial.kind, len(BINOMIAL_STEPS), set(STEP_CHECKS) == {s[0] for s in BINOMIAL_STEPS}
 ('theorem', 7, True)
 """
 
@@ -18,6 +19,7 @@ import sympy as sp
 from theory.notions import DEFINITIONS_TEX, budget
 from theory.parameters import Parameter, parameter, register
 from theory.result import Result
+from theory.statement import Statement, state
 
 _POS_INT = sp.Interval(1, sp.oo)
 
@@ -64,7 +66,7 @@ def events(result: Result) -> sp.Expr:
     return result.extras["events"]
 
 
-def _gbj(notion: str = "tv") -> Result:
+def _gbj(notion: str = "tv") -> Statement:
     """GBJ's bound; the certification margin of a signal value is Lemma 11's under ``notion``.
 
     GBJ certify each signal value x~ by a margin in joint mass that survives any eps-optimal firm, one point at a
@@ -80,7 +82,7 @@ def _gbj(notion: str = "tv") -> Result:
                  - ((Nn - nn) / Nn) * (Delta_hat.symbol + 2 * radius(d, nn) + 2 * radius(d, Nn - nn))
                  - budget(notion))
     bound = F_cert.symbol - radius(d, nn) - radius(d, N_test.symbol)
-    return Result(
+    return state(
         id="gbj", title="Finite-sample planting success (Gauthier, Bach & Jordan)", kind="theorem",
         source="Gauthier, Bach & Jordan, ICML 2025 (as stated in issue 4)",
         statement=(r"With $\tilde\delta = \delta/(2 + 2|X^*| + 2|X^*||Y|)$, with probability $\geq 1-\delta$ the test "
@@ -94,13 +96,13 @@ def _gbj(notion: str = "tv") -> Result:
     )
 
 
-def _binomial() -> Result:
+def _binomial() -> Statement:
     count = 2 + 2 * X_star.symbol * Y.symbol
     d = delta.symbol / count
     Nn, nn, nt = N.symbol, n.symbol, N_test.symbol
     condition = sp.Gt(Q_lo(nn, CP_lo(c.symbol, nn, d), d), Q_hi(Nn - nn, CP_hi(m.symbol, nn, d), d))
     bound = Q_lo(nt, CP_lo(k.symbol, nn, d), d) / nt
-    return Result(
+    return state(
         id="binomial", title="Finite-sample planting success, exact binomial tails", kind="theorem",
         source="critmass, theory/finite.py (derived from the proof skeleton of Gauthier, Bach & Jordan)",
         statement=(r"With $d = \delta/(2 + 2|X^*||Y|)$, with probability $\geq 1-\delta$ the test success of the "
@@ -152,15 +154,29 @@ STEP_CHECKS = {
     "mass-of-fixed-set": "cited: cp-valid applied to the count on the fixed set A*",
     "test-points": "z3: binomial.events (the event count); the quantile step as in quantile-monotone",
 }
-GBJ = _gbj()
-BINOMIAL = _binomial()
-FINITE_RESULTS = {r.id: r for r in (GBJ, BINOMIAL)}  # under the default notion, tv
+STATED = (_gbj(), _binomial())  # under the default notion, tv
 
-#: As an extension family of theory.paper (``critmass results --family finite``).
+#: As an extension family (``critmass results --family finite``).
 FAMILY = "finite"
-IDS = tuple(FINITE_RESULTS)
+IDS = tuple(st.id for st in STATED)
+
+
+def statements(notion: str = "tv") -> list[Statement]:
+    """The finite-sample results as stated under ``notion`` (theory.catalog derives them)."""
+    return list(STATED) if notion == "tv" else [_gbj(notion), STATED[1]]
 
 
 def results(base=None, notion: str = "tv") -> dict[str, Result]:
-    """The finite-sample results, keyed by id, under ``notion`` (``base``, the paper's results, is not needed)."""
-    return {"gbj": GBJ if notion == "tv" else _gbj(notion), "binomial": BINOMIAL}
+    """The finite-sample results, derived under ``notion``, keyed by id."""
+    from theory.catalog import result
+    return {id: result(id, notion) for id in IDS}
+
+
+def __getattr__(name: str):
+    # GBJ, BINOMIAL and FINITE_RESULTS are the derived Results, built on first use through the catalog.
+    if name in ("GBJ", "BINOMIAL"):
+        from theory.catalog import result
+        return result(name.lower())
+    if name == "FINITE_RESULTS":
+        return results()
+    raise AttributeError(name)

@@ -34,11 +34,13 @@ from __future__ import annotations
 
 import functools
 import json
+import math
 from dataclasses import dataclass, replace
 from fractions import Fraction
 from pathlib import Path
 
 from theory.errors import InputError
+from theory.numbers import read
 
 STRATEGIES = ("feature-label", "feature-only", "erasure")
 BOUND_OF = {"feature-label": "thm1", "feature-only": "thm3", "erasure": "thm5"}
@@ -76,13 +78,25 @@ class Instance:
 
 
 def _fraction(value, where: str) -> Fraction:
-    if isinstance(value, bool) or not isinstance(value, (int, float, str, Fraction)):
-        raise InputError(f"{where} = {value!r}: expected a number or an \"a/b\" string")
-    try:
-        out = Fraction(value)
-    except (ValueError, ZeroDivisionError, OverflowError):
-        raise InputError(f"{where} = {value!r}: expected a number or an \"a/b\" string") from None
+    """A number of an instance document, exactly: an int, a finite float (its exact binary value), a Fraction,
+    or text read by theory.numbers.read ("1/8", "0.125", "1e-3"; never evaluated, and bounded, so that
+    "1e999999999" is refused at once rather than expanded)."""
+    if isinstance(value, Fraction):
+        return value
+    if isinstance(value, int) and not isinstance(value, bool):
+        return Fraction(value)
+    if isinstance(value, float) and math.isfinite(value):
+        return Fraction(value)
+    out = read(value) if isinstance(value, str) else None
+    if out is None:
+        raise InputError(f"{where} = {_shown(value)}: expected a number or an \"a/b\" string")
     return out
+
+
+def _shown(value) -> str:
+    """A bad value for a one-line message: its repr, cut short."""
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
 
 
 #: The keys of an instance document; any other key is an error, never ignored.
@@ -157,11 +171,18 @@ def load_instance(path: str | Path) -> Instance:
         text = path.read_text(encoding="utf-8")
     except OSError as e:
         raise InputError(f"instance {path}: cannot read ({e.strerror})") from None
+    return parse_instance(decode(text, path))
+
+
+def decode(text: str, path) -> object:
+    """The JSON document of an instance file; InputError for malformed JSON, too deep a nesting, or an integer
+    too long for Python to read (json raises ValueError past 4300 digits)."""
     try:
-        doc = json.loads(text)
+        return json.loads(text)
     except json.JSONDecodeError as e:
         raise InputError(f"instance {path}: malformed JSON at line {e.lineno} column {e.colno} ({e.msg})") from None
-    return parse_instance(doc)
+    except (ValueError, RecursionError) as e:
+        raise InputError(f"instance {path}: unreadable JSON ({str(e).split(';')[0] or type(e).__name__})") from None
 
 
 def _check_erasure(inst: Instance) -> None:

@@ -181,7 +181,7 @@ def display_name(r: Result) -> str:
     if r.source.startswith(prefix):
         return r.source[len(prefix):].split(" (")[0] + f", corrected ({r.notion})"
     if r.id not in results():
-        breakable = r.id.replace("-", r"-\allowbreak{}")
+        breakable = text(r.id).replace("-", r"-\allowbreak{}")  # a stated id may hold '_' (theory.statement.ID)
         return rf"{r.kind.capitalize()} \texttt{{{breakable}}}"
     parts = r.source.split(", ")
     if len(parts) > 1:
@@ -204,22 +204,27 @@ def _nontrivial(cond) -> bool:
 
 
 def render(r: Result) -> str:
-    """One result as an amsthm environment: its paper name, title and source, prose, theory.refuted's verdicts on
-    it, then its derived formulas."""
+    """One result as an amsthm environment: its paper name, title and source, prose, the notion of eps-optimality
+    it is read under, theory.refuted's verdicts on it, then its derived formulas (a stated result may carry both its
+    bound and its critical mass)."""
     lines = [rf"\begin{{critmassresult}}{{{display_name(r)}}}[{{{text(r.title)}; {text(r.source)}}}]",
-             r.statement, *validity(r)]
+             r.statement, *notion(r), *validity(r)]
     if r.bound is not None:
         lines.append(_display(rf"{tex(SUCCESS(SYMBOLS['alpha']))} \geq {tex(tidy(r.bound))}"))
-    elif r.critical_mass is not None:
+    if r.critical_mass is not None:
         lines.append(_display(rf"\alpha^* \leq {tex(tidy(r.critical_mass.alpha_star))}"))
-    else:
+    if r.bound is None and r.critical_mass is None:
         lines.append(_display(tex(r.conclusion)))
     cm = r.critical_mass
     hypotheses = [h for h in r.hypotheses if _nontrivial(h) and not (cm is not None and h == cm.reachable)]
     if hypotheses:
         lines.append("Hypotheses: " + ", ".join(_math(tex(tidy(h))) for h in hypotheses) + ".")
-    if cm is not None and r.derived_from is not None:
-        source = display_name(result(r.derived_from))
+    # derived from another result (a corollary), or from this result's own bound (a stated bound with a target,
+    # theory.catalog, which adds the reachability condition to the hypotheses); a stated critical mass is not derived
+    own = r.derived_from is None and r.bound is not None and cm is not None and any(h == cm.reachable
+                                                                                  for h in r.hypotheses)
+    if cm is not None and (r.derived_from is not None or own):
+        source = "the bound above" if own else display_name(result(r.derived_from))
         sentence = rf"Derived from {source}{',' if ',' in source else ''} by solving the bound $\geq {tex(cm.target)}$ " \
                    r"for $\alpha$"
         where = []
@@ -237,6 +242,12 @@ def render(r: Result) -> str:
         lines.append(rf"\emph{{Note.}} {text(note)}")
     lines.append(r"\end{critmassresult}")
     return "\n".join(lines)
+
+
+def notion(r: Result) -> list[str]:
+    """The notion of eps-optimality a result with an epsilon is read under, as a LaTeX sentence."""
+    from theory.notions import DEFINITIONS_TEX
+    return [] if r.notion is None else [rf"The firm is {DEFINITIONS_TEX[r.notion]}."]
 
 
 def validity(r: Result) -> list[str]:

@@ -30,7 +30,6 @@ The JSON form (``parse_multi``)::
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
@@ -38,10 +37,10 @@ from pathlib import Path
 import sympy as sp
 
 from theory import instance as single
-from theory.derive import critical_mass
 from theory.errors import InputError
 from theory.parameters import SUCCESS, SYMBOLS, parameter
 from theory.result import Result, params_of
+from theory.statement import Statement, state
 
 #: Keys of a several-collective document and of each of its collectives; any other key is an error.
 KEYS = ("p0", "collectives")
@@ -127,11 +126,7 @@ def load_any(path: str | Path) -> single.Instance | MultiInstance:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as e:
         raise InputError(f"instance {path}: cannot read ({getattr(e, 'strerror', None) or e})") from None
-    try:
-        doc = json.loads(text)
-    except (json.JSONDecodeError, RecursionError) as e:
-        where = f" at line {e.lineno} column {e.colno} ({e.msg})" if isinstance(e, json.JSONDecodeError) else ""
-        raise InputError(f"instance {path}: malformed JSON{where}") from None
+    doc = single.decode(text, path)
     if isinstance(doc, dict) and "collectives" in doc:
         return parse_multi(doc)
     return single.parse_instance(doc)
@@ -222,8 +217,9 @@ FAMILY = "multi"
 IDS = ("multi-thm1", "multi-cor2", "multi-head-to-head")
 
 
-def _results() -> dict[str, Result]:
-    thm = Result(
+def statements() -> list[Statement]:
+    """The several-collective results as stated (theory.catalog derives them)."""
+    thm = state(
         id="multi-thm1", title="Success of one of several collectives (feature-label)", kind="theorem",
         source="Derived here (theory/multi.py; proof steps verify/field.py): the setting of Karan et al., FAccT "
                "2025; a bound for it could not be retrieved from the later papers",
@@ -235,32 +231,28 @@ def _results() -> dict[str, Result]:
                    r"$\epsilon = 0$."),
         parameters=params_of(MULTI_BOUND, alpha),
         hypotheses=HYPOTHESES, conclusion=sp.Ge(SUCCESS(alpha), MULTI_BOUND), bound=MULTI_BOUND,
-        increasing_in_alpha=True,
+        increasing=True,
         notes=("Point step: alpha P*(x) > (1-A) Delta P0(x) + C(x) implies f(x) = y* (A the total size, C(x) the "
                "other collectives' mass at x off y*); summing the failing points' P*-mass gives the bound.",
                "Ties count against every collective involved, so two equal collectives planting opposite labels "
                "on one fresh point both get success 0; the bound is then 1 - ((1-2 alpha) Delta xi + alpha)/alpha "
                "<= 0, so it claims nothing."),
     )
-    cm = critical_mass(MULTI_BOUND, S_star)
-    cor = Result(
+    cor = state(
         id="multi-cor2", title="Critical mass of one of several collectives", kind="corollary",
         source="Derived here from multi-thm1 by theory.derive.critical_mass",
         statement=(r"The least own size $\alpha$ at which multi-thm1 guarantees success $S^*$, given the cooperating "
                    r"size $\alpha_c$, the others' size $\alpha_r$ and their competing mass $c_o$ on the signal set. "
                    r"Competition raises it by $c_o/(1 - S^* + \Delta\xi)$ (less $\alpha_r \Delta\xi$ of it, the "
                    r"base mass the others displace); cooperation lowers it by $\alpha_c$ and more."),
-        parameters=params_of(cm.alpha_star, alpha), hypotheses=(cm.reachable, *HYPOTHESES),
-        conclusion=sp.Le(sp.Symbol("alpha^*", positive=True), cm.alpha_star),
-        critical_mass=cm, derived_from="multi-thm1",
+        hypotheses=HYPOTHESES, critical_mass_of="multi-thm1", target=S_star,
     )
-    h2h = head_to_head()
-    return {thm.id: thm, cor.id: cor, h2h.id: h2h}
+    return [thm, cor, head_to_head()]
 
 
-def head_to_head() -> Result:
+def head_to_head() -> Statement:
     """Two collectives plant opposite labels on one fresh signal point: the strictly larger one wins."""
-    return Result(
+    return state(
         id="multi-head-to-head", title="Two collectives planting opposite labels on one fresh point", kind="claim",
         source="Derived here (exact; verify/field.py and tests/theory/test_multi.py)",
         statement=(r"Two feature-label collectives, of sizes $\alpha$ and $\alpha_r$, map every $x$ to one point "
@@ -273,9 +265,10 @@ def head_to_head() -> Result:
 
 
 def results(paper=None) -> dict[str, Result]:
-    """The several-collective results, keyed by id (``paper`` is not needed)."""
-    return _results()
+    """The several-collective results, derived, keyed by id (theory.catalog derives each when first asked for)."""
+    from theory.catalog import result
+    return {id: result(id) for id in IDS}
 
 
 __all__ = ["Collective", "MultiInstance", "bound", "bound_values", "competing_mass", "cooperating", "load_any",
-           "make_multi", "mixture", "parse_multi", "predictions", "results", "success", "success_of"]
+           "make_multi", "mixture", "parse_multi", "predictions", "results", "statements", "success", "success_of"]

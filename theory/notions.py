@@ -1,7 +1,8 @@
 """The two notions of an epsilon-optimal firm, and the margin budget each gives an adversarial firm.
 
 Bottom of the theory layer beside parameters.py: paper.py, instance.py and verify/ take the notion and its
-budget from here, so "tv" and "mixture" mean one thing everywhere.
+budget from here, so "tv" and "mixture" mean one thing everywhere. Importing it needs no sympy (the command
+line lists the notions before it knows whether sympy is needed); ``budget`` imports it.
 
 - ``tv`` (the founding paper's Definition 2, the default): f = argmax P'(. | x) for some P' with
   TV(P, P') <= eps. Moving mass m within TV lowers a sum of per-point margins P(x, y) - P(x, y') by at most
@@ -20,10 +21,7 @@ valid under ``tv`` is valid under ``mixture``; eps/(1-eps) < 2 eps for eps < 1/2
 
 from __future__ import annotations
 
-import sympy as sp
-
 from theory.errors import InputError
-from theory.parameters import SYMBOLS
 
 NOTIONS = ("tv", "mixture")
 DEFAULT = "tv"
@@ -41,9 +39,6 @@ DEFINITIONS_TEX = {
                 r"(Lemma 11's coupling, notion \texttt{mixture})"),
 }
 
-_eps = SYMBOLS["epsilon"]
-
-
 def check(notion: str) -> str:
     """The notion itself, or InputError naming the known ones.
 
@@ -57,13 +52,16 @@ def check(notion: str) -> str:
     return notion
 
 
-def budget(notion: str) -> sp.Expr:
+def budget(notion: str):
     """The most an eps-optimal firm of this notion can lower the per-point margins in total (joint mass).
 
     It is also the margin one point needs to keep its label against every such firm (Lemma 11's margin:
     ``lemma11`` with this notion).
     """
-    return 2 * _eps if check(notion) == "tv" else _eps / (1 - _eps)
+    from theory.parameters import SYMBOLS  # sympy only here: the command line reads NOTIONS without it
+
+    eps = SYMBOLS["epsilon"]
+    return 2 * eps if check(notion) == "tv" else eps / (1 - eps)
 
 
 def margin(notion: str, epsilon):

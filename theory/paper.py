@@ -1,7 +1,10 @@
-"""The founding paper's results (Hardt, Mazumdar, Mendler-Dünner, Zrnic, ICML 2023), encoded.
+"""The founding paper's results (Hardt, Mazumdar, Mendler-Dünner, Zrnic, ICML 2023), stated.
 
-Theorems state their success bounds; corollaries are derived from them by theory.derive and
-carry the formula printed in the paper only for comparison. Built once, on first use.
+Stated through the public API (theory.statement.state), as any user's result is; theory.catalog derives
+each one when it is first asked for, under a notion of eps-optimality (theory.notions: ``statements(notion)``
+states the results with an epsilon as that notion reads them). Theorems state their success bounds;
+corollaries are derived from them by theory.derive and carry the formula printed in the paper only for
+comparison.
 """
 
 from __future__ import annotations
@@ -11,10 +14,9 @@ import functools
 import sympy as sp
 
 from theory import notions
-from theory.derive import critical_mass, shortfall_area, weaken
-from theory.errors import InputError
 from theory.parameters import ALPHA_STAR, SUCCESS, SYMBOLS, latex, parameter
-from theory.result import Result, params_of
+from theory.result import CriticalMass, Result
+from theory.statement import Statement, state
 
 S = SYMBOLS
 alpha, eps, xi, Delta, p, tau = S["alpha"], S["epsilon"], S["xi"], S["Delta"], S["p"], S["tau"]
@@ -47,31 +49,23 @@ def _params(*names: str):
     return tuple(parameter(n) for n in names)
 
 
-def _theorem(id, title, source, statement, bound, hypotheses=(), notes=(), increasing=True, notion=None):
-    return Result(
-        id=id, title=title, kind="theorem", source=source, statement=statement,
-        parameters=params_of(bound, alpha), hypotheses=tuple(hypotheses),
-        conclusion=sp.Ge(SUCCESS(alpha), bound), bound=bound,
-        increasing_in_alpha=increasing, notes=tuple(notes), notion=notion,
-    )
+def _theorem(id, title, source, statement, bound, hypotheses=(), notes=(), increasing=True, notion=None,
+             strategy=None) -> Statement:
+    return state(id, title, source, kind="theorem", statement=statement, bound=bound, hypotheses=hypotheses,
+                 notes=notes, increasing=increasing, strategy=strategy, notion=notion)
 
 
-def _corollary(id, title, source, statement, theorem, target, printed, kind="corollary", extra_params=()):
-    cm = critical_mass(theorem.bound, target)
-    return Result(
-        id=id, title=title, kind=kind, source=source, statement=statement,
-        parameters=params_of(cm.alpha_star, printed, *(parameter(n).symbol for n in extra_params)),
-        hypotheses=(cm.reachable,), conclusion=sp.Le(ALPHA_STAR, cm.alpha_star),
-        critical_mass=cm, printed=printed, derived_from=theorem.id, notion=theorem.notion,
-    )
+def _corollary(id, title, source, statement, theorem: Statement, target, printed, kind="corollary") -> Statement:
+    return state(id, title, source, kind=kind, statement=statement, critical_mass_of=theorem.id, target=target,
+                 printed=printed, notion=theorem.notion)
 
 
-def _lemma11(notion: str) -> Result:
+def _lemma11(notion: str) -> Statement:
     PE1, PE2 = S["P_E1"], S["P_E2"]
     margin = notions.budget(notion)
     if notion == "mixture":
         QE1, QE2 = S["Q_E1"], S["Q_E2"]
-        return Result(
+        return state(
             id="lemma11", title="Suboptimal classifiers preserve large margins (notion mixture)", kind="lemma",
             source="Appendix B, Lemma 11",
             statement=(r"Let $P' = (1-\epsilon) P + \epsilon Q$ for distributions $P, Q$ (notion \texttt{mixture}). "
@@ -85,7 +79,7 @@ def _lemma11(notion: str) -> Result:
                    "margin eps/(1-eps) is refuted (lemma11.tv-only) and 2 eps is needed (notion tv).",),
         )
     P1, P2 = S["Pp_E1"], S["Pp_E2"]
-    return Result(
+    return state(
         id="lemma11", title="Suboptimal classifiers preserve large margins (notion tv)", kind="lemma",
         source="Appendix B, Lemma 11 (margin 2 eps, critmass)",
         statement=(r"Let $\mathrm{TV}(P, P') \leq \epsilon$ (notion \texttt{tv}, the paper's hypothesis), so that "
@@ -100,9 +94,9 @@ def _lemma11(notion: str) -> Result:
     )
 
 
-def _claim_b1() -> Result:
+def _claim_b1() -> Statement:
     P0x, Px, Dx, Pys, Py = (S[n] for n in ("P0_x", "Pstar_x", "Delta_x", "P0_ystar_x", "P0_y_x"))
-    return Result(
+    return state(
         id="claim-b1", title="Sufficient condition for the target label at a point (feature-label)",
         kind="claim", source="Appendix B.1, Claim B.1",
         statement=(r"For the feature-label strategy and any $x$ with $P^*(x) > 0$: if "
@@ -114,9 +108,9 @@ def _claim_b1() -> Result:
     )
 
 
-def _claim_b2() -> Result:
+def _claim_b2() -> Statement:
     P0x, pre, Pys, Py = (S[n] for n in ("P0_x", "P0_preimage", "P0_ystar_x", "P0_y_x"))
-    return Result(
+    return state(
         id="claim-b2", title="Sufficient condition for the target label at a signal point (feature-only)",
         kind="claim", source="Appendix B.2, Claim B.2",
         statement=(r"For the feature-only strategy, a signal point $x^*$ and $P_0(y^* \mid x) \geq p$ for all $x$: "
@@ -132,9 +126,9 @@ def _claim_b2() -> Result:
     )
 
 
-def _claim_b3() -> Result:
+def _claim_b3() -> Statement:
     tx, Py, Pys, Pyg, Pysg = (S[n] for n in ("tau_x", "P0_y_x", "P0_ystar_x", "P0_y_gx", "P0_ystar_gx"))
-    return Result(
+    return state(
         id="claim-b3", title="Sufficient condition for an erased prediction at a point",
         kind="claim", source="Appendix B.3, Claim B.3",
         statement=(r"For the erasure strategy with $y^*(x) = \arg\max_y P_0(y \mid g(x))$: if "
@@ -166,7 +160,7 @@ def _notion_note(id: str, notion: str) -> tuple[str, ...]:
             "for k <= 4 points.",)
 
 
-def _corrected(notion: str) -> list[Result]:
+def _corrected(notion: str) -> list[Statement]:
     """Theorems 1, 3, 5 as their proofs give them for eps > 0 under ``notion``, with derived corollaries.
 
     The printed eps-extensions subtract eps/(1-eps) once; the firm's budget (``notions.budget``) is spent on
@@ -185,7 +179,7 @@ def _corrected(notion: str) -> list[Result]:
         r"$c_x$ spent at $x$, $\mathbf{1}\{x \text{ keeps } y^*\} \geq 1 - ((1-\alpha)\Delta_x P_0(x) + c_x)/(\alpha P^*(x))$, "
         r"summed over the signal set. At $\epsilon = 0$ it is Theorem 1.",
         1 - (1 - alpha) / alpha * Delta * xi - corrected_penalty("thm1", notion),
-        notes=_notion_note("thm1-corrected", notion), notion=notion,
+        notes=_notion_note("thm1-corrected", notion), notion=notion, strategy="feature-label",
     )
     thm3 = _theorem(
         "thm3-corrected", f"Planting a signal with feature-only strategies (corrected for eps > 0, notion {notion})",
@@ -195,7 +189,7 @@ def _corrected(notion: str) -> list[Result]:
         r"gives a signal point the margin $\alpha p P_0(g^{-1}(x^*)) - (1-p) P_0(x^*)$; " + how +
         r"; the indicator step of B.2 with the budget spent at each signal point. At $\epsilon = 0$ it is Theorem 3.",
         1 - (1 - p) / (p * alpha) * xi - corrected_penalty("thm3", notion),
-        notes=_notion_note("thm3-corrected", notion), notion=notion,
+        notes=_notion_note("thm3-corrected", notion), notion=notion, strategy="feature-only",
     )
     thm5 = _theorem(
         "thm5-corrected", f"Erasing a signal (corrected for eps > 0, notion {notion})",
@@ -210,7 +204,7 @@ def _corrected(notion: str) -> list[Result]:
         notes=(*_notion_note("thm5-corrected", notion),
                "Needs rho: the Theorem 1-style penalty without it is refuted (thm5.eps.without-rho). "
                "Needs g idempotent, as Theorem 5 itself does (docs/theory.md)."),
-        notion=notion,
+        notion=notion, strategy="erasure",
     )
     cor2 = _corollary(
         "cor2-corrected", f"Critical mass of feature-label strategies (corrected for eps > 0, notion {notion})",
@@ -238,37 +232,27 @@ def _corrected(notion: str) -> list[Result]:
     return [thm1, cor2, thm3, cor4, thm5, cor6]
 
 
-def results(notion: str = notions.DEFAULT) -> dict[str, Result]:
-    """Every result of the founding paper, keyed by id, in the paper's order, read under ``notion``.
+def statements(notion: str = notions.DEFAULT) -> list[Statement]:
+    """Every result of the founding paper as stated, in the paper's order (theory.catalog derives them).
 
-    ``notion`` (theory.notions: "tv", the paper's Definition 2, or "mixture", Lemma 11's coupling) fixes
-    what "epsilon-optimal" means in every result that has an epsilon; the others are the same under both.
-    Built once per notion. Unknown notions raise InputError.
-
-    >>> results()["cor2"].derived_equals_printed()
-    True
-    >>> results("mixture")["thm1-corrected"].bound == results("tv")["thm1-corrected"].bound
-    False
+    ``notion`` (theory.notions: "tv", the paper's Definition 2, or "mixture", Lemma 11's coupling) fixes what
+    "epsilon-optimal" means in every result that has an epsilon; the others are the same under both.
     """
-    return _results(notions.check(notion))
-
-
-@functools.cache
-def _results(notion: str) -> dict[str, Result]:
+    notions.check(notion)
     thm1 = _theorem(
         "thm1", "Planting a signal with feature-label strategies", "Section 3.1, Theorem 1",
         r"For the feature-label strategy $h(x, y) = (g(x), y^*)$ (eq. (1)) and a $\xi$-unique signal, the success "
         r"against an $\epsilon$-optimal classifier satisfies the bound below, where $\Delta$ is the suboptimality gap "
         r"of $y^*$ on the signal set.",
         1 - (1 - alpha) / alpha * Delta * xi - SUBOPTIMALITY, notion=notion,
-        notes=(_REFUTED_NOTE.format(n=1, step="thm1.eps.model"),),
+        notes=(_REFUTED_NOTE.format(n=1, step="thm1.eps.model"),), strategy="feature-label",
     )
     thm3 = _theorem(
         "thm3", "Planting a signal with feature-only strategies", "Section 3.1, Theorem 3",
         r"For the feature-only strategy (eq. (3)), a $\xi$-unique signal and $P_0(y^* \mid x) \geq p$ for all $x$, "
         r"the success against an $\epsilon$-optimal classifier satisfies the bound below.",
         1 - (1 - p) / (p * alpha) * xi - SUBOPTIMALITY, notion=notion,
-        notes=(_REFUTED_NOTE.format(n=3, step="thm3.eps.model"),),
+        notes=(_REFUTED_NOTE.format(n=3, step="thm3.eps.model"),), strategy="feature-only",
     )
     thm5 = _theorem(
         "thm5", "Erasing a signal", "Section 3.2, Theorem 5",
@@ -277,7 +261,7 @@ def _results(notion: str) -> dict[str, Result]:
         r"$\epsilon$-optimal classifier satisfies the bound below.",
         1 - 2 * (1 - alpha) / alpha * tau - SUBOPTIMALITY, notion=notion,
         notes=(_REFUTED_NOTE.format(n=5, step="thm5.eps.model"),
-               "Needs an idempotent summary map g (docs/theory.md).",),
+               "Needs an idempotent summary map g (docs/theory.md).",), strategy="erasure",
     )
     thm7 = _theorem(
         "thm7", "Gradient-neutralizing strategy in convex risk minimization", "Section 4.1, Theorem 7",
@@ -318,27 +302,18 @@ def _results(notion: str) -> dict[str, Result]:
         r"$\theta^*$ exactly ($S(\alpha) = 0$) is at most the value below, for any $\mu \geq 0$.",
         thm7, sp.S.Zero, g0 / (gp + g0),
     )
-    prop9_alpha = weaken(cor8.critical_mass.alpha_star, upper={g0: beta * U / grad_u}, lower={gp: g_lb})
-    prop9 = Result(
+    prop9 = state(
         id="prop9", title="Critical mass for a utility gain", kind="proposition",
         source="Section 4.1, Proposition 9 (proof in Appendix B.6)",
         statement=(r"For a convex utility $u$, a $\beta$-smooth loss and the $\ell_2$ norm, the critical mass for "
                    r"$u(\theta) - u(\theta_0) \geq U$ is at most the value below, with $g_{lb}$ the least "
                    r"$\|g_{P'}(\theta')\|$ over $\|\theta' - \theta_0\| \leq U / \|\nabla u(\theta_0)\|$."),
-        parameters=_params("beta", "U", "g_lb", "grad_u"), hypotheses=(),
-        conclusion=sp.Le(ALPHA_STAR, prop9_alpha),
-        critical_mass=type(cor8.critical_mass)(
-            alpha_star=prop9_alpha, reachable=sp.true, degenerate=sp.false, target=U,
-            steps=(rf"\|g_{{P_0}}(\theta^*)\| \leq \beta \|\theta^* - \theta_0\| = \beta U / \|\nabla u(\theta_0)\|",
-                   r"\|g_{P'}(\theta^*)\| \geq g_{lb}",
-                   rf"\alpha^* \leq {latex(prop9_alpha)}")),
+        parameters=_params("beta", "U", "g_lb", "grad_u"), target=U, critical_mass=_prop9_critical_mass,
         printed=beta * U / (g_lb * grad_u + beta * U), derived_from="cor8",
     )
     corrected = _corrected(notion)
-    valid_thm1 = corrected[0]
     join_level = c / (1 - gamma)
-    crit = critical_mass(valid_thm1.bound, join_level)
-    participation = Result(
+    participation = state(
         id="participation", title="Participation economics of a collective", kind="model",
         source="Section 6 (Figure 7)",
         statement=(r"An individual with participation cost $c$ who free-rides a fraction $\gamma$ of the success joins "
@@ -347,64 +322,78 @@ def _results(notion: str) -> dict[str, Result]:
                    r"(\texttt{thm1-corrected}, valid for $\epsilon > 0$; notion \texttt{" + notion + r"}) as "
                    r"$S$, that size and the principal's investment $B(\alpha_{crit})$, the area between the level "
                    r"$c/(1-\gamma)$ and $\max(S, 0)$ below $\alpha_{crit}$, are as below."),
-        parameters=params_of(crit.alpha_star, valid_thm1.bound, c, gamma),
-        hypotheses=(sp.Lt(join_level, 1), crit.reachable),
+        critical_mass_of="thm1-corrected", target=join_level, hypotheses=(sp.Lt(join_level, 1),),
         conclusion=sp.Equivalent(SUCCESS(alpha) - c > gamma * SUCCESS(alpha), SUCCESS(alpha) > join_level),
-        critical_mass=crit, derived_from="thm1-corrected", notion=notion,
-        extras={"join_level": join_level,
-                "investment": shortfall_area(valid_thm1.bound, join_level, crit.alpha_star)},
+        extras={"join_level": join_level, "investment": functools.partial(_investment, notion)}, notion=notion,
     )
-    found = [thm1, cor2, *corrected[:2], thm3, cor4, *corrected[2:4], thm5, cor6, *corrected[4:],
-             thm7, cor8, prop9, thm10,
-             _lemma11(notion), _claim_b1(), _claim_b2(), _claim_b3(), participation]
-    return {r.id: r for r in found}
+    return [thm1, cor2, *corrected[:2], thm3, cor4, *corrected[2:4], thm5, cor6, *corrected[4:],
+            thm7, cor8, prop9, thm10,
+            _lemma11(notion), _claim_b1(), _claim_b2(), _claim_b3(), participation]
 
 
 _REFUTED_NOTE = ("Refuted as printed for 0 < eps < 1/2 under both notions of eps-optimality (theory.refuted; "
                  "verify/: {step}); thm{n}-corrected is what the proof gives. critmass prints this formula at such "
                  "eps only on request (--printed), labelled refuted.")
 
-results.cache_clear = _results.cache_clear  # the report re-derives every result on purpose
+def _prop9_critical_mass() -> CriticalMass:
+    """Proposition 9 from Corollary 8: the norms weakened to their bounds, where cor8 is monotone in them."""
+    from theory.catalog import result
+    from theory.derive import weaken
+
+    alpha_star = weaken(result("cor8").critical_mass.alpha_star, upper={g0: beta * U / grad_u}, lower={gp: g_lb})
+    return CriticalMass(
+        alpha_star=alpha_star, reachable=sp.true, degenerate=sp.false, target=U,
+        steps=(rf"\|g_{{P_0}}(\theta^*)\| \leq \beta \|\theta^* - \theta_0\| = \beta U / \|\nabla u(\theta_0)\|",
+               r"\|g_{P'}(\theta^*)\| \geq g_{lb}",
+               rf"\alpha^* \leq {latex(alpha_star)}"))
 
 
-#: Modules that add result families beyond the founding paper; each exposes ``FAMILY``, ``IDS`` and
-#: ``results(paper) -> dict[str, Result]``, building on the paper's results without importing this module; a
-#: module whose results have an epsilon takes ``results(paper, notion)`` (theory.notions) and builds on the
-#: paper's results read under the same notion.
+def _investment(notion: str) -> sp.Expr:
+    """The principal's investment B(alpha_crit) with the valid Theorem 1 (``thm1-corrected`` under ``notion``)
+    as S (Section 6)."""
+    from theory.catalog import result
+    from theory.derive import critical_mass, shortfall_area
+
+    bound, level = result("thm1-corrected", notion).bound, c / (1 - gamma)
+    return shortfall_area(bound, level, critical_mass(bound, level).alpha_star)
+
+
+# ---- the catalog's view, kept for callers of this module ------------------------------------------------
+
+def results(notion: str = notions.DEFAULT) -> dict[str, Result]:
+    """Every result of the founding paper, derived under ``notion``, keyed by id, in the paper's order.
+
+    >>> results()["cor2"].derived_equals_printed()
+    True
+    >>> results("mixture")["thm1-corrected"].bound == results("tv")["thm1-corrected"].bound
+    False
+    """
+    from theory.catalog import result
+    return {id: result(id, notion) for id in IDS}
+
+
+#: Modules that add result families beyond the founding paper (theory.catalog.BUILTIN lists them all).
 EXTENSION_MODULES = ("theory.reweighting", "theory.bendov", "theory.finite", "theory.collusion", "theory.multi",
                      "theory.privacy", "theory.population")
 
 
 def families() -> dict[str, tuple[str, ...]]:
-    """The ids of each result family: ``paper`` first, then one per extension module."""
-    import importlib
-    found = {"paper": IDS}
-    for name in EXTENSION_MODULES:
-        module = importlib.import_module(name)
-        found[module.FAMILY] = module.IDS
-    return found
+    """The ids of each result family: ``paper`` first, then the extensions', then registered ones."""
+    from theory.catalog import families
+    return families()
 
 
 def extension_results(notion: str = notions.DEFAULT) -> dict[str, Result]:
-    """Every result of the extension modules, keyed by id, read under ``notion``."""
-    return _extension_results(notions.check(notion))
-
-
-@functools.cache
-def _extension_results(notion: str) -> dict[str, Result]:
-    import importlib
-    import inspect
-    found: dict[str, Result] = {}
-    for name in EXTENSION_MODULES:
-        build = importlib.import_module(name).results
-        with_notion = "notion" in inspect.signature(build).parameters
-        found.update(build(results(notion), notion) if with_notion else build(results(notion)))
-    return found
+    """Every result outside the founding paper (extension families and registered ones), keyed by id, read
+    under ``notion``."""
+    from theory.catalog import result
+    return {id: result(id, notion) for family, ids in families().items() if family != "paper" for id in ids}
 
 
 def all_ids() -> tuple[str, ...]:
-    """The ids of the paper's results and of every extension's."""
-    return tuple(i for ids in families().values() for i in ids)
+    """The ids of the paper's results, of every extension's and of every registered result."""
+    from theory.catalog import all_ids
+    return all_ids()
 
 
 def result(id: str, notion: str = notions.DEFAULT) -> Result:
@@ -413,8 +402,5 @@ def result(id: str, notion: str = notions.DEFAULT) -> Result:
     >>> result("thm1-corrected").bound
     -Delta*xi*(1 - alpha)/alpha + 1 - 2*epsilon/alpha
     """
-    if id in results(notion):
-        return results(notion)[id]
-    if id in all_ids():
-        return extension_results(notion)[id]
-    raise InputError(f"unknown result id {id!r}; expected one of: {' '.join(all_ids())}")
+    from theory.catalog import result
+    return result(id, notion)

@@ -48,7 +48,7 @@ class Parameter:
         """Whether a (real, finite) number lies in the domain."""
         if self.integer and float(value) != int(value):
             return False
-        return bool(self.domain.contains(sp.Float(value) if isinstance(value, float) else sp.sympify(value)))
+        return bool(self.domain.contains(sp.Float(value) if isinstance(value, float) else sp.sympify(value, strict=True)))
 
 
 def _param(name, symbol_name, domain, meaning, integer=False, tex=r"", **assumptions):
@@ -156,6 +156,30 @@ def register(*params: Parameter) -> None:
         if p.symbol in LATEX_NAMES and LATEX_NAMES[p.symbol] != p.tex:
             raise ValueError(f"parameter {p.name}: its symbol already prints as {LATEX_NAMES[p.symbol]!r}")
         LATEX_NAMES[p.symbol] = p.tex
+
+
+def register_parameter(param: Parameter) -> Parameter:
+    """Add a parameter to the theory (a new one that a stated result introduces, theory.statement).
+
+    The same parameter again is a no-op; a different one under a taken name or symbol raises InputError.
+    """
+    old = PARAMETERS.get(param.name)
+    if old is not None:
+        if old == param:
+            return old
+        raise InputError(f"parameter {param.name!r} already exists with domain {old.domain_str()} "
+                         f"({old.meaning}); reuse it without redeclaring it, or pick another name")
+    if param.symbol in _BY_SYMBOL:
+        raise InputError(f"parameter {param.name!r}: its symbol {param.symbol} is already the symbol of "
+                         f"{_BY_SYMBOL[param.symbol].name!r}; give it another LaTeX name")
+    if param.symbol in LATEX_NAMES and LATEX_NAMES[param.symbol] != param.tex:  # an extension's, register()
+        raise InputError(f"parameter {param.name!r}: its symbol {param.symbol} already prints as "
+                         f"{LATEX_NAMES[param.symbol]!r} (an extension module's parameter); give it another LaTeX name")
+    register(param)
+    PARAMETERS[param.name] = param
+    SYMBOLS[param.name] = param.symbol
+    _BY_SYMBOL[param.symbol] = param
+    return param
 
 
 def latex(expr: sp.Basic, names: dict | None = None) -> str:

@@ -35,6 +35,7 @@ import sympy as sp
 
 from theory.parameters import SYMBOLS
 from theory.result import Result, params_of
+from theory.statement import Statement, state
 
 S = SYMBOLS
 alpha, gamma, Delta, xi, c_max, c = (S[n] for n in ("alpha", "gamma", "Delta", "xi", "c_max", "c"))
@@ -68,7 +69,8 @@ def uniform_roots() -> dict[str, sp.Expr]:
 
 
 @functools.cache
-def _uniform() -> Result:
+def uniform_parts() -> dict[str, sp.Expr]:
+    """uniform_roots and the principal's budget to the tipping point (recruiting cheapest-first)."""
     roots = uniform_roots()
     a = sp.Dummy("a", positive=True)
     tip = roots["tipping"]
@@ -76,7 +78,16 @@ def _uniform() -> Result:
     zero = SUCCESS_ZERO
     shortfall = a * c_max - (1 - gamma) * SUCCESS.subs(alpha, a)
     budget = sp.simplify(sp.integrate(a * c_max, (a, 0, zero)) + sp.integrate(shortfall, (a, zero, tip)))
-    return Result(
+    return {**roots, "budget": budget}
+
+
+def _uniform_part(key: str):
+    return uniform_parts()[key]
+
+
+def _uniform() -> Statement:
+    part = lambda key: functools.partial(_uniform_part, key)  # noqa: E731 - a lazy field of the statement
+    return state(
         id="population-uniform", title="Equilibrium collective sizes with costs uniform on [0, c_max]",
         kind="model",
         source="Derived here (theory/population.py), extending Section 6 of the founding paper to a distribution "
@@ -86,11 +97,11 @@ def _uniform() -> Result:
                    r"$(1-\gamma) S \leq c_{max}$ there) the population has a tipping point $\alpha_u$ and a stable "
                    r"size $\alpha_s$, the roots of the quadratic below; their product is "
                    r"$(1-\gamma)\Delta\xi/c_{max}$. A principal recruiting cheapest-first pays $B(\alpha_u)$ to tip it."),
-        parameters=params_of(roots["quadratic"], budget, alpha), hypotheses=(sp.Ge(roots["discriminant"], 0),),
-        conclusion=sp.Eq(roots["quadratic"], 0),
-        extras={"tipping": tip, "stable": roots["stable"], "stable_size": sp.Min(roots["stable"], 1),
-                "discriminant": roots["discriminant"],
-                "slope": roots["slope"], "investment": budget},
+        hypotheses=lambda: (sp.Ge(uniform_parts()["discriminant"], 0),),
+        conclusion=lambda: sp.Eq(uniform_parts()["quadratic"], 0),
+        extras={"tipping": part("tipping"), "stable": part("stable"),
+                "stable_size": lambda: sp.Min(uniform_parts()["stable"], 1),
+                "discriminant": part("discriminant"), "slope": part("slope"), "investment": part("budget")},
         notes=("Where the larger root exceeds 1, G reaches its cap 1 first and the stable size is alpha = 1 "
                "(stable_size = min(stable, 1)).",
                "G'(alpha) = (1-gamma) Delta xi / (c_max alpha^2) on the interior, > 1 at the smaller root and < 1 "
@@ -100,7 +111,7 @@ def _uniform() -> Result:
 
 
 @functools.cache
-def _budget() -> Result:
+def budget_parts() -> dict[str, sp.Expr]:
     """One cost c for everyone: the budget to tip equals (1 - gamma) times the paper's B(alpha_crit)."""
     from theory.derive import critical_mass, shortfall_area
 
@@ -114,18 +125,31 @@ def _budget() -> Result:
     ratio = sp.simplify(ours / paper_b)
     if sp.simplify(ratio - (1 - gamma)) != 0:
         raise ArithmeticError(f"the population budget at one cost is not (1-gamma) B: ratio {ratio}")
-    return Result(
+    return {"investment": ours, "tipping": crit, "paper_investment": paper_b}
+
+
+def _budget() -> Statement:
+    return state(
         id="population-budget", title="Budget to tip a population of equal costs", kind="model",
         source="Derived here (theory/population.py): Section 6 of the founding paper, in units of cost",
         statement=(r"With one cost $c$ for everyone, recruiting cheapest-first to the tipping point "
                    r"$\alpha_{crit}$ (where $(1-\gamma) S = c$) costs $(1-\gamma) B(\alpha_{crit})$, with $B$ the "
                    r"paper's area between the level $c/(1-\gamma)$ and $\max(S, 0)$."),
-        parameters=params_of(ours, alpha), hypotheses=(sp.Lt(level, 1),),
-        conclusion=sp.Eq(ours, (1 - gamma) * paper_b),
-        extras={"investment": ours, "tipping": crit, "paper_investment": paper_b},
+        hypotheses=(sp.Lt(c / (1 - gamma), 1),),
+        conclusion=lambda: sp.Eq(budget_parts()["investment"], (1 - gamma) * budget_parts()["paper_investment"]),
+        extras={k: functools.partial(_budget_part, k) for k in ("investment", "tipping", "paper_investment")},
     )
 
 
+def _budget_part(key: str):
+    return budget_parts()[key]
+
+
+def statements() -> list[Statement]:
+    """The population results as stated (theory.catalog derives them)."""
+    return [_uniform(), _budget()]
+
 def results(paper=None) -> dict[str, Result]:
-    """The population results, keyed by id."""
-    return {r.id: r for r in (_uniform(), _budget())}
+    """The population results, derived, keyed by id (theory.catalog derives each when first asked for)."""
+    from theory.catalog import result
+    return {id: result(id) for id in IDS}

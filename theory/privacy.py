@@ -29,7 +29,10 @@ from __future__ import annotations
 import sympy as sp
 
 from theory.parameters import SYMBOLS, parameter
+import functools
+
 from theory.result import Result
+from theory.statement import Statement, state
 
 FAMILY = "privacy"
 IDS = ("privacy-rr-bayes", "privacy-rr-finite", "privacy-group")
@@ -53,10 +56,15 @@ def noisy_joint_slope() -> sp.Expr:
     return slope
 
 
-def _rr_bayes() -> Result:
+def _checked_kappa() -> sp.Expr:
+    """KAPPA, after checking that it is randomized response's slope (noisy_joint_slope)."""
     noisy_joint_slope()
+    return KAPPA
+
+
+def _rr_bayes() -> Statement:
     s_eps, s_clean = sp.Function("S_{eps}"), sp.Function("S")
-    return Result(
+    return state(
         id="privacy-rr-bayes", title="Label randomized response leaves the Bayes-optimal firm unchanged",
         kind="theorem", source="Derived here (theory/privacy.py; steps verify/field.py privacy.order), the setting of "
                                "Solanki et al. 2025 with label-DP randomized response",
@@ -68,19 +76,27 @@ def _rr_bayes() -> Result:
                    r"critical mass does not depend on the privacy level."),
         parameters=(parameter("alpha"), parameter("eps_dp"), parameter("K")), hypotheses=(),
         conclusion=sp.Eq(s_eps(alpha), s_clean(alpha)),
-        extras={"kappa": KAPPA, "keep": KEEP},
+        extras={"kappa": _checked_kappa, "keep": KEEP},
     )
 
 
-def _rr_finite() -> Result:
-    fail = (K - 1) * sp.exp(-n_c * KAPPA ** 2 / 2)
-    bound = 1 - fail
+#: P(the plurality at x* is not y*) <= (K-1) exp(-n kappa^2 / 2) (Hoeffding, a union bound over the rivals).
+RR_BOUND = 1 - (K - 1) * sp.exp(-n_c * KAPPA ** 2 / 2)
+
+
+@functools.cache
+def rr_members_needed() -> dict[str, sp.Expr]:
+    """n* solving RR_BOUND = S* (checked against sympy's solve), and the limit of n* eps^2 as eps -> 0."""
     n_star = sp.simplify(2 * sp.log((K - 1) / (1 - S_star)) / KAPPA ** 2)
-    (solved,) = sp.solve(sp.Eq(bound, S_star), n_c)
+    (solved,) = sp.solve(sp.Eq(RR_BOUND, S_star), n_c)
     if sp.simplify(solved - n_star) != 0:
         raise ArithmeticError(f"solving the bound for n gives {solved}, not {n_star}")
-    small = sp.limit(n_star * eps_dp ** 2, eps_dp, 0)
-    return Result(
+    return {"n_star": n_star, "n_star_times_eps2_at_0": sp.limit(n_star * eps_dp ** 2, eps_dp, 0)}
+
+
+def _rr_finite() -> Statement:
+    bound = RR_BOUND
+    return state(
         id="privacy-rr-finite", title="Members needed to plant a fresh signal through randomized response",
         kind="theorem", source="Derived here (theory/privacy.py): Hoeffding and a union bound over the K - 1 rivals",
         statement=(r"$n$ collective members plant $(x^*, y^*)$ at a point $x^*$ without base mass; the platform "
@@ -90,14 +106,15 @@ def _rr_finite() -> Result:
                    r"$\varepsilon_{\mathrm{DP}} \to 0$, $n^* \varepsilon_{\mathrm{DP}}^2 \to 2K^2\ln((K-1)/(1-S^*))$."),
         parameters=(parameter("n_c"), parameter("eps_dp"), parameter("K")), hypotheses=(),
         conclusion=sp.Ge(sp.Function("S")(n_c), bound), bound=bound,
-        extras={"n_star": n_star, "n_star_times_eps2_at_0": small, "kappa": KAPPA},
+        extras={"n_star": lambda: rr_members_needed()["n_star"],
+                "n_star_times_eps2_at_0": lambda: rr_members_needed()["n_star_times_eps2_at_0"], "kappa": KAPPA},
     )
 
 
-def _group() -> Result:
+def _group() -> Statement:
     upper = sp.exp(n_c * eps_dp) * S_0 + n_c * sp.exp((n_c - 1) * eps_dp) * delta_dp
     needed = sp.log(S_star / S_0) / eps_dp
-    return Result(
+    return state(
         id="privacy-group", title="Group privacy caps what a collective of n can do against a DP learner",
         kind="theorem", source="Derived here from group privacy (Dwork & Roth 2014, Section 2.3); the setting of "
                                "Solanki et al. 2025 (DP-SGD)",
@@ -113,6 +130,12 @@ def _group() -> Result:
     )
 
 
+def statements() -> list[Statement]:
+    """The privacy results as stated (theory.catalog derives them)."""
+    return [_rr_bayes(), _rr_finite(), _group()]
+
 def results(paper=None) -> dict[str, Result]:
-    """The privacy results, keyed by id."""
-    return {r.id: r for r in (_rr_bayes(), _rr_finite(), _group())}
+    """The privacy results, derived, keyed by id (theory.catalog derives each when first asked for)."""
+    from theory.catalog import result
+    return {id: result(id) for id in IDS}
+

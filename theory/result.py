@@ -28,6 +28,12 @@ class CriticalMass:
     degenerate: sp.Basic
     target: sp.Expr
     steps: tuple[str, ...] = ()
+    #: "closed form" (``alpha_star`` is a formula, or a Piecewise over the candidate roots), or "numeric
+    #: inverse" (``alpha_star`` contains ``crossing(target)``: found per point by a certified bisection).
+    method: str = "closed form"
+    reason: str = ""            # why no closed form, where method is "numeric inverse"
+    monotonicity: str = ""      # how the bound was shown non-decreasing in alpha
+    bound: sp.Expr | None = None  # the bound whose crossing of ``target`` alpha_star is
 
     def as_piecewise(self) -> sp.Piecewise:
         """The whole case split: the formula, 0 when degenerate, infinity when unreachable."""
@@ -75,6 +81,9 @@ class Result:
     increasing_in_alpha: bool = False
     notes: tuple[str, ...] = ()
     extras: dict[str, sp.Expr] = field(default_factory=dict)
+    strategy: str | None = None     # the strategy whose success ``bound`` bounds on discrete instances
+    collective: sp.Expr | None = None  # the instance's collective size in the parameters (alpha if None)
+    family: str = ""                # which family registered it (theory.catalog)
     notion: str | None = None
 
     def __post_init__(self):

@@ -1,8 +1,8 @@
 """Learners that reweight their samples: the collective's effective size and the critical mass it implies.
 
-An extension family of the theory layer (pure sympy): built on paper.py's Theorems 1, 3 and 5 as valid for
-eps > 0 (``thmN-corrected`` under the same notion of eps-optimality) and derive.critical_mass, registered
-through theory.paper.EXTENSION_MODULES.
+An extension family of the theory layer (pure sympy): stated through theory.statement on paper.py's
+Theorems 1, 3 and 5 as valid for eps > 0 (``thmN-corrected`` under the same notion of eps-optimality), each
+derivation lazy (theory.catalog derives and caches it when first asked for).
 
 A firm that minimizes the w-weighted risk on ``P = alpha P* + (1-alpha) P0`` is Bayes-optimal for the
 reweighted ``P_w = w P / E_P[w]``. Matching coefficients shows that ``P_w`` is again a mixture,
@@ -22,9 +22,9 @@ import functools
 
 import sympy as sp
 
-from theory.derive import critical_mass
 from theory.parameters import SYMBOLS, parameter
-from theory.result import Result, params_of
+from theory.result import Result
+from theory.statement import Statement, state
 
 FAMILY = "reweighting"
 
@@ -81,6 +81,7 @@ def _alpha_eff_from(mean_w_star: sp.Expr, mean_w: sp.Expr) -> sp.Expr:
     return sp.factor(sp.simplify(mixture_alpha_eff().subs({W_star: mean_w_star, W_0: base_mean}, simultaneous=True)))
 
 
+@functools.cache
 def scheme_alpha_eff(name: str) -> sp.Expr:
     """The derived alpha_eff of a scheme, from its weight function's two expectations.
 
@@ -115,6 +116,7 @@ def jtt_in_base_error() -> sp.Expr:
 JTT_MEANS = (1 + (lam - 1) * e_c, 1 + (lam - 1) * e_P)
 
 
+@functools.cache
 def jtt_amplification() -> dict[str, sp.Basic]:
     """When JTT amplifies the collective: the sign of alpha_eff - alpha, derived by factoring.
 
@@ -170,33 +172,41 @@ def _clean(rel: sp.Basic, var: sp.Symbol) -> sp.Basic:
     return rel
 
 
-def _model(name: str, expr: sp.Expr, extras: dict, hypotheses=(), notes=()) -> Result:
-    return Result(
-        id=f"reweight-{name}", title=f"Effective collective size under {_TITLES[name]}", kind="model",
+def _model(name: str, extras: dict, hypotheses=(), notes=()) -> Statement:
+    return state(
+        f"reweight-{name}", f"Effective collective size under {_TITLES[name]}", kind="model",
         source="Extension: reweighting learners (research agenda); derived in theory/reweighting.py",
-        statement=_STATEMENTS[name], parameters=params_of(expr, alpha, alpha_eff, *hypotheses),
-        hypotheses=tuple(hypotheses), conclusion=sp.Eq(alpha_eff, expr),
-        increasing_in_alpha=True, notes=tuple(notes), extras={"alpha_eff": expr, **extras},
-    )
+        statement=_STATEMENTS[name], hypotheses=hypotheses,
+        conclusion=functools.partial(_alpha_eff_relation, name), increasing=True, notes=notes,
+        extras={"alpha_eff": functools.partial(scheme_alpha_eff, name), **extras})
 
 
-def _corollary(name: str, cor: str, expr: sp.Expr, theorem: Result, hypotheses=()) -> Result:
-    fixed, moving = theorem.bound.subs(alpha, expr).as_independent(alpha, as_Add=True)
-    bound = fixed + sp.factor(sp.cancel(moving))  # cancel alpha_eff's normalizer, so the bound is linear-fractional
-    cm = critical_mass(bound, S_star)
-    return Result(
-        id=f"reweight-{name}-{cor}", title=f"{theorem.title} under {_TITLES[name]}", kind="corollary",
+def _alpha_eff_relation(name: str) -> sp.Basic:
+    return sp.Eq(alpha_eff, scheme_alpha_eff(name))
+
+
+def _reweighted_bound(name: str, theorem: str, notion: str = "tv") -> sp.Expr:
+    """The theorem's bound (under ``notion``) at alpha_eff, its normalizer cancelled so that the bound is
+    linear-fractional."""
+    from theory.catalog import statement
+    in_alpha = jtt_in_base_error() if name == "jtt" else scheme_alpha_eff(name)  # JTT: e moves with alpha
+    fixed, moving = statement(theorem, notion).bound.subs(alpha, in_alpha).as_independent(alpha, as_Add=True)
+    return fixed + sp.factor(sp.cancel(moving))
+
+
+def _corollary(name: str, cor: str, hypotheses=(), notion: str = "tv") -> Statement:
+    from theory.catalog import statement
+    theorem = statement(COROLLARY_OF[cor], notion)
+    return state(
+        f"reweight-{name}-{cor}", f"{theorem.title} under {_TITLES[name]}", kind="corollary",
         source=f"Extension: {theorem.source} with alpha_eff of reweight-{name}",
         statement=(rf"A firm that is $\epsilon$-optimal (notion \texttt{{{theorem.notion}}}) for the reweighted "
                    rf"distribution, with the collective's "
                    rf"effective size $\alpha_{{eff}}$ of reweight-{name}: {theorem.id}'s bound at $\alpha_{{eff}}$ "
                    r"and the critical mass for success $S^*$ it implies. The signal's parameters are those of the "
                    r"reweighted base distribution $P_{0,w} = w P_0 / E_{P_0}[w]$."),
-        parameters=params_of(bound, cm.alpha_star, alpha),
-        hypotheses=(cm.reachable, *hypotheses), conclusion=sp.Ge(sp.Function("S")(alpha), bound),
-        bound=bound, critical_mass=cm, derived_from=f"reweight-{name}", increasing_in_alpha=True,
-        notion=theorem.notion,
-    )
+        hypotheses=hypotheses, bound=functools.partial(_reweighted_bound, name, theorem.id, notion), target=S_star,
+        derived_from=f"reweight-{name}", increasing=True, notion=theorem.notion)
 
 
 _TITLES = {
@@ -219,42 +229,48 @@ _STATEMENTS = {
 }
 
 
-@functools.cache
-def _built(notion: str) -> dict[str, Result]:
-    from theory.paper import results as paper_results
-    paper = paper_results(notion)
-    found: dict[str, Result] = {}
+def _jtt_notes() -> tuple[str, ...]:
     jtt = jtt_amplification()
+    return (f"alpha_eff > alpha iff {jtt['amplifies_when']} (for lambda > 1), i.e. iff "
+            f"{jtt['amplifies_when_in_base_error']}: the "
+            "first stage errs more on the collective than on the base. A small collective whose signal "
+            "the first stage has not learned (e_c = 1) is amplified; a large one whose signal it has "
+            f"learned (e_c = 0) is shrunk by the factor {jtt['shrink_factor_learned']}.",)
+
+
+def _jtt_extra(key: str) -> sp.Basic:
+    return jtt_amplification()[key]
+
+
+JTT_EXTRAS = ("gap", "amplifies_when", "gap_in_base_error", "amplifies_when_in_base_error", "shrink_factor_learned")
+
+
+def statements(notion: str = "tv") -> list[Statement]:
+    """Every reweighting result as stated under ``notion`` (the paper's theorems it builds on are read under
+    it), in IDS order; the derivations are lazy."""
+    found: list[Statement] = []
     for name, cors in SCHEMES.items():
-        expr = scheme_alpha_eff(name)
         extras: dict = {}
         hyps: tuple = ()
-        notes: tuple = ()
+        notes = ()
         if name == "mixture":
-            extras = {"alpha_from_alpha_eff": inverse_alpha_eff()}
+            extras = {"alpha_from_alpha_eff": inverse_alpha_eff}
         if name == "jtt":
-            extras = {"alpha_eff_in_base_error": jtt_in_base_error(), **jtt}
-            notes = (f"alpha_eff > alpha iff {jtt['amplifies_when']} (for lambda > 1), i.e. iff "
-                     f"{jtt['amplifies_when_in_base_error']}: the "
-                     "first stage errs more on the collective than on the base. A small collective whose signal "
-                     "the first stage has not learned (e_c = 1) is amplified; a large one whose signal it has "
-                     f"learned (e_c = 0) is shrunk by the factor {jtt['shrink_factor_learned']}.",)
+            extras = {"alpha_eff_in_base_error": jtt_in_base_error,
+                      **{k: functools.partial(_jtt_extra, k) for k in JTT_EXTRAS}}
+            notes = _jtt_notes
         if name == "cvar":
             hyps = (sp.Le(alpha * t_c, cvar_level),)
-        found[f"reweight-{name}"] = _model(name, expr, extras, hyps, notes)
-        # JTT's critical mass is derived in the base error e_0: e itself moves with alpha.
-        in_alpha = jtt_in_base_error() if name == "jtt" else expr
-        for cor in cors:
-            r = _corollary(name, cor, in_alpha, paper[COROLLARY_OF[cor]], hyps)
-            found[r.id] = r
+        found.append(_model(name, extras, hyps, notes))
+        found += [_corollary(name, cor, hyps, notion) for cor in cors]
     return found
 
 
-def results(paper: dict[str, Result], notion: str = "tv") -> dict[str, Result]:
-    """Every reweighting result, keyed by id, under ``notion`` (``paper``: the founding paper's results under
-    it, already built)."""
-    return _built(notion)
+def results(paper=None, notion: str = "tv") -> dict[str, Result]:
+    """Every reweighting result, derived under ``notion``, keyed by id."""
+    from theory.catalog import result
+    return {id: result(id, notion) for id in IDS}
 
 
 __all__ = ["FAMILY", "IDS", "SCHEMES", "inverse_alpha_eff", "jtt_amplification", "mixture_alpha_eff",
-           "parameter", "results", "scheme_alpha_eff"]
+           "parameter", "results", "scheme_alpha_eff", "statements"]

@@ -1,4 +1,5 @@
-"""Exact instance checks: the least success over every eps-optimal firm against each applicable bound.
+"""Exact instance checks: the least success over every eps-optimal firm against each applicable bound, or
+against the bound of any result that states the instance's strategy (a stated one, verify.stated).
 
 verify/ layer over theory/instance.py (the exact reference): it adds the theorems' hypotheses, so that an
 instance outside a theorem (an erasure map that is not idempotent) is reported as such, not as a violation,
@@ -39,11 +40,18 @@ def _text(v: Fraction | None) -> str | None:
 
 
 def epsilon_value(value) -> Fraction:
-    """An epsilon as an exact Fraction in [0, 1) ("1/4", "0.25", 0): InputError otherwise."""
-    try:
-        eps = Fraction(str(value).strip())
-    except (ValueError, ZeroDivisionError):
-        raise InputError(f"epsilon = {value!r}: expected a number or a fraction a/b in [0, 1)") from None
+    """An epsilon as an exact Fraction in [0, 1) ("1/4", "0.25", 0), read by theory.numbers.read (never
+    evaluated, and bounded: "1e999999999" is refused at once): InputError otherwise."""
+    from theory.numbers import read
+
+    if isinstance(value, Fraction):
+        eps = value
+    elif isinstance(value, int) and not isinstance(value, bool):
+        eps = Fraction(value)
+    else:
+        eps = read(str(value))
+    if eps is None:
+        raise InputError(f"epsilon = {value!r}: expected a number or a fraction a/b in [0, 1)")
     if not 0 <= eps < 1:
         raise InputError(f"epsilon = {eps}: expected a suboptimality in [0, 1)")
     return eps
@@ -70,7 +78,8 @@ def applicable_bounds(inst: Instance, epsilon: Fraction, notion: str) -> list[di
     return out
 
 
-def check_instance(inst: Instance, epsilon=0, notion: str = notions.DEFAULT) -> dict:
+def check_instance(inst: Instance, epsilon=0, notion: str = notions.DEFAULT, result: str | None = None,
+                   fixed: dict | None = None) -> dict:
     """The instance's exact success against every eps-optimal firm, and each applicable bound.
 
     Returns {"success", "success_float" (the Bayes-optimal firm's), "epsilon", "notion", "worst_case" (the
@@ -79,17 +88,50 @@ def check_instance(inst: Instance, epsilon=0, notion: str = notions.DEFAULT) -> 
     "bounds" (every applicable bound: value, "holds" against the worst case, "valid", "refuted"), "params",
     "hypotheses", "holds"}. A bound is null where a hypothesis of its theorem fails; "holds" is true when
     every valid bound is at most the worst-case success (nothing is claimed where none is valid).
+
+    ``result`` checks that result's bound instead (any result that states the instance's strategy, e.g. one
+    from a results file; verify.stated.instance_bound, its parameters the instance does not determine from
+    ``fixed``), against the same worst case.
     """
     epsilon, notion = epsilon_value(epsilon), notions.check(notion)
     s, prm, hyp = success(inst), params(inst), hypotheses(inst)
     worst = worst_case(inst, epsilon, notion)
-    rows = applicable_bounds(inst, epsilon, notion)
+    if result is None:
+        rows = applicable_bounds(inst, epsilon, notion)
+        b = bound(inst, epsilon, notion) if all(hyp.values()) else None
+    else:
+        b = _stated_bound(inst, result, fixed or {}, prm, epsilon, notion) if all(hyp.values()) else None
+        refutation = refuted_at(result, notion, {"epsilon": float(epsilon)})
+        rows = [{"id": result, "notion": _notion_of(result, notion), "value": _text(b),
+                 "value_float": None if b is None else float(b), "valid": b is not None and refutation is None,
+                 "refuted": None if refutation is None else refutation.message()}]
     for r in rows:
         r["holds"] = r["value"] is None or worst.success >= Fraction(r["value"])
-    b = bound(inst, epsilon, notion) if all(hyp.values()) else None
     return {"success": str(s), "success_float": float(s), "epsilon": str(epsilon), "notion": notion,
             "worst_case": {"success": str(worst.success), "success_float": float(worst.success),
                            "tied": list(worst.tied), "cost": str(worst.cost), "budget": str(worst.budget)},
             "bound": _text(b), "bound_float": None if b is None else float(b), "bounds": rows,
             "params": {k: _text(v) for k, v in prm.items()}, "hypotheses": hyp,
             "holds": all(r["holds"] for r in rows if r["valid"])}
+
+
+def _notion_of(id: str, notion: str) -> str | None:
+    from theory.catalog import result
+    return result(id, notion).notion
+
+
+def _stated_bound(inst: Instance, id: str, fixed: dict, prm: dict, epsilon: Fraction,
+                  notion: str) -> Fraction | None:
+    from theory.catalog import result
+    from verify.stated import instance_bound
+    from verify.sympy_z3 import exact_value
+
+    strategy = result(id, notion).strategy
+    if strategy != inst.strategy:
+        raise InputError(f"--result {id} bounds the {strategy} strategy's success; the instance plays {inst.strategy}")
+    expr = instance_bound(id, fixed, epsilon, notion)
+    names = {s.name for s in expr.free_symbols}
+    values = {**prm, "alpha": inst.alpha}
+    if any(values.get(n) is None for n in names) or ("p" in names and values["p"] == 0):
+        return None
+    return exact_value(expr, values)

@@ -24,48 +24,63 @@ import z3
 
 from theory import notions
 from theory.errors import InputError
+from theory.expr import parse
 from theory.instance import STRATEGIES, make_instance, params, worst_case
-from theory.paper import result
 from theory.parameters import SYMBOLS
 from verify import z3util
 from verify.sympy_z3 import exact_value, to_z3
 
 CLAIM_SYMBOLS = ("alpha", "xi", "Delta", "p", "tau", "rho", "epsilon")
-THEOREMS = ("thm1", "thm3", "thm5")
-#: A result id in a claim: a theorem, printed or corrected, optionally with the notion of its form.
-_ID = re.compile(r"\b(thm[135](?:-corrected)?)(?:\[(tv|mixture)\])?")
 
 
-def parse_claim(text: str, notion: str = notions.DEFAULT) -> sp.Expr:
-    """A claimed lower bound: a sympy expression in alpha xi Delta p tau rho epsilon, where thm1/thm3/thm5
-    stand for the printed theorem's bound and thm1-corrected/... for the corrected one under ``notion``
-    (``thm1-corrected[mixture]``: under that notion's form, whatever ``notion``).
+def _with_names(text: str, names: dict) -> str:
+    """The claim with each result id written as its name in ``names``: ``thm1-corrected`` -> ``thm1_corrected``,
+    ``thm1-corrected[mixture]`` -> ``thm1_corrected__mixture`` (a textual substitution of known ids only; the
+    text is then read by theory.expr's restricted parser, never evaluated)."""
+    from verify.stated import name, with_strategy
+
+    ids = sorted(with_strategy(), key=len, reverse=True)
+    if not ids:
+        return text
+    pattern = re.compile(r"(?<![\w.])(" + "|".join(re.escape(i) for i in ids) + r")(?![\w-])(?:\[(\w+)\])?")
+
+    def sub(m: re.Match) -> str:
+        key = name(m.group(1)) + (f"__{m.group(2)}" if m.group(2) else "")
+        if m.group(2) and key not in names:
+            raise InputError(f"{m.group(0)}: notion {m.group(2)!r} is not one of {' '.join(notions.NOTIONS)}")
+        return key
+
+    return pattern.sub(sub, text)
+
+
+def parse_claim(text: str, notion: str = notions.DEFAULT, what: str = "--claim", fixed: dict | None = None,
+                relation: bool = False) -> sp.Basic:
+    """A claimed lower bound: an expression in alpha xi Delta p tau rho epsilon, where a result that bounds a
+    strategy's success stands for its bound read under ``notion``: thm1/thm3/thm5 the printed theorems',
+    thm1-corrected/... the valid ones, a stated result's id (or that id with '-' written '_'), and
+    ``ID[mixture]`` the result under that notion's form whatever ``notion``. Parameters of a stated result that
+    an instance does not determine take their values from ``fixed``. Read by theory.expr's restricted parser,
+    never evaluated.
 
     >>> sp.simplify(parse_claim("thm5 + 1/100") - parse_claim("1 - 2*(1 - alpha)/alpha*tau - epsilon/(1-epsilon)"))
     1/100
     >>> parse_claim("thm1-corrected[mixture] - thm1-corrected").subs(SYMBOLS["epsilon"], sp.Rational(1, 4))
     1/(6*alpha)
     """
-    names = {n: SYMBOLS[n] for n in CLAIM_SYMBOLS}
+    from verify.stated import claim_names
 
-    def placeholder(m: re.Match) -> str:
-        id, form = m.group(1), m.group(2) or notion
-        key = f"{id.replace('-', '_')}__{form}"
-        names[key] = result(id, form).bound
-        return key
-
+    notions.check(notion)
+    names, missing = claim_names(fixed, notion)
+    label = "--where" if relation else what
     try:
-        expr = sp.sympify(_ID.sub(placeholder, text), locals=names, rational=True)
-    except (sp.SympifyError, SyntaxError, TypeError, ValueError):
-        raise InputError(f"--claim {text!r}: not an expression; expected sympy in {' '.join(CLAIM_SYMBOLS)} or "
-                         f"{'/'.join(THEOREMS)} (printed) or thmN-corrected") from None
-    if not isinstance(expr, sp.Expr):
-        raise InputError(f"--claim {text!r}: expected an expression, not a relation")
-    stray = expr.free_symbols - {SYMBOLS[n] for n in CLAIM_SYMBOLS}
-    if stray:
-        raise InputError(f"--claim {text!r}: unknown symbols {sorted(map(str, stray))}; expected "
-                         f"{' '.join(CLAIM_SYMBOLS)}")
-    return expr
+        return parse(_with_names(text, names), names, relation=relation, what=f"{label} {text!r}")
+    except InputError as e:
+        for key, reason in missing.items():
+            if re.search(rf"\b{re.escape(key)}\b", _with_names(text, {**names, **missing})):
+                raise InputError(f"{label} {text!r}: {reason}") from None
+        if str(e).startswith(f"{label} {text!r}"):
+            raise
+        raise InputError(f"{label} {text!r}: {e}") from None
 
 
 def signal_maps(nx: int, idempotent: bool):
@@ -243,7 +258,7 @@ def _instance(model, vars, strategy, alpha, epsilon):
 
 def search(strategy: str, claim: str, max_x: int, max_y: int, alpha=None, idempotent: bool = True,
            where: tuple[str, ...] = (), timeout_ms: int = 30_000, rlimit: int = 100_000_000, epsilon=None,
-           notion: str = notions.DEFAULT) -> dict:
+           notion: str = notions.DEFAULT, fixed: dict | None = None) -> dict:
     """Look for an instance of at most max_x feature values and max_y labels, and an epsilon-optimal firm
     (under ``notion``), whose success is below the claim.
 
@@ -252,7 +267,8 @@ def search(strategy: str, claim: str, max_x: int, max_y: int, alpha=None, idempo
     with an epsilon does), and 0 (the Bayes-optimal firm) otherwise.
     Returns {"status": "counterexample", "instance", "epsilon", "success", "claim_value", "params", ...},
     {"status": "none", "max_x", "max_y"} (Z3 proved there is none) or {"status": "unknown", "reason"}.
-    ``where`` holds extra conditions on the parameters, e.g. "thm1 < 1" to ask for a non-trivial bound.
+    ``where`` holds extra conditions on the parameters, e.g. "thm1 < 1" to ask for a non-trivial bound;
+    ``fixed`` gives values to the parameters of a stated result that an instance does not determine.
     """
     if strategy not in STRATEGIES:
         raise InputError(f"--strategy {strategy!r}: expected one of {', '.join(STRATEGIES)}")
@@ -262,8 +278,8 @@ def search(strategy: str, claim: str, max_x: int, max_y: int, alpha=None, idempo
     if alpha is not None:
         alpha = _alpha(alpha)
     notions.check(notion)
-    expr = parse_claim(claim, notion)
-    conds = tuple(parse_condition(w, notion) for w in where)
+    expr = parse_claim(claim, notion, fixed=fixed)
+    conds = tuple(parse_condition(w, notion, fixed) for w in where)
     if epsilon is not None:
         epsilon = _epsilon(epsilon)
     elif SYMBOLS["epsilon"] not in set().union(expr.free_symbols, *(c.free_symbols for c in conds)):
@@ -293,41 +309,43 @@ def search(strategy: str, claim: str, max_x: int, max_y: int, alpha=None, idempo
 
 
 def _alpha(value) -> Fraction:
-    try:
-        a = Fraction(value)
-    except (ValueError, ZeroDivisionError):
-        raise InputError(f"--alpha {value!r}: expected a number or a fraction a/b") from None
+    from theory.numbers import read
+    a = value if isinstance(value, Fraction) else read(str(value))  # never Fraction(text): '1e999999999' hangs it
+    if a is None:
+        raise InputError(f"--alpha {value!r}: expected a number or a fraction a/b")
     if not 0 < a <= 1:
         raise InputError(f"--alpha = {a}: expected a collective size in (0, 1]")
     return a
 
 
 def _epsilon(value) -> Fraction:
-    try:
-        e = Fraction(str(value))
-    except (ValueError, ZeroDivisionError):
-        raise InputError(f"--epsilon {value!r}: expected a number or a fraction a/b") from None
+    from theory.numbers import read
+    e = value if isinstance(value, Fraction) else read(str(value))  # never Fraction(text), as for --alpha
+    if e is None:
+        raise InputError(f"--epsilon {value!r}: expected a number or a fraction a/b")
     if not 0 <= e < 1:
         raise InputError(f"--epsilon = {e}: expected a suboptimality in [0, 1)")
     return e
 
 
-def parse_condition(text: str, notion: str = notions.DEFAULT) -> sp.Basic:
-    """A condition such as "thm1 < 1" on the parameters (same names as ``parse_claim``)."""
-    if not any(op in text for op in "<>="):
-        raise InputError(f"--where {text!r}: expected a relation such as 'thm1 < 1'")
-    for op in (">=", "<=", ">", "<"):
-        if op in text:
-            left, right = text.split(op, 1)
-            return {">=": sp.Ge, "<=": sp.Le, ">": sp.Gt, "<": sp.Lt}[op](parse_claim(left, notion),
-                                                                          parse_claim(right, notion))
-    raise InputError(f"--where {text!r}: expected one of < <= > >=")
+def parse_condition(text: str, notion: str = notions.DEFAULT, fixed: dict | None = None) -> sp.Basic:
+    """A condition such as "thm1 < 1" or "0 < xi <= 1/10 and Delta > 0" on the parameters (names as in
+    ``parse_claim``)."""
+    return parse_claim(text, notion, fixed=fixed, relation=True)
 
 
-def _holds(relation: sp.Basic, values: dict) -> bool:
-    left, right = exact_value(relation.lhs, values), exact_value(relation.rhs, values)
-    return bool(type(relation)(sp.Rational(left.numerator, left.denominator),
-                               sp.Rational(right.numerator, right.denominator)))
+def _holds(condition: sp.Basic, values: dict) -> bool:
+    """Whether a relation (or an And/Or/Not of relations) holds at exact values."""
+    if isinstance(condition, (sp.And, sp.Or)):
+        parts = [_holds(c, values) for c in condition.args]
+        return all(parts) if isinstance(condition, sp.And) else any(parts)
+    if isinstance(condition, sp.Not):
+        return not _holds(condition.args[0], values)
+    if condition in (sp.true, sp.false):
+        return bool(condition)
+    left, right = exact_value(condition.lhs, values), exact_value(condition.rhs, values)
+    return bool(type(condition)(sp.Rational(left.numerator, left.denominator),
+                                sp.Rational(right.numerator, right.denominator)))
 
 
 def confirm(inst, expr: sp.Expr, where=(), epsilon=Fraction(0), notion: str = notions.DEFAULT) -> dict:

@@ -20,6 +20,7 @@ Adding a step (another module may do this too)::
 from __future__ import annotations
 
 import functools
+import importlib
 from dataclasses import dataclass
 from typing import Callable
 
@@ -122,12 +123,18 @@ def step(id: str, result_id: str, expect: str = "proven", note: str = "", ks: tu
     return register
 
 
+def all_steps() -> list[Step]:
+    """The steps registered here and those of every stated result (verify.stated)."""
+    from verify.stated import steps
+    return [*STEPS, *steps()]
+
+
 def get(id: str) -> Step:
     """The registered step with this id; an unknown id raises InputError."""
-    for s in STEPS:
+    for s in all_steps():
         if s.id == id:
             return s
-    raise InputError(f"unknown step id {id!r}; expected one of: {' '.join(s.id for s in STEPS)}")
+    raise InputError(f"unknown step id {id!r}; expected one of: {' '.join(s.id for s in all_steps())}")
 
 
 # ---- helpers for finite forms -------------------------------------------------------------------------
@@ -721,9 +728,10 @@ def run(only: tuple[str, ...] | list[str] = (), timeout_ms: int = z3util.TIMEOUT
     A row is {"id", "result", "statement", "status", "expect", "ok", "seconds"} plus "counterexample"
     (values as "a/b" strings) where refuted and "note" where the step has one.
     """
-    chosen = [s for s in STEPS if not only or any(s.id == o or s.id.startswith(o + "[") for o in only)]
+    every = all_steps()
+    chosen = [s for s in every if not only or any(s.id == o or s.id.startswith(o + "[") for o in only)]
     for o in only:
-        if not any(s.id == o or s.id.startswith(o + "[") for s in STEPS):
+        if not any(s.id == o or s.id.startswith(o + "[") for s in every):
             get(o)  # raises InputError naming the known ids
     rows = []
     for s in chosen:
@@ -749,4 +757,4 @@ def run(only: tuple[str, ...] | list[str] = (), timeout_ms: int = z3util.TIMEOUT
 #: Modules that register more steps with ``@step`` (imported here, once this module's names exist).
 STEP_MODULES = ("verify.field",)
 for _name in STEP_MODULES:
-    __import__(_name)
+    importlib.import_module(_name)

@@ -90,12 +90,12 @@ def to_z3(expr: sp.Basic, env: dict | None = None):
             return _fold(lambda x, y: x == y, [go(a) for a in e.args])
         raise InputError(f"{e}: {type(e).__name__} does not translate to Z3")
 
-    return go(sp.sympify(expr))
+    return go(sp.sympify(expr, strict=True))
 
 
 def exact_value(expr: sp.Basic, values: dict) -> Fraction:
     """Evaluate a sympy expression exactly, symbols looked up by ``name_of`` in ``values``."""
-    expr = sp.sympify(expr)
+    expr = sp.sympify(expr, strict=True)
     subs = {}
     for s in expr.free_symbols:
         name = name_of(s)

@@ -20,7 +20,7 @@ from critmass.output import emit_json, table
 from theory.errors import InputError
 
 #: Modules with a ``benchmarks(quick, only)`` function; a module not yet written is skipped.
-BENCH_MODULES = ("verify.bench", "numerics.bench", "numerics.bench_learners", "gpu.bench")
+BENCH_MODULES = ("verify.bench", "numerics.bench", "numerics.bench_learners", "gpu.bench", "critmass.bench_startup")
 
 
 def register(sub) -> None:

@@ -22,6 +22,12 @@ def register(kinds) -> None:
     p.add_argument("--shape", default="6x4", help="|X|x|Y| of random instances (default 6x4)")
     p.add_argument("--strategy", default="feature-label", help="strategy of random instances (default feature-label)")
     p.add_argument("--seed", type=int, default=0, help="seed of the random instances (default 0)")
+    p.add_argument("--result", metavar="ID",
+                   help="with --instance: compare with this result's bound (any result that states the instance's "
+                        "strategy, e.g. from a --results file); the alphas are its nominal sizes, the instance is "
+                        "simulated at the size that acts (its 'collective')")
+    p.add_argument("--set", dest="values", action="extend", nargs="+", default=[], metavar="NAME=VALUE",
+                   help="a value for a parameter of --result that the instance does not determine (repeatable)")
     add_common(p)
     p.set_defaults(func=cmd_exact)
 
@@ -94,6 +100,8 @@ def cmd_exact(args) -> int:
     from theory.instance import STRATEGIES, bound, load_instance
 
     alphas = exact.check_alphas(parse_floats(args.alphas, "--alphas")).tolist()
+    if args.result and not args.instance:
+        raise InputError("--result needs --instance: a stated result is compared on one instance")
     if args.instance:
         inst = load_instance(args.instance)
         doc = {k: v for k, v in inst.to_json().items() if k != "alpha"}
@@ -104,6 +112,9 @@ def cmd_exact(args) -> int:
             s = exact.success_grid(arrays, [c["alpha"] for c in batch])[0]
             return [{"success": float(v), "bound": _float(bound(inst.with_alpha(str(c["alpha"]))))}
                     for v, c in zip(s, batch)]
+
+        if args.result:
+            configs, compute = _stated(args, inst, doc, alphas)
     else:
         if args.strategy not in STRATEGIES:
             raise InputError(f"--strategy {args.strategy!r}: expected one of {', '.join(STRATEGIES)}")
@@ -122,7 +133,36 @@ def cmd_exact(args) -> int:
     rows = sweep(args, "exact", configs, compute)
     out = [{"alpha": r.config["alpha"], **r.metrics} for r in rows]
     columns = ["alpha", "success", "bound"] if args.instance else ["alpha", "mean_success", "min_success", "max_success"]
+    if args.result:
+        columns.insert(1, "acting_alpha")
     return report(args, {"kind": "exact", "source": doc, "seed": None if args.instance else args.seed}, out, columns)
+
+
+def _stated(args, inst, doc, alphas):
+    """Configurations and compute for a stated result's bound: the instance at the acting size of each
+    nominal alpha (verify.stated.acting_alpha), its exact success and the result's exact bound."""
+    from fractions import Fraction
+
+    from critmass.commands.verify import fixed_values
+    from numerics import exact
+    from verify.check import check_instance
+    from verify.stated import acting_alpha
+
+    fixed = fixed_values(args.values)
+    acting = {a: acting_alpha(args.result, Fraction(str(a)), fixed) for a in alphas}
+    check_instance(inst.with_alpha(acting[alphas[0]]), result=args.result, fixed=fixed)  # a wrong --result fails here, at once
+    configs = [{"instance": doc, "alpha": a, "result": args.result, "set": {k: str(v) for k, v in fixed.items()}}
+               for a in alphas]
+    arrays = exact.stack_instances([inst])
+
+    def compute(batch):
+        size = [acting[c["alpha"]] for c in batch]
+        s = exact.success_grid(arrays, [float(a) for a in size])[0]
+        return [{"acting_alpha": float(a), "success": float(v),
+                 "bound": check_instance(inst.with_alpha(a), result=args.result, fixed=fixed)["bound_float"]}
+                for v, a in zip(s, size)]
+
+    return configs, compute
 
 
 def _float(v):

@@ -61,14 +61,14 @@ def sweep(args, kind: str, configs: list[dict], compute, batch_size: int = 1) ->
 
 def parse_floats(text: str, name: str) -> list[float]:
     """``"0.01,0.1,1/2"`` as floats; a malformed item raises InputError naming it."""
-    from fractions import Fraction
+    from theory.numbers import read
 
     out = []
     for item in text.split(","):
-        try:
-            out.append(float(Fraction(item.strip())))
-        except (ValueError, ZeroDivisionError):
-            raise InputError(f"{name} item {item.strip()!r} is not a number; expected a decimal or a/b") from None
+        value = read(item.strip())  # exact and bounded: never Fraction(text), which '1e999999999' hangs
+        if value is None:
+            raise InputError(f"{name} item {item.strip()!r} is not a number; expected a decimal or a/b")
+        out.append(float(value))
     return out
 
 

@@ -4,21 +4,18 @@ from __future__ import annotations
 
 import argparse
 import functools
-from fractions import Fraction
+import sys
 from pathlib import Path
 
-import sympy as sp
+import numpy as np
 
 from critmass.output import emit_json, table
 from theory.errors import InputError
-from theory.evaluate import evaluate, required
-from theory.latex import document, fragment, tex
 from theory.notions import DEFAULT, DEFINITIONS, NOTIONS
-from theory.paper import IDS, all_ids, extension_results, families, result, results
-from theory.refuted import recorded, refuted_at
 
-CRITICAL_MASS_OF = {"thm1": "cor2", "thm3": "cor4", "thm5": "cor6", "thm7": "cor8", "thm1-corrected": "cor2-corrected",
-                    "thm3-corrected": "cor4-corrected", "thm5-corrected": "cor6-corrected"}
+# theory's modules (and sympy with them) are imported where they are used: ``bound`` and ``critical-mass``
+# first ask theory.fast, which answers a result evaluated before without sympy (never where it is refuted).
+
 NOTION_HELP = (f"what epsilon-optimal means in every result with an epsilon (default {DEFAULT}): tv = "
                f"{DEFINITIONS['tv']}; mixture = {DEFINITIONS['mixture']}")
 
@@ -29,8 +26,9 @@ def register(sub) -> None:
                                    "critical mass as sympy strings, and for corollaries whether the derived formula "
                                    "equals the printed one.")
     p.add_argument("--json", action="store_true", help="print one JSON document instead of a table")
-    p.add_argument("--family", choices=[*families(), "all"], default="paper",
-                   help="which results: the founding paper's (default), an extension family's, or all")
+    p.add_argument("--family", default="paper", metavar="FAMILY",
+                   help="which results: the founding paper's (default), an extension family's, a loaded results "
+                        "file's (its family, 'user' unless it names one), or all; see critmass results --family all")
     p.add_argument("--notion", choices=NOTIONS, default=DEFAULT, help=NOTION_HELP)
     p.set_defaults(func=cmd_results)
 
@@ -40,16 +38,22 @@ def register(sub) -> None:
     ]:
         p = sub.add_parser(name, help=helptext, description=functools.partial(_describe, name, helptext))
         p.add_argument("id", help="result id, one of the IDs listed above, or an extension family's id")
-        p.add_argument("--set", dest="values", action="extend", nargs="+", default=[], metavar="NAME=VALUE",
-                       help="a parameter value (repeatable); names: alpha epsilon xi Delta p tau rho S_star mu beta U "
-                            "eta T c gamma g_P0 g_Pprime g_lb grad_u C dist0; values are decimals or fractions a/b")
+        p.add_argument("--set", dest="values", action="extend", nargs="+", default=[], metavar="NAME=VALUES",
+                       help="parameter values (repeatable); names: alpha epsilon xi Delta p tau rho S_star mu beta U "
+                            "eta T c gamma g_P0 g_Pprime g_lb grad_u C dist0 and a stated result's own; a value is a "
+                            "number (0.01, 1/100, 1e-2, 10**-2), several separated by commas (xi=0.001,0.01,0.1): "
+                            "lists are taken in step, one row per position (or every combination with --grid)")
+        p.add_argument("--grid", action="store_true",
+                       help="every combination of the --set lists (a table, one row per combination)")
         p.add_argument("--notion", choices=NOTIONS, default=DEFAULT, help=NOTION_HELP)
         p.add_argument("--printed", action="store_true",
                        help="evaluate the formula even where verify/ refutes it (the printed Theorems 1, 3, 5 and "
                             "Corollaries 2, 4, 6 for 0 < epsilon < 1/2); the output then says refuted and why. "
                             "Without it such a request fails with one line naming the valid result")
         p.add_argument("--json", action="store_true",
-                       help='print {"id", "notion", "value", "params", "refuted", "why"?, ...} as JSON')
+                       help='print {"id", "notion", "value", "params", "refuted", "why"?, ...} as JSON; with lists, '
+                            '{"id", "notion", "rows": [...]}, each row with "refuted"')
+        p.add_argument("--csv", action="store_true", help="print the rows as CSV (a header, then one line per row)")
         p.set_defaults(func=func)
 
     p = sub.add_parser("latex", help="write results as LaTeX: fragments to \\input into a paper, or a document",
@@ -68,34 +72,97 @@ def register(sub) -> None:
 
 
 def _describe(name: str, helptext: str) -> str:
-    """The help text of ``bound``/``critical-mass``: it lists the ids that have one, so it derives every result."""
-    ids = [i for i in IDS if _has(i, "bound" if name == "bound" else "critical_mass")]
+    """The help text of ``bound``/``critical-mass``: it lists the ids that have one (from their statements,
+    so that showing help derives nothing)."""
+    from theory.catalog import statement
+    from theory.paper import IDS, families
+
+    def has(id):
+        st = statement(id)
+        if name == "bound":
+            return st.bound is not None
+        return st.critical_mass_of is not None or st.critical_mass is not None or st.target is not None
+
+    ids = [i for i in IDS if has(i)]
     more = "; ".join(f"the {fam} family's (critmass results --family {fam})" for fam in families() if fam != "paper")
     return f"{helptext[0].upper()}{helptext[1:]}. IDs: {' '.join(ids)}; and {more}."
 
 
-def _has(id: str, what: str) -> bool:
-    r = result(id)
+def _has(id: str, what: str, notion: str = DEFAULT) -> bool:
+    from theory.paper import result
+    r = result(id, notion)
     return r.bound is not None if what == "bound" else r.critical_mass is not None
 
 
-def parse_values(items: list[str]) -> dict[str, float]:
-    """``["alpha=0.1", "xi=1/1000"]`` as a dict of floats; malformed items raise InputError."""
-    values: dict[str, float] = {}
+def parse_values(items: list[str]) -> dict[str, list[float]]:
+    """``["alpha=0.1", "xi=1/1000,1e-2"]`` as a dict of value lists; malformed items raise InputError.
+
+    Each value is read by theory.expr's restricted parser (numbers and arithmetic on them only).
+    """
+    from theory.numbers import read, split_top
+    values: dict[str, list[float]] = {}
     for item in items:
         name, sep, text = item.partition("=")
         if not sep or not name:
             raise InputError(f"--set {item!r} is not of the form NAME=VALUE")
         if name in values:
             raise InputError(f"parameter {name!r} is set twice")
-        try:
-            values[name] = float(Fraction(text.strip()))
-        except (ValueError, ZeroDivisionError):
-            raise InputError(f"{name}={text!r} is not a number; expected a decimal or a fraction a/b") from None
+        parts = split_top(text)
+        if not text.strip() or any(not part.strip() for part in parts):
+            raise InputError(f"{name}={text!r}: expected a number, or numbers separated by commas")
+        values[name] = [float(_number(read, name, part.strip())) for part in parts]
     return values
 
 
+def _number(read, name: str, text: str):
+    """Plain arithmetic without sympy (theory.numbers); anything else through theory.expr, which reads
+    functions (sqrt(2)/2) or refuses the text in one line."""
+    value = read(text)
+    if value is None:
+        from theory.expr import number
+        value = number(text, what=f"{name}={text!r}")
+    return value
+
+
+def points(values: dict[str, list[float]], grid: bool) -> dict[str, np.ndarray]:
+    """The evaluation points: lists in step (each of one length, or of length 1), or every combination."""
+    if grid:
+        mesh = np.meshgrid(*(np.asarray(v) for v in values.values()), indexing="ij")
+        return {k: m.ravel() for k, m in zip(values, mesh)}
+    lengths = {len(v) for v in values.values()} - {1}
+    if len(lengths) > 1:
+        shown = " ".join(f"{k}:{len(v)}" for k, v in values.items() if len(v) > 1)
+        raise InputError(f"--set lists of different lengths ({shown}); give lists of one length, or --grid for "
+                         "every combination")
+    n = max(lengths, default=1)
+    return {k: np.asarray(v * n if len(v) == 1 else v, dtype=np.float64) for k, v in values.items()}
+
+
+def _single(values: dict[str, list[float]], grid: bool) -> bool:
+    return all(len(v) == 1 for v in values.values())
+
+
+def emit_rows(args, id: str, rows: list[dict], columns: list[str], notion: str | None = None,
+              why: str | None = None) -> None:
+    """A table of rows, or JSON ``{"id", "notion", "rows"}``, or CSV; ``why``: the refutation of the rows
+    marked refuted (printed only with --printed)."""
+    if args.csv:
+        import csv
+        writer = csv.DictWriter(sys.stdout, fieldnames=columns, extrasaction="ignore", lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+    elif args.json:
+        emit_json({"id": id, "notion": notion, "rows": rows, **({"why": why} if why else {})})
+    else:
+        fmt = lambda v: f"{v:.6g}" if isinstance(v, float) else ("" if v is None else v)
+        print(table([{k: fmt(v) for k, v in r.items()} for r in rows], columns))
+        if why:
+            print(f"REFUTED where marked: {why}")
+
+
 def describe(r) -> dict:
+    from theory.latex import tex
+    from theory.refuted import recorded
     cm = r.critical_mass
     row = {
         "id": r.id, "title": r.title, "source": r.source, "kind": r.kind, "notion": r.notion,
@@ -111,6 +178,14 @@ def describe(r) -> dict:
     if cm is not None:
         row["reachable_when"] = str(cm.reachable)
         row["critical_mass_latex"] = tex(cm.alpha_star)
+        row["critical_mass_method"] = cm.method
+        if cm.reason:
+            row["critical_mass_reason"] = cm.reason
+        if cm.monotonicity:
+            row["monotonicity"] = cm.monotonicity
+    if r.strategy is not None:
+        row["strategy"] = r.strategy
+    row["family"] = r.family
     if r.printed is not None:
         row["printed"] = str(r.printed)
         row["derived_equals_printed"] = r.derived_equals_printed()
@@ -127,9 +202,12 @@ def describe(r) -> dict:
 
 
 def cmd_results(args) -> int:
+    from theory.paper import all_ids, families, result
+    known = families()
+    if args.family != "all" and args.family not in known:
+        raise InputError(f"--family {args.family!r}: expected one of {' '.join([*known, 'all'])}")
     chosen = all_ids() if args.family == "all" else families()[args.family]
-    everything = {**results(args.notion), **(extension_results(args.notion) if args.family != "paper" else {})}
-    rows = [describe(everything[i]) for i in chosen]
+    rows = [describe(result(i, args.notion)) for i in chosen]
     if args.json:
         emit_json(rows)
         return 0
@@ -144,63 +222,150 @@ def cmd_results(args) -> int:
     return 0
 
 
-def _evaluate(id: str, what: str, values: dict, args) -> tuple[float, dict]:
-    """The value, and the JSON fields that say whether it is refuted (only reachable with --printed)."""
-    value = evaluate(id, what, values, args.notion, printed=args.printed)
-    refutation = refuted_at(id, args.notion, values)
+def _verdict(id: str, notion: str, at: dict) -> tuple[dict, np.ndarray | None]:
+    """The JSON fields that say whether the values are where verify/ refutes the result (reachable only with
+    --printed: without it the evaluation refuses), and which rows are."""
+    from theory.refuted import refuted_at
+
+    refutation = refuted_at(id, notion, at)
     if refutation is None:
-        return value, {"refuted": False}
-    return value, {"refuted": True, "why": refutation.message() + "; printed on request (--printed)",
-                   "use": refutation.use}
+        return {"refuted": False}, None
+    n = len(next(iter(at.values()))) if at else 1
+    marked = np.array([refuted_at(id, notion, {k: v[i] for k, v in at.items()}) is not None for i in range(n)])
+    return {"refuted": True, "why": refutation.message() + "; printed on request (--printed)",
+            "use": refutation.use}, marked
 
 
-def _named(id: str, doc: dict) -> str:
-    return f"{id} ({doc['notion']})" if doc["notion"] else id
+def _named(id: str, notion: str | None) -> str:
+    return f"{id} ({notion})" if notion else id
 
 
-def _refuted_tail(doc: dict) -> str:
-    return f"  [REFUTED: {doc['why']}]" if doc["refuted"] else ""
+def _refuted_tail(verdict: dict) -> str:
+    return f"  [REFUTED: {verdict['why']}]" if verdict["refuted"] else ""
 
 
 def cmd_bound(args) -> int:
-    if not _has(args.id, "bound"):
-        raise InputError(f"{args.id} bounds no success; ids with a bound: {' '.join(i for i in all_ids() if _has(i, 'bound'))}")
     values = parse_values(args.values)
-    value, verdict = _evaluate(args.id, "bound", values, args)
-    doc = {"id": args.id, "notion": result(args.id, args.notion).notion, "value": value, "params": values, **verdict}
-    if args.json:
-        emit_json(doc)
+    at = points(values, args.grid)
+    answered = None if args.printed else _cached(args.id, "bound", at, args.notion)
+    if answered is None:
+        from theory.evaluate import evaluate
+        from theory.paper import all_ids, result
+        if not _has(args.id, "bound", args.notion):
+            raise InputError(f"{args.id} bounds no success; ids with a bound: "
+                             f"{' '.join(i for i in all_ids() if _has(i, 'bound', args.notion))}")
+        value = evaluate(args.id, "bound", at, args.notion, printed=args.printed)
+        notion = result(args.id, args.notion).notion
+        verdict, marked = _verdict(args.id, args.notion, at)
     else:
-        print(f"{_named(args.id, doc)}: S(alpha) >= {value:.6g}{_refuted_tail(doc)}")
+        _, value, notion = answered
+        verdict, marked = {"refuted": False}, None
+    if _single(values, args.grid) and not args.csv:
+        params = {k: float(v[0]) for k, v in at.items()}
+        value = float(np.ravel(value)[0])
+        if args.json:
+            emit_json({"id": args.id, "notion": notion, "value": value, "params": params, **verdict})
+        else:
+            print(f"{_named(args.id, notion)}: S(alpha) >= {value:.6g}{_refuted_tail(verdict)}")
+        return 0
+    value = np.broadcast_to(value, next(iter(at.values())).shape) if at else np.atleast_1d(value)
+    rows = [{**{k: float(v[i]) for k, v in at.items()}, "bound": float(value[i]),
+             **({"refuted": bool(marked[i])} if marked is not None else {})} for i in range(len(value))]
+    emit_rows(args, args.id, rows, [*at, "bound", *(["refuted"] if marked is not None else [])], notion,
+              verdict.get("why"))
     return 0
+
+
+def _cached(id: str, what: str, at: dict, notion: str = DEFAULT):
+    """(id, value, the result's notion) from theory.fast, or None: then the full path answers (and writes the
+    entry). Never where theory.refuted records the result refuted (the entry knows where)."""
+    from theory.fast import evaluate as cached
+    return cached(id, what, at, notion)
+
+
+def critical_mass_id(id: str, notion: str = DEFAULT) -> str:
+    """The result whose critical mass ``critical-mass ID`` evaluates: ID itself where it has one, else the
+    corollary stated from ID's bound at the level S_star (thm1 -> cor2)."""
+    from theory.catalog import corollary_of
+    from theory.paper import result
+    if result(id, notion).critical_mass is not None:
+        return id
+    return corollary_of(id) or id
 
 
 def cmd_critical_mass(args) -> int:
-    id = CRITICAL_MASS_OF.get(args.id, args.id)
-    if not _has(id, "critical_mass"):
-        raise InputError(f"{id} bounds no critical mass; ids with one: "
-                         f"{' '.join(i for i in all_ids() if _has(i, 'critical_mass'))}")
     values = parse_values(args.values)
-    value, verdict = _evaluate(id, "critical_mass", values, args)
-    status = "unreachable" if value == float("inf") else "ok"
-    doc = {"id": id, "notion": result(id, args.notion).notion, "value": value, "params": values, "status": status,
-           **verdict}
-    if id == "participation" and status == "ok":
-        extra = {k: v for k, v in values.items() if k in {p.name for p in required(id, "investment", args.notion)}}
-        doc["investment"] = evaluate(id, "investment", extra, args.notion)
-        doc["join_level"] = values["c"] / (1 - values["gamma"])
-    if args.json:
-        emit_json(doc)
-    elif status == "unreachable":
-        print(f"{_named(id, doc)}: the target is unreachable for any alpha in (0, 1] at these values "
-              f"(needs {result(id, args.notion).critical_mass.reachable}){_refuted_tail(doc)}")
+    at = points(values, args.grid)
+    answered = None if args.id == "participation" or args.printed else \
+        _cached(args.id, "critical_mass", at, args.notion)
+    if answered is not None:
+        id, value, notion = answered
+        verdict, marked = {"refuted": False}, None
     else:
-        print(f"{_named(id, doc)}: alpha* <= {value:.6g}" + (f"; investment B = {doc['investment']:.6g}" if "investment" in doc else "")
-              + _refuted_tail(doc))
+        from theory.paper import result
+        id, value = _critical_mass_full(args.id, at, args.notion, args.printed)
+        notion = result(id, args.notion).notion
+        verdict, marked = _verdict(id, args.notion, at)
+    out = np.atleast_1d(value)
+    n = max(len(out), 1)
+    out = np.broadcast_to(out, (n,))
+    rows = []
+    for i in range(n):
+        row = {k: float(v[i]) for k, v in at.items()}
+        row["critical_mass"] = None if out[i] == np.inf else float(out[i])
+        row["status"] = "unreachable" if out[i] == np.inf else "ok"
+        if id == "participation" and row["status"] == "ok":
+            from theory.evaluate import evaluate, required
+            extra = {k: row[k] for k in at if k in {p.name for p in required(id, "investment", args.notion)}}
+            row["investment"] = evaluate(id, "investment", extra, args.notion)
+            row["join_level"] = row["c"] / (1 - row["gamma"])
+        if marked is not None:
+            row["refuted"] = bool(marked[i])
+        rows.append(row)
+    if _single(values, args.grid) and not args.csv:
+        row = rows[0]
+        doc = {"id": id, "notion": notion, "value": float(out[0]), "params": {k: row[k] for k in at},
+               "status": row["status"], **{k: row[k] for k in ("investment", "join_level") if k in row}, **verdict}
+        if args.json:
+            emit_json(doc)
+        elif doc["status"] == "unreachable":
+            from theory.paper import result
+            print(f"{_named(id, notion)}: the target is unreachable for any alpha in (0, 1] at these values "
+                  f"(needs {result(id, args.notion).critical_mass.reachable}){_refuted_tail(verdict)}")
+        else:
+            print(f"{_named(id, notion)}: alpha* <= {doc['value']:.6g}"
+                  + (f"; investment B = {doc['investment']:.6g}" if "investment" in doc else "")
+                  + _refuted_tail(verdict))
+        return 0
+    columns = [*at, "critical_mass", "status", *(["investment", "join_level"] if id == "participation" else []),
+               *(["refuted"] if marked is not None else [])]
+    emit_rows(args, id, rows, columns, notion, verdict.get("why"))
     return 0
 
 
+def _critical_mass_full(asked: str, at: dict, notion: str = DEFAULT, printed: bool = False):
+    """(id, value) by the full path: the corollary of a theorem (thm1 -> cor2), derived, evaluated."""
+    from theory.evaluate import evaluate
+    from theory.fast import remember_alias
+    from theory.paper import all_ids, result
+
+    id = critical_mass_id(asked, notion)
+    if not _has(id, "critical_mass", notion):
+        refused = [n for n in result(id, notion).notes if n.startswith("critical mass not derived")]
+        if refused:
+            raise InputError(f"{id}: {refused[0]}")
+        raise InputError(f"{id} bounds no critical mass; ids with one: "
+                         f"{' '.join(i for i in all_ids() if _has(i, 'critical_mass', notion))}")
+    value = evaluate(id, "critical_mass", at, notion, printed=printed)
+    if id != asked:
+        from theory.catalog import cacheable
+        if cacheable(asked):
+            remember_alias(asked, "critical_mass", id, notion)
+    return id, value
+
+
 def cmd_latex(args) -> int:
+    from theory.latex import document, fragment
     if not 0 < args.s_star < 1:
         raise InputError(f"--s-star={args.s_star:g} is outside its domain (0, 1)")
     if args.ids:

@@ -42,6 +42,11 @@ def register(sub) -> None:
     p.add_argument("--notion", choices=NOTIONS, default=DEFAULT,
                    help=f"what epsilon-optimal means: tv = {DEFINITIONS['tv']}; mixture = {DEFINITIONS['mixture']} "
                         f"(default {DEFAULT})")
+    p.add_argument("--result", metavar="ID",
+                   help="check this result's bound instead (any result that states the instance's strategy, e.g. "
+                        "one from a --results file)")
+    p.add_argument("--set", dest="values", action="extend", nargs="+", default=[], metavar="NAME=VALUE",
+                   help="a value for a parameter of --result that the instance does not determine (repeatable)")
     p.add_argument("--json", action="store_true",
                    help='print {"success", "epsilon", "notion", "worst_case", "bound", "bounds", "params", '
                         '"hypotheses", "holds", ...}')
@@ -58,10 +63,12 @@ def register(sub) -> None:
                                    "to that size. Exit 1 when the search is inconclusive.")
     p.add_argument("--strategy", required=True, choices=STRATEGIES, help="the collective's strategy")
     p.add_argument("--claim", required=True, metavar="EXPR",
-                   help="claimed lower bound on success: sympy in alpha xi Delta p tau rho epsilon, where thm1 thm3 "
-                        "thm5 stand for the printed theorem's bound and thm1-corrected thm3-corrected thm5-corrected "
-                        "for the valid one under --notion (thm1-corrected[mixture]: the mixture form whatever "
-                        "--notion), e.g. 'thm5 + 1/100'")
+                   help="claimed lower bound on success: an expression in alpha xi Delta p tau rho epsilon "
+                        "(numbers, + - * / **, log exp sqrt Min Max Abs; never evaluated as code), where a result "
+                        "that bounds a strategy's success stands for its bound under --notion: thm1 thm3 thm5 the "
+                        "printed theorems', thm1-corrected thm3-corrected thm5-corrected the valid ones, a stated "
+                        "result's id (or the id with '-' written '_'); ID[mixture] is the mixture form whatever "
+                        "--notion; e.g. 'thm5 + 1/100'")
     p.add_argument("--epsilon", metavar="E", help="fix the firm's suboptimality (a/b or decimal in [0, 1))")
     p.add_argument("--notion", choices=NOTIONS, default=DEFAULT,
                    help=f"what epsilon-optimal means for the firm (default {DEFAULT}): tv = {DEFINITIONS['tv']}; "
@@ -71,6 +78,9 @@ def register(sub) -> None:
     p.add_argument("--alpha", metavar="A", help="fix the collective size (a/b or decimal); free in (0, 1) if absent")
     p.add_argument("--where", nargs="+", default=[], metavar="COND",
                    help="extra conditions on the parameters, e.g. 'thm1 > 0' 'thm1 < 99/100'")
+    p.add_argument("--set", dest="values", action="extend", nargs="+", default=[], metavar="NAME=VALUE",
+                   help="a value for a parameter of a stated result in the claim that an instance does not "
+                        "determine (repeatable)")
     p.add_argument("--any-signal", action="store_true",
                    help="for erasure, allow signal maps that are not idempotent (Theorem 5 needs g(g(x)) = g(x))")
     p.add_argument("--timeout", type=float, default=30.0, metavar="SECONDS",
@@ -78,6 +88,21 @@ def register(sub) -> None:
     p.add_argument("--json", action="store_true",
                    help='print {"status": "counterexample"|"none"|"unknown", "instance"?, "success"?, ...}')
     p.set_defaults(func=cmd_counterexample)
+
+
+def fixed_values(items: list[str]) -> dict:
+    """``--set NAME=VALUE`` items as exact Fractions (one value each), read by theory.expr's parser."""
+    from theory.expr import number
+
+    out = {}
+    for item in items:
+        name, sep, text = item.partition("=")
+        if not sep or not name:
+            raise InputError(f"--set {item!r} is not of the form NAME=VALUE")
+        if name in out:
+            raise InputError(f"parameter {name!r} is set twice")
+        out[name] = number(text.strip(), what=f"{name}={text.strip()!r}")
+    return out
 
 
 def cmd_verify(args) -> int:
@@ -103,17 +128,20 @@ def cmd_check_instance(args) -> int:
     from theory.multi import MultiInstance, load_any
     from verify.check import check_instance
 
+    from verify.check import epsilon_value
+
+    fixed = fixed_values(args.values)  # the cheap input first: a bad value is reported before any file is read
+    epsilon = epsilon_value(args.epsilon)
     inst = load_any(args.file)
     if isinstance(inst, MultiInstance):
-        from fractions import Fraction
-
-        from verify.check import epsilon_value
-        if epsilon_value(args.epsilon) != Fraction(0):
+        if epsilon != 0:
             raise InputError(f"--epsilon {args.epsilon}: an instance with several collectives is checked against the "
                              f"Bayes-optimal firm only; expected epsilon 0")
+        if args.result or fixed:
+            raise InputError("--result and --set take an instance of one collective")
         from verify.multi import report_multi
         return report_multi(inst, args.json)
-    doc = check_instance(inst, args.epsilon, args.notion)
+    doc = check_instance(inst, epsilon, args.notion, args.result, fixed)
     if args.json:
         emit_json(doc)
         return 0
@@ -123,7 +151,7 @@ def cmd_check_instance(args) -> int:
     print(f"success {doc['success']} ({doc['success_float']:.6g}) for the Bayes-optimal firm; least success over "
           f"every {doc['epsilon']}-optimal firm ({doc['notion']}): {worst['success']} ({worst['success_float']:.6g}), "
           f"tying points {worst['tied'] or 'none'} (margins {worst['cost']} of budget {worst['budget']})")
-    rows = [{**b, "value": b["value"] if b["value"] is not None else "n/a",
+    rows = [{**b, "value": b["value"] if b["value"] is not None else "n/a", "notion": b["notion"] or "",
              "status": ("holds" if b["holds"] else "FAILS") + ("" if b["valid"] else " (not valid here)"),
              "why": b["refuted"] or ""} for b in doc["bounds"]]
     print(table(rows, ["id", "notion", "value", "status", "why"]))
@@ -136,7 +164,7 @@ def cmd_counterexample(args) -> int:
 
     doc = search(args.strategy, args.claim, args.max_x, args.max_y, alpha=args.alpha,
                  idempotent=not args.any_signal, where=tuple(args.where), timeout_ms=int(args.timeout * 1000),
-                 epsilon=args.epsilon, notion=args.notion)
+                 epsilon=args.epsilon, notion=args.notion, fixed=fixed_values(args.values))
     if args.json:
         emit_json(doc)
     elif doc["status"] in ("counterexample", "unconfirmed"):

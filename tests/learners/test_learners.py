@@ -8,8 +8,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from numerics import exact
-from numerics.learners import (compare_with_bounds, min_tv_to_optimal, predictive_tv, signal_instance,
-                               signal_parameters, tables, train_and_measure)
+from numerics.learners import (compare_with_bounds, learners, min_tv_to_optimal, predictive_tv, register_learner,
+                               signal_instance, signal_parameters, tables, train_and_measure)
 from theory.errors import InputError
 from theory.evaluate import evaluate
 from theory.instance import make_instance, params
@@ -90,3 +90,25 @@ def test_measured_epsilon_and_the_bayes_firm_against_the_bound(learner, feature_
     from theory.instance import success as exact_success
     for a, s in zip(alphas, run.bayes_success[0]):
         assert s == pytest.approx(float(exact_success(inst.with_alpha(str(a)))), abs=1e-12)
+
+
+def test_a_registered_learner_is_the_one_trained():
+    """A learner that always predicts the target label: its success is 1 whatever it was trained on."""
+    def init(key, n_x, k, hidden):
+        return {"w": jnp.zeros((n_x, k))}
+
+    def logits(params):
+        return 0.0 * params["w"] + 10.0 * (jnp.arange(params["w"].shape[1]) == 0)  # [n_x, k], label 0 = y*
+
+    register_learner("always-target", init, logits)
+    assert "always-target" in learners()
+    inst = signal_instance(0, n_x=6, k=3)
+    run = train_and_measure(inst, [0.01, 0.5], np.arange(2), learner="always-target", n=200, steps=3)
+    assert run.success.shape == (2, 2) and np.all(run.success == pytest.approx(1.0))
+    with pytest.raises(InputError, match="already registered"):
+        register_learner("always-target", init, logits)
+    register_learner("always-target", init, logits, replace=True)
+    with pytest.raises(InputError, match="learner name"):
+        register_learner("bad name!", init, logits)
+    with pytest.raises(InputError, match="not one of"):
+        train_and_measure(inst, [0.5], np.arange(1), learner="never-registered")

@@ -53,10 +53,20 @@ def test_erasure_counts_only_unique_equal_predictions():
     ({"alpha": 0}, "alpha = 0"),
     ({"strategy": "bribery"}, "strategy = 'bribery'"),
     ({"target": 2}, "target = 2"),
+    ({"alpha": "1e999999999"}, r"alpha = '1e999999999'"),
+    ({"alpha": "2**-3 + 1/0"}, r"alpha = '2\*\*-3 \+ 1/0'"),
+    ({"alpha": float("nan")}, "alpha = nan"),
 ])
 def test_bad_instances_name_the_bad_value(change, message):
     with pytest.raises(InputError, match=message):
         parse_instance({**GOOD, **change})
+
+
+def test_numbers_are_read_exactly_and_bounded():
+    # Text goes through theory.numbers.read: decimals and powers exactly, nothing evaluated, nothing expanded.
+    doc = {**GOOD, "alpha": "1.25e-1", "p0": [["2**-2", "0.25"], ["1/8", "3/8"], [0, 0]]}
+    inst = parse_instance(doc)
+    assert inst.alpha == F(1, 8) and inst.p0[0] == (F(1, 4), F(1, 4))
 
 
 def test_load_reports_malformed_json_with_position(tmp_path):

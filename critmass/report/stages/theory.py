@@ -5,6 +5,7 @@ paper's Figure 1) and Corollary 2's critical mass tabulated, both from the forms
 
 from __future__ import annotations
 
+import os
 import time
 
 import numpy as np
@@ -37,14 +38,44 @@ def validity_rows(ids) -> list[dict]:
     return rows
 
 
+class _fresh_derivations:
+    """Derive afresh (theory.cache's disk cache off), so that the derivation time printed is sympy's own."""
+
+    def __enter__(self):
+        self.old = os.environ.get("CRITMASS_CACHE")
+        os.environ["CRITMASS_CACHE"] = "off"
+
+    def __exit__(self, *exc):
+        if self.old is None:
+            os.environ.pop("CRITMASS_CACHE", None)
+        else:
+            os.environ["CRITMASS_CACHE"] = self.old
+
+
+def derivation(r) -> str:
+    """How a stated result's critical mass was derived, or why it was not (plain text; empty when neither)."""
+    cm = r.critical_mass
+    refused = [n for n in r.notes if n.startswith("critical mass not derived")]
+    if cm is not None and cm.monotonicity:
+        how = "closed form" if cm.method == "closed form" else f"certified numeric inverse ({cm.reason})"
+        return f"Critical mass: {how}; non-decreasing in alpha: {cm.monotonicity}."
+    if refused:
+        return refused[0] + "."
+    return ""
+
+
 def compute(ctx: Context) -> dict:
-    from theory import latex
+    from theory import catalog, latex
     from theory.evaluate import evaluate
     from theory.paper import results
 
-    results.cache_clear()
+    catalog.clear()  # forget derived results (registered statements stay), so that all derive afresh
     t0 = time.perf_counter()
-    derived = results()
+    with _fresh_derivations():
+        derived = results()
+        # results stated in results files (--results) or from Python (theory.catalog.register): derived the same way
+        stated = [catalog.result(i) for fam, ids in catalog.families().items() if fam not in catalog.BUILTIN
+                  for i in ids]
     derive_s = time.perf_counter() - t0
     checks = {id: bool(r.derived_equals_printed()) for id, r in derived.items() if r.printed is not None}
     if not all(checks.values()):
@@ -69,7 +100,9 @@ def compute(ctx: Context) -> dict:
     overlap = {"xi_max": 1e-2, "spread": float(np.ptp(small[:, shown], axis=0).max()) if shown.any() else None}
     return {"derive_seconds": derive_s, "families": others, "fig1_overlap": overlap, "n_results": len(derived), "n_corollary_checks": len(checks), "results": {id: {"name": latex.display_name(r), "latex": latex.render(r)}
                                                    for id, r in derived.items()},
-            "corollary_checks": checks, "fig1": {"alphas": alphas.tolist(), "n_alphas": len(alphas), "curves": curves},
+            "stated": {r.id: {"name": latex.display_name(r), "latex": latex.render(r), "derivation": derivation(r)}
+                       for r in stated},
+            "n_stated": len(stated), "corollary_checks": checks, "fig1": {"alphas": alphas.tolist(), "n_alphas": len(alphas), "curves": curves},
             "critical_mass": {"S_star": S_STAR, "rows": latex.critical_mass_rows(S_STAR)},
             "validity": validity_rows([i for i, r in derived.items()
                                        if any(p.name == "epsilon" for p in r.parameters)])}
@@ -117,8 +150,23 @@ def write(data: dict) -> str:
             rf"\subsection*{{Critical mass of feature-label strategies at $S^* = {num(cm['S_star'])}$}}" "\n"
             r"Upper bounds on $\alpha^*$ from Corollary 2, evaluated from the derived formula. " + CRITICAL_MASS_NOTE
             + "\n\n" r"\begin{center}" "\n" + critical_mass_table(rows=cm["rows"]) + "\n" r"\end{center}"
+            + _stated(data["stated"], data["n_stated"])
             + _validity(data["validity"])
             + "".join(_family(name, rows) for name, rows in data["families"].items()))
+
+
+def _stated(stated: dict, n: int) -> str:
+    """The results stated in results files or from Python, typeset like the paper's, each with how its critical
+    mass was derived (its title and source escaped by theory.latex.render: they are plain text a user typed)."""
+    from critmass.report.tex import text
+
+    if not stated:
+        return ""
+    return ("\n\n" r"\subsection*{Stated results}" "\n"
+            rf"${n}$ result(s) stated in results files (\texttt{{--results}}) or from Python, derived the "
+            "same way:\n\n"
+            + "\n\n".join(r["latex"] + (rf"\par\noindent {text(r['derivation'])}" if r["derivation"] else "")
+                           for r in stated.values()))
 
 
 def _validity(rows: list[dict]) -> str:

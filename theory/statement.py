@@ -1,0 +1,307 @@
+"""Stating a result: the one public way to add a theorem, corollary, lemma or claim to critmass.
+
+Sits above parameters.py and expr.py; theory.catalog derives a Statement into a Result when it is first
+asked for. The built-in results (theory/paper.py, reweighting.py, finite.py) are stated this way too, and
+so is every result read from a TOML file (theory.results_file). A field holds a sympy object, text (read
+by theory.expr's restricted parser, in the scope of the theory's parameters and the statement's own new
+ones), or, from Python only, a function of no arguments that returns the sympy object when the result
+is derived (for derivations too costly to run at start-up; their outputs are cached on disk).
+
+>>> r = new_parameter("r_demo", latex="r", domain="(0, 1]", meaning="share of the collective that acts")
+>>> st = state("thm1-demo", "Theorem 1 when a share r of the collective acts", "doctest",
+...            bound="1 - (1 - r_demo*alpha)/(r_demo*alpha)*Delta*xi", target="S_star", parameters=[r])
+>>> st.bound
+-Delta*xi*(-alpha*r_demo + 1)/(alpha*r_demo) + 1
+"""
+
+from __future__ import annotations
+
+import keyword
+import re
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field, fields
+
+import sympy as sp
+
+from theory.errors import InputError
+from theory.expr import number, parse
+from theory.notions import NOTIONS
+from theory.parameters import PARAMETERS, Parameter, register_parameter
+from theory.result import KINDS, CriticalMass
+
+#: Strategies a bound may bound on discrete instances (theory.instance.STRATEGIES; kept literal so that
+#: stating a result does not import the instance module).
+STRATEGIES = ("feature-label", "feature-only", "erasure")
+ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
+NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,31}$")
+
+Lazy = Callable[[], object]
+
+
+@dataclass(frozen=True)
+class Step:
+    """A proof step: ``hypotheses => conclusion`` for all real values of its symbols, proved by Z3 (verify/).
+
+    ``variables`` are the step's own real symbols (points, masses of the proof), beside the parameters.
+    ``expect`` is "proven", or "refuted" for a step that is false as stated (a finding).
+    """
+
+    id: str
+    hypotheses: tuple[sp.Basic, ...]
+    conclusion: sp.Basic
+    expect: str = "proven"
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class Statement:
+    """One result as stated: what a user (or the paper) asserts; theory.catalog derives the rest.
+
+    Attributes:
+      id, title, source, kind, statement: as in theory.result.Result (``statement`` is prose, math in $...$).
+      parameters: the parameters it is stated in, in this order; those its formulas use besides follow.
+      hypotheses: relations assumed beyond the parameters' domains.
+      bound: a lower bound on the success S(alpha) (its conclusion is then ``S(alpha) >= bound``).
+      conclusion: the claim, for a result without a bound (a lemma, a claim, a model); with a bound, it
+        replaces ``S(alpha) >= bound`` (a success measured otherwise, as the finite-sample bounds do).
+      target: with a bound, derive the critical mass for ``bound >= target``; with ``critical_mass_of``,
+        the success level (S_star when not given).
+      critical_mass_of: a corollary: the critical mass derived from this result's bound.
+      critical_mass: a stated (not derived) upper bound on the critical mass, or a CriticalMass.
+      printed: the critical mass as printed in the source, compared with the derived one.
+      strategy: the strategy whose success the bound bounds on discrete instances (check-instance,
+        counterexample): one of STRATEGIES.
+      collective: the instance's collective size as an expression in the parameters (``alpha`` if None),
+        for a bound stated in a nominal size of which only part acts.
+      steps: proof steps (Step), proved by verify/.
+      notes, extras, derived_from: as in Result; an extra may be lazy.
+      increasing: whether the bound is non-decreasing in alpha; None: shown when the critical mass is derived.
+      notion: for a result with an epsilon, the notion of an eps-optimal firm it is stated for (theory.notions:
+        "tv", the paper's Definition 2, or "mixture", Lemma 11's coupling); a corollary takes its theorem's.
+      family: set by theory.catalog.register.
+    """
+
+    id: str
+    title: str
+    source: str
+    kind: str = "theorem"
+    statement: str = ""
+    parameters: tuple[Parameter, ...] = ()
+    hypotheses: tuple | Lazy = ()
+    bound: sp.Expr | Lazy | None = None
+    conclusion: sp.Basic | Lazy | None = None
+    target: sp.Expr | None = None
+    critical_mass_of: str | None = None
+    critical_mass: sp.Expr | CriticalMass | Lazy | None = None
+    printed: sp.Expr | Lazy | None = None
+    strategy: str | None = None
+    collective: sp.Expr | None = None
+    steps: tuple[Step, ...] = ()
+    notes: tuple[str, ...] | Lazy = ()
+    extras: Mapping[str, object] = field(default_factory=dict)
+    derived_from: str | None = None
+    increasing: bool | None = None
+    notion: str | None = None
+    family: str = ""
+
+
+def domain(text: str, what: str = "domain") -> sp.Interval:
+    """An interval written as in a paper: ``(0, 1]``, ``[0, inf)``, ``[2, oo)``.
+
+    >>> domain("(0, 1]")
+    Interval.Lopen(0, 1)
+    """
+    m = re.fullmatch(r"\s*([(\[])\s*([^,]+?)\s*,\s*([^,]+?)\s*([)\]])\s*", text or "")
+    if not m:
+        raise InputError(f"{what} {text!r}: expected an interval such as '(0, 1]' or '[0, inf)'")
+    left, lo, hi, right = m.groups()
+    ends = []
+    for end, sign in ((lo, -1), (hi, 1)):
+        if end.lstrip("+-") in ("inf", "oo"):
+            if (end.startswith("-") and sign == 1) or (not end.startswith("-") and sign == -1):
+                raise InputError(f"{what} {text!r}: {end} cannot be that end of an interval")
+            ends.append(sign * sp.oo)
+        else:
+            f = number(end, what=f"{what} {text!r}")
+            ends.append(sp.Rational(f.numerator, f.denominator))
+    if ends[0] >= ends[1]:
+        raise InputError(f"{what} {text!r}: the lower end must be below the upper end")
+    return sp.Interval(ends[0], ends[1], left_open=left == "(" or ends[0] == -sp.oo,
+                       right_open=right == ")" or ends[1] == sp.oo)
+
+
+def new_parameter(name: str, *, latex: str = "", domain: str | sp.Interval = "(-inf, inf)", meaning: str = "",
+                  integer: bool = False) -> Parameter:
+    """Declare a parameter the built-in theory does not have (or return the built-in one of that name).
+
+    The symbol is real, positive or non-negative as the domain says (so sympy and the monotonicity proofs
+    use it), integer if asked. Its name is how it is written on the command line and in expressions; a
+    name that is a Python keyword is written with a trailing underscore in expressions (``lambda_``).
+    Redeclaring a built-in name with another domain raises InputError.
+    """
+    if not isinstance(name, str) or not NAME.match(name) or keyword.iskeyword(name):
+        raise InputError(f"parameter name {name!r}: expected a letter, then up to 31 letters, digits and _ "
+                         "(not a Python keyword)")
+    interval = domain if isinstance(domain, sp.Set) else globals()["domain"](domain, f"parameter {name}: domain")
+    if name in PARAMETERS and not latex and not meaning:
+        old = PARAMETERS[name]
+        if old.domain != interval and domain != "(-inf, inf)":
+            raise InputError(f"parameter {name!r} already exists with domain {old.domain_str()}; omit the domain "
+                             "to reuse it, or pick another name")
+        return old
+    lo = interval.start
+    assumptions = {"real": True}
+    if lo >= 0:
+        assumptions["positive" if lo > 0 or interval.left_open else "nonnegative"] = True
+    if integer:
+        assumptions["integer"] = True
+    symbol = sp.Symbol(name, **assumptions)
+    return register_parameter(Parameter(name, symbol, interval, meaning or name, integer, latex))
+
+
+def scope(parameters: Iterable[Parameter] = ()) -> dict[str, sp.Symbol]:
+    """The names an expression may use: every parameter of the theory and the given ones."""
+    out = {_written(p.name): p.symbol for p in PARAMETERS.values()}
+    out.update({_written(p.name): p.symbol for p in parameters})
+    return out
+
+
+def _written(name: str) -> str:
+    """How a parameter is written in an expression: its name, or ``name_`` for a Python keyword."""
+    return name + "_" if keyword.iskeyword(name) else name
+
+
+def state(id: str, title: str, source: str, *, kind: str = "theorem", statement: str = "",
+          parameters: Iterable[Parameter | str] = (), hypotheses=(), bound=None, conclusion=None, target=None,
+          critical_mass_of: str | None = None, critical_mass=None, printed=None, strategy: str | None = None,
+          collective=None, steps: Iterable[Step | Mapping] = (), notes: Iterable[str] = (), extras=None,
+          derived_from: str | None = None, increasing: bool | None = None, notion: str | None = None) -> Statement:
+    """A Statement, with text fields parsed by the restricted parser and everything checked.
+
+    Text is read in the scope of the theory's parameters plus ``parameters``; relations are wanted for
+    ``hypotheses`` and ``conclusion``, expressions elsewhere. Functions of no arguments stay lazy. A step is
+    a Step or a mapping with ``id``, ``hypotheses``, ``conclusion`` and optionally ``variables`` (names of
+    the step's own real symbols), ``expect`` and ``note``. Raises InputError naming the bad field.
+    """
+    if not isinstance(id, str) or not ID.match(id):
+        raise InputError(f"result id {id!r}: expected 1-64 letters, digits, '-', '_' or '.'")
+    where = f"result {id}"
+    if kind not in KINDS:
+        raise InputError(f"{where}: kind {kind!r} is not one of {' '.join(KINDS)}")
+    for name, value in (("title", title), ("source", source)):
+        if not isinstance(value, str) or not value.strip():
+            raise InputError(f"{where}: {name} must be non-empty text")
+    params = tuple(p if isinstance(p, Parameter) else _known(p, where) for p in parameters)
+    names = scope(params)
+
+    def expr(value, name, relation=False):
+        if value is None or callable(value) or isinstance(value, (sp.Basic, CriticalMass)):
+            return value
+        if isinstance(value, (int, float)) and not isinstance(value, bool) and not relation:
+            return sp.Rational(str(value))
+        return parse(value, names, relation=relation, what=f"{where}: {name} {value!r}")
+
+    if notion is not None and notion not in NOTIONS:
+        raise InputError(f"{where}: notion {notion!r} is not one of {' '.join(NOTIONS)} (theory.notions)")
+    if strategy is not None and strategy not in STRATEGIES:
+        raise InputError(f"{where}: strategy {strategy!r} is not one of {' '.join(STRATEGIES)}")
+    if critical_mass_of is not None and bound is not None:
+        raise InputError(f"{where}: a corollary (critical_mass_of) takes its bound from {critical_mass_of}")
+    if target is not None and bound is None and critical_mass_of is None and critical_mass is None:
+        raise InputError(f"{where}: target needs a bound (or critical_mass_of) to derive a critical mass from")
+    if strategy is not None and bound is None:
+        raise InputError(f"{where}: strategy needs a bound: the bound on that strategy's success")
+    hyps = hypotheses if callable(hypotheses) else tuple(expr(h, "hypothesis", True) for h in _items(hypotheses))
+    stated_steps = tuple(s if isinstance(s, Step) else _step(s, params, where) for s in steps)
+    if len({s.id for s in stated_steps}) != len(stated_steps):
+        raise InputError(f"{where}: two steps share an id")
+    return Statement(
+        id=id, title=title.strip(), source=source.strip(), kind=kind, statement=statement, parameters=params,
+        hypotheses=hyps, bound=expr(bound, "bound"), conclusion=expr(conclusion, "conclusion", True),
+        target=expr(target, "target"), critical_mass_of=critical_mass_of,
+        critical_mass=expr(critical_mass, "critical_mass"), printed=expr(printed, "printed"), strategy=strategy,
+        collective=expr(collective, "collective"), steps=stated_steps, notes=notes if callable(notes) else tuple(notes),
+        extras={k: expr(v, f"extras.{k}") for k, v in (extras or {}).items()}, derived_from=derived_from,
+        increasing=increasing, notion=notion)
+
+
+def _items(value) -> tuple:
+    if isinstance(value, (str, sp.Basic)):
+        return (value,)
+    return tuple(value)
+
+
+def _known(name: str, where: str) -> Parameter:
+    if name not in PARAMETERS:
+        raise InputError(f"{where}: unknown parameter {name!r}; declare it (new_parameter, or [parameters.{name}] "
+                         "in a results file)")
+    return PARAMETERS[name]
+
+
+def _step(doc: Mapping, params: tuple[Parameter, ...], where: str) -> Step:
+    allowed = {"id", "hypotheses", "conclusion", "variables", "expect", "note"}
+    if not isinstance(doc, Mapping):
+        raise InputError(f"{where}: a step must be a table with id, hypotheses and conclusion")
+    extra = set(doc) - allowed
+    if extra:
+        raise InputError(f"{where}: unknown step key {sorted(extra)[0]!r}; expected one of {' '.join(sorted(allowed))}")
+    sid = doc.get("id")
+    if not isinstance(sid, str) or not ID.match(sid):
+        raise InputError(f"{where}: step id {sid!r}: expected 1-64 letters, digits, '-', '_' or '.'")
+    here = f"{where}, step {sid}"
+    variables = doc.get("variables", [])
+    if not isinstance(variables, list) or not all(isinstance(v, str) and v.isidentifier() for v in variables):
+        raise InputError(f"{here}: variables must be a list of names")
+    names = scope(params)
+    taken = [v for v in variables if v in names]
+    if taken:
+        raise InputError(f"{here}: variable {taken[0]!r} is already a parameter; pick another name")
+    names.update({v: sp.Symbol(v, real=True) for v in variables})
+    if "conclusion" not in doc:
+        raise InputError(f"{here}: missing conclusion")
+    hyps = tuple(parse(h, names, relation=True, what=f"{here}: hypothesis {h!r}") for h in _items(doc.get("hypotheses", ())))
+    concl = parse(doc["conclusion"], names, relation=True, what=f"{here}: conclusion {doc['conclusion']!r}")
+    expect = doc.get("expect", "proven")
+    if expect not in ("proven", "refuted"):
+        raise InputError(f"{here}: expect {expect!r}: expected 'proven' or 'refuted'")
+    return Step(sid, hyps, concl, expect, str(doc.get("note", "")))
+
+
+def canonical(st: Statement) -> str:
+    """The statement's text for cache keys: every field, sympy objects by srepr, lazy fields by the source
+    of the module that defines them (a change there is a new key)."""
+    parts = []
+    for f in fields(st):
+        parts.append(f"{f.name}={_canonical(getattr(st, f.name))}")
+    return "\n".join(parts)
+
+
+def _canonical(value) -> str:
+    import functools
+    if isinstance(value, functools.partial):
+        return f"partial:{_canonical(value.func)}:{_canonical(value.args)}:{_canonical(value.keywords)}"
+    if callable(value) and not isinstance(value, (sp.Basic, type)):
+        return f"lazy:{getattr(value, '__module__', '')}.{getattr(value, '__qualname__', '')}:{_module_hash(value)}"
+    if isinstance(value, sp.Basic):
+        return sp.srepr(value)
+    if isinstance(value, Parameter):
+        return f"Parameter({value.name},{sp.srepr(value.symbol)},{value.domain},{value.integer},{value.latex})"
+    if isinstance(value, (tuple, list)):
+        return "(" + ",".join(_canonical(v) for v in value) + ")"
+    if isinstance(value, Mapping):
+        return "{" + ",".join(f"{k}:{_canonical(v)}" for k, v in value.items()) + "}"
+    if isinstance(value, (Step, CriticalMass)):
+        return type(value).__name__ + "(" + ",".join(_canonical(getattr(value, f.name)) for f in fields(value)) + ")"
+    return repr(value)
+
+
+def _module_hash(fn) -> str:
+    import hashlib
+    import sys
+    module = sys.modules.get(getattr(fn, "__module__", ""))
+    path = getattr(module, "__file__", None)
+    try:
+        with open(path, "rb") as fh:
+            return hashlib.sha256(fh.read()).hexdigest()[:16]
+    except (OSError, TypeError):
+        return "unknown"
