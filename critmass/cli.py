@@ -7,10 +7,13 @@ a command function takes the parsed arguments and returns an exit code.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import errno
 import importlib
 import signal
+import sqlite3
 import sys
+from pathlib import Path
 
 #: Command modules, in the order their commands appear in --help.
 COMMAND_MODULES = (
@@ -124,9 +127,11 @@ def _run(guard, argv: list[str] | None) -> int:
     except InputError as e:
         print(f"critmass: error: {e}", file=sys.stderr)
         return EXIT_BAD_INPUT
+    created = _new_store(args)
     try:
         return int(args.func(args) or 0)
     except InputError as e:
+        _drop_unused(created)
         print(f"critmass {args.command}: error: {e}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except BrokenPipeError:
@@ -138,6 +143,30 @@ def _run(guard, argv: list[str] | None) -> int:
         code, message = known
         print(f"critmass {args.command}: {message}", file=sys.stderr)
         return code
+
+
+def _new_store(args) -> Path | None:
+    """The --store FILE this command would create (None where it exists already, or there is none)."""
+    store = getattr(args, "store", None)
+    if isinstance(store, (str, Path)) and not Path(store).exists() and Path(store).parent.is_dir():
+        return Path(store)
+    return None
+
+
+def _drop_unused(path: Path | None) -> None:
+    """Remove a store this command created and wrote nothing to: bad input found after the store was opened
+    (a corpus or checkpoint read inside the sweep) leaves the folder as the command found it."""
+    if path is None or not path.is_file():
+        return
+    try:
+        with contextlib.closing(sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)) as db:
+            marked = db.execute("SELECT value FROM meta WHERE key = 'format'").fetchone()
+            used = sum(db.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in ("rows", "claims", "failures"))
+    except sqlite3.Error:
+        return
+    if marked and marked[0] == "critmass-sweep-store" and used == 0:
+        for p in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
+            p.unlink(missing_ok=True)
 
 
 def _known_failure(e: Exception) -> tuple[int, str] | None:

@@ -113,7 +113,7 @@ def _family(raw: dict, file: Path) -> str:
     kind = raw.get("model_type")
     if kind is None:
         return "distilbert" if "n_layers" in raw else "bert"
-    if kind not in PREFIXES:
+    if not isinstance(kind, str) or kind not in PREFIXES:
         raise InputError(f"{file}: model_type {kind!r} is not read here; expected bert or distilbert")
     return kind
 

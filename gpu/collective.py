@@ -109,6 +109,13 @@ def _round_trips(ids: list[int]) -> list[bool]:
     return [enc == [i] for i, enc in zip(ids, token_ids(texts))]
 
 
+def plantable(token: int) -> bool:
+    """Whether a vocabulary id can be a trigger: not special (``[PAD]``), not a word-piece continuation
+    (``##s``), and tokenized back to itself when planted between spaces."""
+    t = vocab()[token]
+    return bool(t) and not t.startswith(("[", "##")) and _round_trips([token])[0]
+
+
 def rarest_unused_token(corpus: Corpus, vocabulary: tuple[str, ...] | None = None) -> int:
     """The id of the rarest plantable token in the corpus (lowest id among ties): the automatic trigger.
 

@@ -243,24 +243,46 @@ def load_tsv(path: str | Path, label_names: tuple[str, ...] | None = None) -> Co
                 raise InputError(f"{path}:{number}: label {r!r} is outside the declared labels 0..{len(names) - 1} "
                                  f"({', '.join(names)})")
         ids = [index[r] for _, r, _ in pairs]
-    elif all(r.isdigit() for _, r, _ in pairs):
+    elif all(_index(r) for _, r, _ in pairs):
         ids = [int(r) for _, r, _ in pairs]
         names = tuple(str(i) for i in range(max(ids) + 1))
     else:
-        number, r = next(((n, r) for _, r, n in pairs if r.isdigit()), (None, None))
-        if number is not None:
-            raise InputError(f"{path}:{number}: label {r!r} is an integer where other labels are names; expected "
-                             f"one kind of label")
+        indices = [(n, r) for _, r, n in pairs if _index(r)]
+        names_ = [(n, r) for _, r, n in pairs if not _index(r)]
+        if indices:  # a mixed file: name the first line of the rarer kind (the odd one out)
+            if len(indices) <= len(names_):
+                number, r = indices[0]
+                raise InputError(f"{path}:{number}: label {r!r} is a class index where the other labels are names; "
+                                 f"expected one kind of label")
+            number, r = names_[0]
+            raise InputError(f"{path}:{number}: label {r!r} is not a class index 0, 1, ... like the other labels")
         names = tuple(sorted({r for _, r, _ in pairs}))
         ids = [names.index(r) for _, r, _ in pairs]
     return Corpus(tuple(p[0] for p in pairs), tuple((i,) for i in ids), names, False, f"tsv:{path}")
+
+
+def _index(label: str) -> bool:
+    """Whether a label is a class index: ASCII digits only (str.isdigit also takes '²' and '١', which int() refuses
+    or reads as another number)."""
+    return label.isascii() and label.isdigit()
 
 
 def load_corpus(name_or_path: str, data: str | None = None) -> Corpus:
     """A named corpus (resume, florex, sst2, ag_news) under the data directory, or a corpus file/folder.
 
     A path ending in .csv loads as the resume CSV, .tsv as a TSV, a folder (or resume_samples.*) as florex.
+    A corpus whose texts all carry one label is an InputError: a classifier needs two classes (and the
+    collective's success among texts of other labels would be undefined).
     """
+    corpus = _load_corpus(name_or_path, data)
+    used = sorted({i for ls in corpus.labels for i in ls})
+    if len(used) < 2:
+        raise InputError(f"corpus {corpus.source.split(':', 1)[-1]}: every text has the label "
+                         f"{corpus.label_names[used[0]]!r}; expected at least two classes")
+    return corpus
+
+
+def _load_corpus(name_or_path: str, data: str | None) -> Corpus:
     if name_or_path in NAMED:
         relative, names = NAMED[name_or_path]
         path = data_dir(data) / relative

@@ -32,7 +32,10 @@ def cli(capsys):
     """Run ``critmass ARGS``; return (exit code, stdout, stderr)."""
 
     def run(*args):
-        code = main([str(a) for a in args])
+        try:
+            code = main([str(a) for a in args])
+        except SystemExit as e:  # argparse: a usage error or a value outside its domain (critmass.domains)
+            code = e.code
         out, err = capsys.readouterr()
         return code, out, err
 

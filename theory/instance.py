@@ -32,6 +32,7 @@ Conventions, fixed once here:
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
 import math
@@ -169,9 +170,21 @@ def load_instance(path: str | Path) -> Instance:
     path = Path(path)
     try:
         text = path.read_text(encoding="utf-8")
-    except OSError as e:
-        raise InputError(f"instance {path}: cannot read ({e.strerror})") from None
-    return parse_instance(decode(text, path))
+    except (OSError, UnicodeDecodeError) as e:
+        raise InputError(f"instance {path}: cannot read ({getattr(e, 'strerror', None) or 'not UTF-8 text'})") from None
+    doc = decode(text, path)
+    with in_file(path):
+        return parse_instance(doc)
+
+
+@contextlib.contextmanager
+def in_file(path):
+    """An InputError raised inside names the instance file: ``instance inst.json: p0 sums to 2; ...``."""
+    try:
+        yield
+    except InputError as e:
+        text = str(e)
+        raise InputError(f"instance {path}: {text.removeprefix('instance: ')}") from None
 
 
 def decode(text: str, path) -> object:

@@ -127,9 +127,10 @@ def load_any(path: str | Path) -> single.Instance | MultiInstance:
     except (OSError, UnicodeDecodeError) as e:
         raise InputError(f"instance {path}: cannot read ({getattr(e, 'strerror', None) or e})") from None
     doc = single.decode(text, path)
-    if isinstance(doc, dict) and "collectives" in doc:
-        return parse_multi(doc)
-    return single.parse_instance(doc)
+    with single.in_file(path):
+        if isinstance(doc, dict) and "collectives" in doc:
+            return parse_multi(doc)
+        return single.parse_instance(doc)
 
 
 def mixture(m: MultiInstance) -> single.Table:

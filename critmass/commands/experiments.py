@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from pathlib import Path
 
+from critmass import domains as D
 from critmass.output import emit_json, table
 from theory.errors import InputError
 
@@ -30,10 +31,10 @@ def register(sub) -> None:
                    help=f"the encoder smoke sweep that runs on CPU: --learner encoder --model tiny on a seeded "
                         f"random subset of {TINY_TEXTS} texts (unless --limit), with the tiny model's fine-tune "
                         f"defaults (4 epochs, lr 5e-3, batch 16, 64 tokens)")
-    p.add_argument("--limit", type=int, default=None,
+    p.add_argument("--limit", type=D.count(2), default=None,
                    help="encoder only: use a seeded random subset of this many texts of the corpus (before the "
                         "split; default: all, or 400 with --tiny or --corpus synthetic)")
-    p.add_argument("--max-length", type=int, default=None,
+    p.add_argument("--max-length", type=D.count(2, 512), default=None,
                    help="encoder only: tokens per text, longer ones truncated (default 128; 64 for the tiny model)")
     p.add_argument("--corpus", default="resume",
                    help="resume, sst2, ag_news, florex, synthetic (gpu.data's keyword corpus), or a corpus file "
@@ -49,27 +50,27 @@ def register(sub) -> None:
                         "at --seeds seeds, the sub-sweeps on fewer alphas; rarity: Strategy 1 with one trigger "
                         "per --levels base frequency (chosen from the corpus), each curve's alpha50/alpha90 "
                         "against xi next to Corollary 2")
-    p.add_argument("--levels", type=float, nargs="+", default=None,
+    p.add_argument("--levels", type=D.real(0, 1), nargs="+", default=None,
                    help="rarity plan only: shares of corpus texts the triggers occur in; 0 is an unseen token "
                         "(default 0 0.001 0.003 0.01 0.02 0.05)")
-    p.add_argument("--alphas", type=float, nargs="+", help="collective sizes (fractions of the training set); "
+    p.add_argument("--alphas", type=D.real(0, 1), nargs="+", help="collective sizes (fractions of the training set); "
                    "0 trains the held-out model (default: 12 values from 0.001 to 0.5, log-spaced, and 0; "
                    "for the rarity plan 11 values from 0.0002 to 0.5, and 0)")
-    p.add_argument("--strategies", type=int, nargs="+", default=[1, 2], help="1 feature-label, 2 feature-only")
-    p.add_argument("--targets", type=int, nargs="+", default=[0], help="target class ids (default 0)")
-    p.add_argument("--seeds", type=int, default=3, help="seeds 0..N-1 (collective, label noise, training order)")
-    p.add_argument("--epochs", type=int, nargs="+", default=None,
+    p.add_argument("--strategies", type=D.integer(1, 2), nargs="+", default=[1, 2], help="1 feature-label, 2 feature-only")
+    p.add_argument("--targets", type=D.count(0, 10**6), nargs="+", default=[0], help="target class ids (default 0)")
+    p.add_argument("--seeds", type=D.count(1, 10**6), default=3, help="seeds 0..N-1 (collective, label noise, training order)")
+    p.add_argument("--epochs", type=D.count(1, 10**6), nargs="+", default=None,
                    help="training epochs (default 10 for bow; the fine-tune's for the encoder: 3, or 4 tiny)")
-    p.add_argument("--every", type=int, nargs="+", default=[20], help="trigger spacing in words (default 20)")
-    p.add_argument("--random-labels", type=float, nargs="+", default=[0.0],
+    p.add_argument("--every", type=D.count(1, 10**6), nargs="+", default=[20], help="trigger spacing in words (default 20)")
+    p.add_argument("--random-labels", type=D.real(0, 1), nargs="+", default=[0.0],
                    help="fractions of the training labels randomized before the collective acts (default 0)")
     p.add_argument("--token", default="1240", help="trigger token id, or 'auto' for the rarest unused token")
     p.add_argument("--head", default="softmax", choices=("softmax", "sigmoid"),
                    help="softmax (top-1 = the predicted set) or one-vs-rest sigmoid (the predicted set is p >= 1/2)")
-    p.add_argument("--lr", type=float, default=None,
+    p.add_argument("--lr", type=D.real(0, 10**3, True), default=None,
                    help="learning rate (default 0.05 for bow's Adam; the fine-tune's for the encoder: 5e-5, or "
                         "5e-3 tiny)")
-    p.add_argument("--batch", type=int, default=None,
+    p.add_argument("--batch", type=D.count(1, 10**6), default=None,
                    help="configurations per store commit (default 8 for bow, trained at once under vmap; 1 for "
                         "the encoder)")
     p.add_argument("--json", action="store_true", help="print the curve summaries as one JSON document")
@@ -93,9 +94,17 @@ def _token(text: str):
     if text == "auto":
         return "auto"
     try:
-        return int(text)
+        token = int(text)
     except ValueError:
         raise InputError(f"--token {text!r} is neither a token id nor 'auto'") from None
+    from gpu.collective import plantable, vocab
+
+    if not 0 <= token < len(vocab()):
+        raise InputError(f"--token {token}: expected a vocabulary id in 0..{len(vocab()) - 1}, or 'auto'")
+    if not plantable(token):
+        raise InputError(f"--token {token} ({vocab()[token]!r}) cannot be planted: it does not tokenize back to "
+                         f"itself; choose another id, or 'auto'")
+    return token
 
 
 def plan(args) -> list[dict]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from critmass import domains as D
 from critmass.output import emit_json, table
 from theory.errors import InputError
 
@@ -31,24 +32,24 @@ def register(sub) -> None:
     p.add_argument("--tiny", action="store_true",
                    help=f"a small random-init model on at most {TINY_TEXTS} texts (the synthetic corpus unless "
                         f"--corpus is given): a smoke run that finishes on CPU in well under a minute")
-    p.add_argument("--epochs", type=int, help="training epochs (default 3; 4 with --tiny)")
-    p.add_argument("--batch-size", type=int, help="sequences per step, over all devices (default 8; 16 with --tiny)")
-    p.add_argument("--lr", type=float, help="peak learning rate (default 5e-5; 5e-3 with --tiny)")
-    p.add_argument("--weight-decay", type=float, help="AdamW weight decay (default 0)")
-    p.add_argument("--warmup-steps", type=int, help="linear warm-up steps (default 0)")
-    p.add_argument("--max-length", type=int, help="tokens per text, longer ones truncated, at most 512 "
+    p.add_argument("--epochs", type=D.count(1, 10**6), help="training epochs (default 3; 4 with --tiny)")
+    p.add_argument("--batch-size", type=D.count(1, 10**6), help="sequences per step, over all devices (default 8; 16 with --tiny)")
+    p.add_argument("--lr", type=D.real(0, 10**3, True), help="peak learning rate (default 5e-5; 5e-3 with --tiny)")
+    p.add_argument("--weight-decay", type=D.real(0, 10**3), help="AdamW weight decay (default 0)")
+    p.add_argument("--warmup-steps", type=D.count(0), help="linear warm-up steps (default 0)")
+    p.add_argument("--max-length", type=D.count(2, 512), help="tokens per text, longer ones truncated, at most 512 "
                                                   "(default 128; 64 with --tiny)")
-    p.add_argument("--dropout", type=float, help="dropout rate while training (default 0.1; 0 with --tiny)")
+    p.add_argument("--dropout", type=D.real(0, 1, False, True), help="dropout rate while training (default 0.1; 0 with --tiny)")
     p.add_argument("--pooling", choices=("cls", "mean", "pooler"),
                    help="sentence vector for the head (default: the checkpoint's own; mean for MiniLM)")
     p.add_argument("--precision", choices=("float32", "bfloat16"), help="matmul precision (default float32)")
-    p.add_argument("--seed", type=int, default=0, help="seed of the head, shuffling and dropout (default 0)")
-    p.add_argument("--split-seed", type=int, default=0, help="seed of the train/test split (default 0)")
-    p.add_argument("--test-fraction", type=float, default=0.2, help="held-out fraction (default 0.2)")
-    p.add_argument("--drop-words", type=int, default=None,
+    p.add_argument("--seed", type=D.seed(), default=0, help="seed of the head, shuffling and dropout (default 0)")
+    p.add_argument("--split-seed", type=D.seed(), default=0, help="seed of the train/test split (default 0)")
+    p.add_argument("--test-fraction", type=D.real(0, 1, True, True), default=0.2, help="held-out fraction (default 0.2)")
+    p.add_argument("--drop-words", type=D.count(0), default=None,
                    help="leading words dropped from every text (default 20 for resume and florex, as in the "
                         "paper, else 0)")
-    p.add_argument("--limit", type=int, default=None, help="use only this many texts (a seeded random subset)")
+    p.add_argument("--limit", type=D.count(2), default=None, help="use only this many texts (a seeded random subset)")
     p.add_argument("--json", action="store_true", help='print {"config", "metrics", "resumed", "store"} as JSON')
     p.set_defaults(func=cmd_finetune)
 

@@ -11,7 +11,8 @@ for their split exactly)::
 
 from __future__ import annotations
 
-from critmass.commands.simulate import parse_floats, report, sweep
+from critmass import domains as D
+from critmass.commands.simulate import report, sweep
 from theory.errors import InputError
 
 
@@ -19,6 +20,7 @@ def _table(args):
     from numerics import collusion
 
     if args.cars is not None:
+        D.check_memory(256.0 * args.cars, f"--cars {args.cars}")
         return collusion.car_table(args.cars, seed=args.seed), {"cars": args.cars, "table_seed": args.seed}
     if args.csv:
         return collusion.load_named_csv(args.csv, args.label), {"csv": str(args.csv), "label": args.label}
@@ -27,15 +29,9 @@ def _table(args):
 
 def _sizes(args, samples: int) -> list[int]:
     if args.ns:
-        out = []
-        for item in args.ns.split(","):
-            try:
-                out.append(int(item.strip()))
-            except ValueError:
-                raise InputError(f"--ns item {item.strip()!r} is not a whole number of collective members") from None
-        return out
+        return D.integers(1, samples, "--ns item").convert(args.ns)  # collective members: 1..N
     from numerics import exact
-    alphas = exact.check_alphas(parse_floats(args.alphas, "--alphas"))
+    alphas = exact.check_alphas(args.alphas)
     return [max(1, int(round(a * samples))) for a in alphas]
 
 

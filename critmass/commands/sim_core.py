@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from critmass.commands.simulate import add_common, parse_floats, report, sweep
+from critmass import domains as D
+from critmass.commands.simulate import add_common, report, sweep
 from theory.errors import InputError
 
 DEFAULT_ALPHAS = "0.01,0.02,0.05,0.1,0.2,0.5"
@@ -17,11 +18,11 @@ def register(kinds) -> None:
                                      "--random COUNT random instances (mean, min, max over them).")
     source = p.add_mutually_exclusive_group(required=True)
     source.add_argument("--instance", metavar="FILE", help="instance JSON: p0, signal, target, strategy, alpha")
-    source.add_argument("--random", type=int, metavar="COUNT", help="simulate COUNT random instances instead")
-    p.add_argument("--alphas", default=DEFAULT_ALPHAS, help=f"comma-separated alphas in (0, 1] (default {DEFAULT_ALPHAS})")
+    source.add_argument("--random", type=D.count(), metavar="COUNT", help="simulate COUNT random instances instead")
+    p.add_argument("--alphas", default=DEFAULT_ALPHAS, type=D.ALPHAS, help=f"comma-separated alphas in (0, 1] (default {DEFAULT_ALPHAS})")
     p.add_argument("--shape", default="6x4", help="|X|x|Y| of random instances (default 6x4)")
     p.add_argument("--strategy", default="feature-label", help="strategy of random instances (default feature-label)")
-    p.add_argument("--seed", type=int, default=0, help="seed of the random instances (default 0)")
+    p.add_argument("--seed", type=D.seed(), default=0, help="seed of the random instances (default 0)")
     p.add_argument("--result", metavar="ID",
                    help="with --instance: compare with this result's bound (any result that states the instance's "
                         "strategy, e.g. from a --results file); the alphas are its nominal sizes, the instance is "
@@ -37,12 +38,12 @@ def register(kinds) -> None:
                                      "points. Batched over --seeds PRNG keys; for feature-label, also the finite-sample "
                                      "bounds (Gauthier-Bach-Jordan and the tighter binomial one) and how often they hold.")
     p.add_argument("--instance", required=True, metavar="FILE", help="instance JSON (its alpha is ignored)")
-    p.add_argument("--alphas", default=DEFAULT_ALPHAS, help=f"comma-separated alphas in (0, 1] (default {DEFAULT_ALPHAS})")
-    p.add_argument("--samples", type=int, default=1000, help="training samples N (default 1000)")
-    p.add_argument("--test", type=int, default=1000, help="held-out test points (default 1000)")
-    p.add_argument("--seeds", type=int, default=1000, help="number of seeds simulated at once (default 1000)")
-    p.add_argument("--seed", type=int, default=0, help="root seed the PRNG keys are split from (default 0)")
-    p.add_argument("--delta", type=float, default=0.05, help="confidence parameter of the bounds (default 0.05)")
+    p.add_argument("--alphas", default=DEFAULT_ALPHAS, type=D.ALPHAS, help=f"comma-separated alphas in (0, 1] (default {DEFAULT_ALPHAS})")
+    p.add_argument("--samples", type=D.count(), default=1000, help="training samples N (default 1000)")
+    p.add_argument("--test", type=D.count(), default=1000, help="held-out test points (default 1000)")
+    p.add_argument("--seeds", type=D.count(), default=1000, help="number of seeds simulated at once (default 1000)")
+    p.add_argument("--seed", type=D.seed(), default=0, help="root seed the PRNG keys are split from (default 0)")
+    p.add_argument("--delta", type=D.real(0, 1, True, True), default=0.05, help="confidence parameter of the bounds (default 0.05)")
     add_common(p)
     p.set_defaults(func=cmd_finite)
 
@@ -53,8 +54,8 @@ def register(kinds) -> None:
                                      "combinations is scored on held-out rows, with both finite-sample bounds.")
     source = p.add_mutually_exclusive_group(required=True)
     source.add_argument("--csv", metavar="FILE", help="CSV of categorical columns with a header")
-    source.add_argument("--synthetic", type=int, metavar="ROWS", help="a seeded synthetic table of ROWS rows")
-    source.add_argument("--cars", type=int, metavar="ROWS", help="Gauthier-Bach-Jordan's synthetic car table of "
+    source.add_argument("--synthetic", type=D.count(2), metavar="ROWS", help="a seeded synthetic table of ROWS rows")
+    source.add_argument("--cars", type=D.count(2), metavar="ROWS", help="Gauthier-Bach-Jordan's synthetic car table of "
                         "ROWS rows, drawn with --seed (needs --fix)")
     p.add_argument("--label", default="label", help="label column of the CSV (default 'label')")
     fixed = p.add_argument_group("a signal that fixes columns (Gauthier, Bach & Jordan); any of these selects it")
@@ -64,23 +65,23 @@ def register(kinds) -> None:
                        help="what the collective submits (default feature-label)")
     fixed.add_argument("--x0", action="extend", nargs="+", default=[], metavar="COLUMN=VALUE",
                        help="feature-only: where the collective's points with other labels go")
-    fixed.add_argument("--n-est", type=int, help="unplanting: collective points that estimate the label to plant")
-    fixed.add_argument("--samples", type=int, help="training rows N (default: every row not held out)")
-    fixed.add_argument("--test", type=int, help="held-out test rows N_test (default: --test-fraction of the rows)")
+    fixed.add_argument("--n-est", type=D.count(), help="unplanting: collective points that estimate the label to plant")
+    fixed.add_argument("--samples", type=D.count(), help="training rows N (default: every row not held out)")
+    fixed.add_argument("--test", type=D.count(), help="held-out test rows N_test (default: --test-fraction of the rows)")
     fixed.add_argument("--ns", help="comma-separated collective sizes n (counts; instead of --alphas)")
     split = fixed.add_mutually_exclusive_group()
     split.add_argument("--split", metavar="FILE", help='JSON {"train": [...], "test": [...]} row indices (instead of '
                        "the --seed permutation); the collective is the first n training rows")
-    split.add_argument("--sklearn-split", type=int, metavar="STATE",
+    split.add_argument("--sklearn-split", type=D.seed(), metavar="STATE",
                        help="Gauthier-Bach-Jordan's split: scikit-learn's train_test_split with random_state STATE "
                             "for the training rows, the test rows and the collective, as in their notebooks (42); "
                             "reproduced without scikit-learn")
     p.add_argument("--trigger-column", help="feature column the trigger is planted in (default: the first)")
     p.add_argument("--targets", default="0", help="comma-separated target label indices (default 0)")
-    p.add_argument("--alphas", default=DEFAULT_ALPHAS, help=f"comma-separated alphas in (0, 1] (default {DEFAULT_ALPHAS})")
-    p.add_argument("--test-fraction", type=float, default=0.1, help="held-out share of the rows (default 0.1)")
-    p.add_argument("--seed", type=int, default=0, help="seed of the shuffle and the synthetic table (default 0)")
-    p.add_argument("--delta", type=float, default=0.05, help="confidence parameter of the bounds (default 0.05)")
+    p.add_argument("--alphas", default=DEFAULT_ALPHAS, type=D.ALPHAS, help=f"comma-separated alphas in (0, 1] (default {DEFAULT_ALPHAS})")
+    p.add_argument("--test-fraction", type=D.real(0, 1, True, True), default=0.1, help="held-out share of the rows (default 0.1)")
+    p.add_argument("--seed", type=D.seed(), default=0, help="seed of the shuffle and the synthetic table (default 0)")
+    p.add_argument("--delta", type=D.real(0, 1, True, True), default=0.05, help="confidence parameter of the bounds (default 0.05)")
     add_common(p)
     p.set_defaults(func=cmd_tabular)
 
@@ -99,7 +100,7 @@ def cmd_exact(args) -> int:
     from numerics import exact
     from theory.instance import STRATEGIES, bound, load_instance
 
-    alphas = exact.check_alphas(parse_floats(args.alphas, "--alphas")).tolist()
+    alphas = exact.check_alphas(args.alphas).tolist()
     if args.result and not args.instance:
         raise InputError("--result needs --instance: a stated result is compared on one instance")
     if args.instance:
@@ -175,9 +176,11 @@ def cmd_finite(args) -> int:
     from numerics.finite import simulate
     from theory.instance import load_instance
 
-    alphas = exact.check_alphas(parse_floats(args.alphas, "--alphas")).tolist()
+    alphas = exact.check_alphas(args.alphas).tolist()
     if not 0 < args.delta < 1:
         raise InputError(f"--delta {args.delta:g}: expected a confidence parameter in (0, 1)")
+    D.check_memory(16.0 * args.seeds * (args.samples + args.test) * max(2, len(alphas)),
+                   f"--seeds {args.seeds} with --samples {args.samples} and --test {args.test}")
     inst = load_instance(args.instance)
     doc = {k: v for k, v in inst.to_json().items() if k != "alpha"}
     base = {"instance": doc, "samples": args.samples, "test": args.test, "seeds": args.seeds, "seed": args.seed,
@@ -217,12 +220,14 @@ def cmd_tabular(args) -> int:
         from critmass.commands.sim_collusion import cmd_tabular_fixed
         return cmd_tabular_fixed(args)
 
-    alphas = exact.check_alphas(parse_floats(args.alphas, "--alphas")).tolist()
+    alphas = exact.check_alphas(args.alphas).tolist()
     if not 0 < args.delta < 1:
         raise InputError(f"--delta {args.delta:g}: expected a confidence parameter in (0, 1)")
     if not 0 < args.test_fraction < 1:
         raise InputError(f"--test-fraction {args.test_fraction:g}: expected a share in (0, 1)")
-    targets = [int(t) for t in parse_floats(args.targets, "--targets")]
+    targets = D.integers(0, 10**6, "--targets item").convert(args.targets)
+    if args.synthetic is not None:
+        D.check_memory(512.0 * args.synthetic, f"--synthetic {args.synthetic}")
     if args.csv:
         table = tabular.load_csv(args.csv, args.label)
         source = {"csv": str(args.csv), "label": args.label}

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from critmass.commands.simulate import add_common, parse_floats, report
+from critmass import domains as D
+from critmass.commands.simulate import add_common, report
 from theory.errors import InputError
 
 SUBOPTIMAL_ALPHAS = "0.005,0.01,0.02,0.05,0.1,0.2,0.4"
@@ -28,13 +29,13 @@ def register(kinds) -> None:
                                      "firm (thm1-corrected for feature-label, thm3-corrected for feature-only, "
                                      "notion tv; the printed Theorems 1 and 3 are refuted for epsilon > 0).")
     p.add_argument("--learner", default="logistic", help="logistic or mlp (default logistic)")
-    p.add_argument("--steps", type=int, default=300, help="Adam steps; few make a suboptimal learner (default 300)")
+    p.add_argument("--steps", type=D.count(), default=300, help="Adam steps; few make a suboptimal learner (default 300)")
     p.add_argument("--strategy", default="feature-label", help="feature-label or feature-only (default feature-label)")
-    p.add_argument("--instance-seed", type=int, default=0, help="seed of the planting instance (default 0)")
-    p.add_argument("--signal-mass", type=float, default=0.02, help="base mass of the signal set, xi (default 0.02)")
-    p.add_argument("--samples", type=int, default=2000, help="training draws n per run (default 2000)")
-    p.add_argument("--seeds", type=int, default=8, help="training seeds 0..SEEDS-1 per alpha (default 8)")
-    p.add_argument("--alphas", default=SUBOPTIMAL_ALPHAS, help=f"comma-separated alphas in (0, 1] (default {SUBOPTIMAL_ALPHAS})")
+    p.add_argument("--instance-seed", type=D.seed(), default=0, help="seed of the planting instance (default 0)")
+    p.add_argument("--signal-mass", type=D.real(0, 1, True, True), default=0.02, help="base mass of the signal set, xi (default 0.02)")
+    p.add_argument("--samples", type=D.count(), default=2000, help="training draws n per run (default 2000)")
+    p.add_argument("--seeds", type=D.count(), default=8, help="training seeds 0..SEEDS-1 per alpha (default 8)")
+    p.add_argument("--alphas", default=SUBOPTIMAL_ALPHAS, type=D.ALPHAS, help=f"comma-separated alphas in (0, 1] (default {SUBOPTIMAL_ALPHAS})")
     add_common(p)
     p.set_defaults(func=cmd_suboptimal)
 
@@ -46,12 +47,12 @@ def register(kinds) -> None:
                                      "bound predicts, and how often that bound failed.")
     p.add_argument("--schemes", default="inverse-class,importance,jtt,cvar",
                    help="comma-separated schemes among none, inverse-class, importance, jtt, cvar (default all four)")
-    p.add_argument("--lam", type=float, default=5.0, help="JTT's upweighting factor lambda (default 5)")
-    p.add_argument("--level", type=float, default=0.1, help="CVaR level (tail mass) (default 0.1)")
-    p.add_argument("--instance-seeds", default="0,1,2", help="comma-separated instance seeds (default 0,1,2)")
-    p.add_argument("--signal-mass", type=float, default=0.02, help="base mass of the signal set, xi (default 0.02)")
-    p.add_argument("--points", type=int, default=200, help="number of alphas (default 200)")
-    p.add_argument("--s-star", type=float, default=0.9, help="success level of the critical mass (default 0.9)")
+    p.add_argument("--lam", type=D.real(0, 10**6, True), default=5.0, help="JTT's upweighting factor lambda (default 5)")
+    p.add_argument("--level", type=D.real(0, 1, True), default=0.1, help="CVaR level (tail mass) (default 0.1)")
+    p.add_argument("--instance-seeds", default="0,1,2", type=D.integers(0, D.SEED_MAX, "instance seed"), help="comma-separated instance seeds (default 0,1,2)")
+    p.add_argument("--signal-mass", type=D.real(0, 1, True, True), default=0.02, help="base mass of the signal set, xi (default 0.02)")
+    p.add_argument("--points", type=D.count(hi=D.LIST_MAX), default=200, help="number of alphas (default 200)")
+    p.add_argument("--s-star", type=D.real(0, 1, True), default=0.9, help="success level of the critical mass (default 0.9)")
     add_common(p)
     p.set_defaults(func=cmd_reweight)
 
@@ -61,11 +62,11 @@ def register(kinds) -> None:
                                      "theta* (theta0 moved by half its norm in a seeded direction). Reports "
                                      "||theta - theta*|| per alpha against Theorem 7's bound and Corollary 8's "
                                      "critical mass.")
-    p.add_argument("--seed", type=int, default=0, help="seed of the base sample and of theta* (default 0)")
-    p.add_argument("--samples", type=int, default=200, help="base sample size n (default 200)")
-    p.add_argument("--dim", type=int, default=4, help="feature dimension d (default 4)")
+    p.add_argument("--seed", type=D.seed(), default=0, help="seed of the base sample and of theta* (default 0)")
+    p.add_argument("--samples", type=D.count(), default=200, help="base sample size n (default 200)")
+    p.add_argument("--dim", type=D.count(), default=4, help="feature dimension d (default 4)")
     p.add_argument("--feature-only", action="store_true", help="the feature-only variant of the strategy")
-    p.add_argument("--alphas", default=GLM_ALPHAS, help=f"comma-separated alphas in (0, 1] (default {GLM_ALPHAS})")
+    p.add_argument("--alphas", default=GLM_ALPHAS, type=D.ALPHAS, help=f"comma-separated alphas in (0, 1] (default {GLM_ALPHAS})")
     add_common(p)
     p.set_defaults(func=cmd_gradient_glm)
 
@@ -76,20 +77,20 @@ def register(kinds) -> None:
                                      "(--mode data, --points members). Reports ||theta_T - theta*|| against "
                                      "(1 - eta C)^T ||theta_0 - theta*||, C estimated along the path.")
     p.add_argument("--mode", default="byzantine", help="byzantine or data (default byzantine)")
-    p.add_argument("--points", type=int, default=48, help="members supplying points in data mode (default 48)")
-    p.add_argument("--seed", type=int, default=0, help="seed of data, initialization and theta* (default 0)")
-    p.add_argument("--steps", type=int, default=60, help="gradient steps T (default 60)")
-    p.add_argument("--eta", type=float, default=0.1, help="step size eta (default 0.1)")
-    p.add_argument("--pretrain", type=int, default=3000, help="steps that train theta0 on the base data (default 3000)")
-    p.add_argument("--alphas", default=MLP_ALPHAS, help=f"comma-separated alphas in (0, 1] (default {MLP_ALPHAS})")
+    p.add_argument("--points", type=D.count(), default=48, help="members supplying points in data mode (default 48)")
+    p.add_argument("--seed", type=D.seed(), default=0, help="seed of data, initialization and theta* (default 0)")
+    p.add_argument("--steps", type=D.count(), default=60, help="gradient steps T (default 60)")
+    p.add_argument("--eta", type=D.real(0, 10**6, True), default=0.1, help="step size eta (default 0.1)")
+    p.add_argument("--pretrain", type=D.count(0), default=3000, help="steps that train theta0 on the base data (default 3000)")
+    p.add_argument("--alphas", default=MLP_ALPHAS, type=D.ALPHAS, help=f"comma-separated alphas in (0, 1] (default {MLP_ALPHAS})")
     add_common(p)
     p.set_defaults(func=cmd_gradient_mlp)
 
 
-def _alphas(text: str) -> list[float]:
+def _alphas(alphas: list[float]) -> list[float]:
     from numerics.exact import check_alphas
 
-    return check_alphas(parse_floats(text, "--alphas")).tolist()
+    return check_alphas(alphas).tolist()
 
 
 def _positive(value, name: str):
@@ -114,6 +115,8 @@ def cmd_suboptimal(args) -> int:
         raise InputError(f"--strategy {args.strategy!r}: expected one of {', '.join(learners.PLANTING)}")
     for name in ("steps", "samples", "seeds"):
         _positive(getattr(args, name), f"--{name}")
+    D.check_memory(64.0 * args.samples * args.seeds * len(alphas),
+                   f"--samples {args.samples} with --seeds {args.seeds} and {len(alphas)} alphas")
     inst = learners.signal_instance(args.instance_seed, signal_mass=args.signal_mass, strategy=args.strategy)
     rows = learners.sweep(args.store, learners=[args.learner], steps=[args.steps], strategies=[args.strategy],
                           instance_seeds=[args.instance_seed], n=args.samples, alphas=alphas, seeds=args.seeds,
@@ -132,7 +135,7 @@ def cmd_reweight(args) -> int:
     for s in schemes:
         if s not in reweight.SCHEMES:
             raise InputError(f"--schemes item {s!r}: expected one of {', '.join(reweight.SCHEMES)}")
-    seeds = [int(s) for s in parse_floats(args.instance_seeds, "--instance-seeds")]
+    seeds = args.instance_seeds
     _positive(args.points, "--points")
     if not 0 < args.s_star <= 1:
         raise InputError(f"--s-star {args.s_star:g}: expected a success level in (0, 1]")
@@ -158,6 +161,8 @@ def cmd_gradient_glm(args) -> int:
     alphas = _alphas(args.alphas)
     _positive(args.samples, "--samples")
     _positive(args.dim, "--dim")
+    D.check_memory(64.0 * args.dim * (args.samples + args.dim) * max(2, len(alphas)),
+                   f"--dim {args.dim} with --samples {args.samples}")
     base = {"seed": args.seed, "samples": args.samples, "dim": args.dim, "feature_only": args.feature_only}
     rows = gradient.sweep_glm(args.store, seeds=[args.seed], samples=args.samples, dim=args.dim,
                               feature_only=[args.feature_only], alphas=alphas, **_run_options(args))

@@ -10,7 +10,6 @@ from __future__ import annotations
 import importlib
 
 from critmass.output import emit_json, table
-from theory.errors import InputError
 
 #: Modules that add kinds to ``critmass simulate``, in --help order.
 KIND_MODULES = ("critmass.commands.sim_core", "critmass.commands.sim_learners")
@@ -57,19 +56,6 @@ def sweep(args, kind: str, configs: list[dict], compute, batch_size: int = 1) ->
     shard = Shard.parse(getattr(args, "shard", None))
     return run(args.store, kind, configs, compute, batch_size=batch_size, shard=shard,
                progress=False if args.quiet else None, desc=kind)
-
-
-def parse_floats(text: str, name: str) -> list[float]:
-    """``"0.01,0.1,1/2"`` as floats; a malformed item raises InputError naming it."""
-    from theory.numbers import read
-
-    out = []
-    for item in text.split(","):
-        value = read(item.strip())  # exact and bounded: never Fraction(text), which '1e999999999' hangs
-        if value is None:
-            raise InputError(f"{name} item {item.strip()!r} is not a number; expected a decimal or a/b")
-        out.append(float(value))
-    return out
 
 
 def report(args, doc: dict, rows: list[dict], columns: list[str]) -> int:

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import numpy as np
 
+from critmass import domains as D
 from critmass.output import emit_json, table
 from theory.errors import InputError
 from theory.notions import DEFAULT, DEFINITIONS, NOTIONS
@@ -67,7 +68,7 @@ def register(sub) -> None:
     p.add_argument("ids", nargs="*", metavar="ID", help="result ids (see `critmass results --family all`)")
     p.add_argument("-o", "--output", required=True, type=Path, help="the .tex file to write")
     p.add_argument("--standalone", action="store_true", help="with IDs: a whole document rather than a fragment")
-    p.add_argument("--s-star", type=float, default=0.9, help="target success of the critical-mass table (default 0.9)")
+    p.add_argument("--s-star", type=D.real(0, 1, True, True), default=0.9, help="target success of the critical-mass table (default 0.9)")
     p.set_defaults(func=cmd_latex)
 
 
@@ -110,7 +111,9 @@ def parse_values(items: list[str]) -> dict[str, list[float]]:
         parts = split_top(text)
         if not text.strip() or any(not part.strip() for part in parts):
             raise InputError(f"{name}={text!r}: expected a number, or numbers separated by commas")
-        values[name] = [float(_number(read, name, part.strip())) for part in parts]
+        # read exactly and bounded (theory.numbers, else theory.expr), then a finite float: never inf, never
+        # an OverflowError from 2**4000 or 1e309
+        values[name] = [D.finite(_number(read, name, part.strip()), f"{name}={part.strip()!r}") for part in parts]
     return values
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from critmass import domains as D
 from critmass.output import emit_json, table
 from theory.errors import InputError
 from theory.instance import STRATEGIES
@@ -37,7 +38,7 @@ def register(sub) -> None:
                                    "its success alone and multi-thm1's bound (epsilon = 0 only). Unknown keys are "
                                    "an error.")
     p.add_argument("file", help="the instance's JSON file")
-    p.add_argument("--epsilon", default="0", metavar="E",
+    p.add_argument("--epsilon", default="0", metavar="E", type=D.fraction(0, 1, False, True),
                    help="the firm's suboptimality in [0, 1), a decimal or a fraction a/b (default 0)")
     p.add_argument("--notion", choices=NOTIONS, default=DEFAULT,
                    help=f"what epsilon-optimal means: tv = {DEFINITIONS['tv']}; mixture = {DEFINITIONS['mixture']} "
@@ -69,13 +70,14 @@ def register(sub) -> None:
                         "printed theorems', thm1-corrected thm3-corrected thm5-corrected the valid ones, a stated "
                         "result's id (or the id with '-' written '_'); ID[mixture] is the mixture form whatever "
                         "--notion; e.g. 'thm5 + 1/100'")
-    p.add_argument("--epsilon", metavar="E", help="fix the firm's suboptimality (a/b or decimal in [0, 1))")
+    p.add_argument("--epsilon", metavar="E", type=D.fraction(0, 1, False, True),
+                   help="fix the firm's suboptimality (a/b or decimal in [0, 1))")
     p.add_argument("--notion", choices=NOTIONS, default=DEFAULT,
                    help=f"what epsilon-optimal means for the firm (default {DEFAULT}): tv = {DEFINITIONS['tv']}; "
                         f"mixture = {DEFINITIONS['mixture']}")
-    p.add_argument("--max-x", type=int, required=True, metavar="K", help="number of feature values (1..6)")
-    p.add_argument("--max-y", type=int, required=True, metavar="M", help="number of labels (1..6)")
-    p.add_argument("--alpha", metavar="A", help="fix the collective size (a/b or decimal); free in (0, 1) if absent")
+    p.add_argument("--max-x", type=D.integer(1, 6), required=True, metavar="K", help="number of feature values (1..6)")
+    p.add_argument("--max-y", type=D.integer(1, 6), required=True, metavar="M", help="number of labels (1..6)")
+    p.add_argument("--alpha", metavar="A", type=D.fraction(0, 1, True), help="fix the collective size (a/b or decimal); free in (0, 1) if absent")
     p.add_argument("--where", nargs="+", default=[], metavar="COND",
                    help="extra conditions on the parameters, e.g. 'thm1 > 0' 'thm1 < 99/100'")
     p.add_argument("--set", dest="values", action="extend", nargs="+", default=[], metavar="NAME=VALUE",
@@ -83,7 +85,7 @@ def register(sub) -> None:
                         "determine (repeatable)")
     p.add_argument("--any-signal", action="store_true",
                    help="for erasure, allow signal maps that are not idempotent (Theorem 5 needs g(g(x)) = g(x))")
-    p.add_argument("--timeout", type=float, default=30.0, metavar="SECONDS",
+    p.add_argument("--timeout", type=D.real(0, 10**6, True), default=30.0, metavar="SECONDS",
                    help="Z3 timeout per signal map (default 30); a resource limit applies as well")
     p.add_argument("--json", action="store_true",
                    help='print {"status": "counterexample"|"none"|"unknown", "instance"?, "success"?, ...}')

@@ -98,8 +98,11 @@ def test_tsv_label_outside_the_declared_set_is_an_error_not_a_new_class(tmp_path
     with pytest.raises(InputError, match="train.tsv:3: label 'positve' is outside"):
         load_corpus("sst2", str(tmp_path))
     p.write_text("sentence\tlabel\nfine\tpos\nodd\t1\n")  # undeclared labels: one kind only
-    with pytest.raises(InputError, match="t.tsv:3: label '1' is an integer where other labels are names"):
+    with pytest.raises(InputError, match="t.tsv:3: label '1' is a class index where the other labels are names"):
         load_tsv(p)
+    p.write_text("sentence\tlabel\n" + "".join(f"t{i}\t{i % 2}\n" for i in range(6)) + "odd\t-1\nx\t²\n")
+    with pytest.raises(InputError, match="t.tsv:8: label '-1' is not a class index 0, 1, ... like the other labels"):
+        load_tsv(p)  # a 0/1 corpus with a stray '-1' is refused, not read as a third class
 
 
 def test_csv_malformed_row(tmp_path):

@@ -65,7 +65,7 @@ def test_gradient_mlp_byzantine_meets_the_contraction(cli_json, tmp_path):
 @pytest.mark.parametrize("kind,bad,needle", [
     ("suboptimal", ("--learner", "svm"), "--learner 'svm'"),
     ("reweight", ("--schemes", "jtt,dro"), "--schemes item 'dro'"),
-    ("gradient-glm", ("--alphas", "0.5,1.5"), "alpha = 1.5"),
+    ("gradient-glm", ("--alphas", "0.5,1.5"), "alpha '1.5': expected a number in (0, 1]"),
     ("gradient-mlp", ("--mode", "telepathy"), "--mode 'telepathy'"),
 ])
 def test_bad_input_is_one_line_and_exit_2(cli, tmp_path, kind, bad, needle):

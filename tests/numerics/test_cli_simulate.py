@@ -48,11 +48,11 @@ def test_finite_records_the_seed_and_counts(cli_json, instance_file, tmp_path):
 
 
 @pytest.mark.parametrize("args, message", [
-    (["exact", "--instance", "{inst}", "--alphas", "0.5,1.5"], "alpha = 1.5"),
+    (["exact", "--instance", "{inst}", "--alphas", "0.5,1.5"], "argument --alphas: alpha '1.5': expected a number in (0, 1]"),
     (["exact", "--instance", "{tmp}/missing.json"], "missing.json"),
     (["exact", "--random", "3", "--shape", "6by4"], "--shape '6by4'"),
-    (["finite", "--instance", "{inst}", "--alphas", "0"], "alpha = 0"),
-    (["finite", "--instance", "{inst}", "--delta", "2"], "--delta 2"),
+    (["finite", "--instance", "{inst}", "--alphas", "0"], "alpha '0': expected a number in (0, 1]"),
+    (["finite", "--instance", "{inst}", "--delta", "2"], "argument --delta: '2': expected a number in (0, 1)"),
 ])
 def test_bad_input_is_one_line_and_exit_2(cli, instance_file, tmp_path, args, message):
     args = [a.format(inst=instance_file, tmp=tmp_path) for a in args]
