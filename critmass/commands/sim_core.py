@@ -122,6 +122,8 @@ def cmd_exact(args) -> int:
         if args.random < 1:
             raise InputError(f"--random {args.random}: expected a positive count")
         nx, ny = _shape(args.shape)
+        # instances are streamed in blocks of exact.BLOCK, two in flight: memory grows with the block, not --random
+        D.check_memory(2 * 64.0 * min(args.random, exact.BLOCK) * nx * ny, f"--shape {args.shape}")
         # "generator" names the random-instance stream (numerics.exact.random_block), so rows of another
         # stream in an old store are not taken for these
         doc = {"count": args.random, "nx": nx, "ny": ny, "strategy": args.strategy, "generator": exact.GENERATOR}
