@@ -436,7 +436,8 @@ def command(case: Case) -> str:
 
 
 def _cell(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", " ")
+    """Table-cell text: | and * escaped (a message's ``10**-2`` is not bold), one line."""
+    return text.replace("|", "\\|").replace("*", "\\*").replace("\n", " ")
 
 
 def render(outcomes: list[Outcome], total_s: float) -> str:
@@ -480,7 +481,7 @@ def parse_doc(text: str) -> dict[str, tuple[str, str]]:
     for line in text.splitlines():
         m = re.match(r"^\| ([a-z0-9-]+) \| `.*` \| .* \| (\w+) \| (.*) \|$", line)
         if m:
-            rows[m.group(1)] = (m.group(2), m.group(3).replace("\\|", "|"))
+            rows[m.group(1)] = (m.group(2), m.group(3).replace("\\|", "|").replace("\\*", "*"))
     return rows
 
 
