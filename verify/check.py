@@ -18,15 +18,15 @@ from __future__ import annotations
 
 from fractions import Fraction
 
-from theory import notions
+from theory import exactint, notions
 from theory.errors import InputError
-from theory.instance import BOUND_OF, VALID_BOUND_OF, Instance, bound, params, success, worst_case
+from theory.instance import BOUND_OF, VALID_BOUND_OF, Instance, WorstCase, margin_budget, worst_case
 from theory.refuted import refuted_at
 
 
-def hypotheses(inst: Instance) -> dict[str, bool]:
-    """The hypotheses of the instance's theorem beyond what parse_instance validates."""
-    prm = params(inst)
+def hypotheses(inst: Instance, prm: dict | None = None) -> dict[str, bool]:
+    """The hypotheses of the instance's theorem beyond what parse_instance validates (``prm``: its params)."""
+    prm = exactint.params(inst) if prm is None else prm
     if inst.strategy == "feature-only":
         return {"p_positive": prm["p"] > 0}
     if inst.strategy == "erasure":
@@ -57,19 +57,30 @@ def epsilon_value(value) -> Fraction:
     return eps
 
 
-def applicable_bounds(inst: Instance, epsilon: Fraction, notion: str) -> list[dict]:
+def core(inst: Instance, epsilon: Fraction = Fraction(0), notion: str = notions.DEFAULT
+         ) -> tuple[Fraction, dict, Fraction | None]:
+    """Success, parameters and the strategy's valid bound (None where undefined) of one instance, in integer
+    arithmetic on a common denominator (theory.exactint; identical to theory.instance's Fraction reference)."""
+    sc = exactint.scaled(inst)
+    s = Fraction(exactint.success_numerator(inst, sc, exactint.predictions(inst, sc)), sc.den)
+    prm = exactint.params_scaled(inst, sc)
+    return s, prm, exactint.bound(inst, prm, epsilon, notion)
+
+
+def applicable_bounds(inst: Instance, epsilon: Fraction, notion: str, prm: dict | None = None) -> list[dict]:
     """Every bound that speaks about the instance's strategy: the printed theorem and the corrected one in both
     notions' forms, each with its value, and whether it is valid for a firm of ``notion`` at ``epsilon``.
 
     A form is invalid where theory.refuted records it refuted for such a firm (the printed theorem for
     0 < eps < 1/2; the mixture form for a tv firm), or where the theorem's hypotheses fail.
     """
-    hyp_ok = all(hypotheses(inst).values())
+    prm = exactint.params(inst) if prm is None else prm
+    hyp_ok = all(hypotheses(inst, prm).values())
     out = []
     forms = [(BOUND_OF[inst.strategy], notion), (VALID_BOUND_OF[inst.strategy], notion),
              (VALID_BOUND_OF[inst.strategy], next(n for n in notions.NOTIONS if n != notion))]
     for id, form in forms:
-        value = bound(inst, epsilon, form, id) if hyp_ok else None
+        value = exactint.bound(inst, prm, epsilon, form, id) if hyp_ok else None
         refutation = refuted_at(id, notion, {"epsilon": float(epsilon)}, form)  # e.g. the mixture form, tv firm
         out.append({"id": id, "notion": form, "value": _text(value),
                     "value_float": None if value is None else float(value),
@@ -94,11 +105,15 @@ def check_instance(inst: Instance, epsilon=0, notion: str = notions.DEFAULT, res
     ``fixed``), against the same worst case.
     """
     epsilon, notion = epsilon_value(epsilon), notions.check(notion)
-    s, prm, hyp = success(inst), params(inst), hypotheses(inst)
-    worst = worst_case(inst, epsilon, notion)
+    s, prm, b_valid = core(inst, epsilon, notion)
+    hyp = hypotheses(inst, prm)
+    # epsilon = 0: the only 0-optimal firm is the Bayes-optimal one (ties already count against the collective);
+    # epsilon > 0: theory.instance's exact knapsack over the points a firm can tie (Fractions).
+    worst = (WorstCase(s, (), Fraction(0), margin_budget(0, notion), epsilon, notion) if epsilon == 0
+             else worst_case(inst, epsilon, notion))
     if result is None:
-        rows = applicable_bounds(inst, epsilon, notion)
-        b = bound(inst, epsilon, notion) if all(hyp.values()) else None
+        rows = applicable_bounds(inst, epsilon, notion, prm)
+        b = b_valid if all(hyp.values()) else None
     else:
         b = _stated_bound(inst, result, fixed or {}, prm, epsilon, notion) if all(hyp.values()) else None
         refutation = refuted_at(result, notion, {"epsilon": float(epsilon)})
