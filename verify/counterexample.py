@@ -256,25 +256,45 @@ def _instance(model, vars, strategy, alpha, epsilon):
     return make_instance(p0, signal, 0, strategy, a), eps
 
 
+#: Z3's deterministic work limit per query of the search (one case of verify/encode.py, or one signal map of
+#: the one-formula encoding): a query that exhausts it is unknown, never settled.
+CASE_RLIMIT = 20_000_000
+#: The default wall-clock budget of a whole search, in seconds (``--timeout``).
+TIMEOUT_S = 600.0
+
+
 def search(strategy: str, claim: str, max_x: int, max_y: int, alpha=None, idempotent: bool = True,
-           where: tuple[str, ...] = (), timeout_ms: int = 30_000, rlimit: int = 100_000_000, epsilon=None,
-           notion: str = notions.DEFAULT, fixed: dict | None = None) -> dict:
+           where: tuple[str, ...] = (), timeout_s: float | None = TIMEOUT_S, rlimit: int = CASE_RLIMIT, epsilon=None,
+           notion: str = notions.DEFAULT, fixed: dict | None = None, progress: bool | None = None) -> dict:
     """Look for an instance of at most max_x feature values and max_y labels, and an epsilon-optimal firm
     (under ``notion``), whose success is below the claim.
 
-    One Z3 query per signal map (up to relabelling X), each with its own timeout and rlimit. ``epsilon``
-    fixes epsilon; left None it is free in [0, 1) where the claim or a ``where`` mentions it (a result id
-    with an epsilon does), and 0 (the Bayes-optimal firm) otherwise.
+    ``epsilon`` fixes epsilon; left None it is free in [0, 1) where the claim or a ``where`` mentions it (a
+    result id with an epsilon does), and 0 (the Bayes-optimal firm) otherwise. At epsilon = 0, and for claims
+    without rho, the search is split into cases (verify/encode.py: signal map up to relabelling, the firm's
+    decisions, the erasure labels); otherwise it falls back to the one-formula encoding (``encode``), one
+    query per signal map ("engine" says which). Every query has the deterministic limit ``rlimit``;
+    ``timeout_s`` bounds the whole search in wall-clock time (None: no bound). ``progress``: a progress bar
+    on stderr (None: only when stderr is a terminal).
     Returns {"status": "counterexample", "instance", "epsilon", "success", "claim_value", "params", ...},
-    {"status": "none", "max_x", "max_y"} (Z3 proved there is none) or {"status": "unknown", "reason"}.
+    {"status": "none", "covered", ...} (Z3 proved there is none: every case unsat) or {"status": "unknown",
+    "reason", "covered": {"cases", "settled", "unknown", "not_reached"}} (inconclusive).
     ``where`` holds extra conditions on the parameters, e.g. "thm1 < 1" to ask for a non-trivial bound;
     ``fixed`` gives values to the parameters of a stated result that an instance does not determine.
     """
+    import sys
+
+    from tqdm import tqdm
+
+    from verify import encode as split
+
     if strategy not in STRATEGIES:
         raise InputError(f"--strategy {strategy!r}: expected one of {', '.join(STRATEGIES)}")
     for name, v in (("--max-x", max_x), ("--max-y", max_y)):
         if not 1 <= v <= 6:
             raise InputError(f"{name} = {v}: expected an integer in 1..6")
+    if timeout_s is not None and not 0 < timeout_s < float("inf"):
+        raise InputError(f"--timeout = {timeout_s}: expected a positive number of seconds")
     if alpha is not None:
         alpha = _alpha(alpha)
     notions.check(notion)
@@ -284,28 +304,69 @@ def search(strategy: str, claim: str, max_x: int, max_y: int, alpha=None, idempo
         epsilon = _epsilon(epsilon)
     elif SYMBOLS["epsilon"] not in set().union(expr.free_symbols, *(c.free_symbols for c in conds)):
         epsilon = Fraction(0)
-    formula, vars = encode(strategy, expr, max_x, max_y, alpha, idempotent, conds, epsilon, notion)
+    at0 = {SYMBOLS["epsilon"]: 0}
+    names = {s.name for e in (expr, *conds) for s in e.subs(at0).free_symbols}
+    engine = "split" if epsilon == 0 and names <= split.SYMBOL_NAMES else "one-formula"
     head = {"strategy": strategy, "claim": str(expr), "where": [str(c) for c in conds], "max_x": max_x,
             "max_y": max_y, "alpha": None if alpha is None else str(alpha), "notion": notion,
-            "epsilon": None if epsilon is None else str(epsilon), "epsilon_free": epsilon is None}
-    start, unknown = time.perf_counter(), []
-    for g in signal_maps(max_x, idempotent and strategy == "erasure"):
-        fixed = [vars["signal"][x][z] == (g[x] == z) for x in range(max_x) for z in range(max_x)]
-        status, _, model, reason = z3util.check(z3.And(formula, *fixed), timeout_ms, rlimit)
-        if status == "unknown":
-            unknown.append(f"g={list(g)}: {reason}")
-        elif status == "sat":
+            "epsilon": None if epsilon is None else str(epsilon), "epsilon_free": epsilon is None, "engine": engine}
+    maps = list(signal_maps(max_x, idempotent and strategy == "erasure"))
+    if engine == "split":
+        e0, c0 = expr.subs(at0), tuple(c.subs(at0) for c in conds)
+        todo = split.cases(strategy, max_x, max_y, maps)
+
+        def settle(case, deadline):
+            return split.settle(strategy, case, max_x, max_y, e0, c0, alpha, rlimit,
+                                lambda inst: confirm(inst, expr, conds, Fraction(0), notion), deadline)
+    else:
+        formula, vars = encode(strategy, expr, max_x, max_y, alpha, idempotent, conds, epsilon, notion)
+        todo = maps
+
+        def settle(g, deadline):
+            fixed = [vars["signal"][x][z] == (g[x] == z) for x in range(max_x) for z in range(max_x)]
+            left = None if deadline is None else max(1, int((deadline - time.monotonic()) * 1000))
+            status, _, model, reason = z3util.check(z3.And(formula, *fixed), left, rlimit)
+            if status != "sat":
+                return status, None, reason
             try:
                 inst, eps = _instance(model, vars, strategy, alpha, epsilon)
             except z3util.NonRationalValue as e:
-                unknown.append(f"g={list(g)}: {e}")
-                continue
-            found = confirm(inst, expr, conds, eps, notion)
-            return {**head, **found, "alpha": str(inst.alpha), "seconds": time.perf_counter() - start}
+                return "unknown", None, str(e)
+            return "sat", confirm(inst, expr, conds, eps, notion), ""
+
+    start = time.perf_counter()
+    deadline = None if timeout_s is None else time.monotonic() + timeout_s
+    unknown: list[str] = []
+    done = 0
+    bar = tqdm(todo, desc=f"counterexample {strategy} {max_x}x{max_y}", unit="case", file=sys.stderr,
+               leave=False, disable=None if progress is None else not progress)
+    try:
+        for case in bar:
+            if deadline is not None and deadline - time.monotonic() <= 0:
+                break
+            status, found, reason = settle(case, deadline)
+            done += 1
+            name = case.describe() if engine == "split" else f"g={list(case)}"
+            if status == "sat":
+                return {**head, **found, "alpha": found["instance"]["alpha"], "case": name,
+                        "seconds": time.perf_counter() - start}
+            if status == "unknown":
+                unknown.append(f"{name}: {reason}")
+                bar.set_postfix(unknown=len(unknown))
+    finally:
+        bar.close()
     seconds = time.perf_counter() - start
-    if unknown:
-        return {"status": "unknown", "reason": "; ".join(unknown), **head, "seconds": seconds}
-    return {"status": "none", **head, "seconds": seconds}
+    covered = {"cases": len(todo), "settled": done - len(unknown), "unknown": len(unknown),
+               "not_reached": len(todo) - done}
+    if unknown or done < len(todo):
+        why = []
+        if done < len(todo):
+            why.append(f"the {timeout_s:g} s budget ran out after {done} of {len(todo)} cases")
+        if unknown:
+            why.append(f"{len(unknown)} cases unknown ({unknown[0]}{' ...' if len(unknown) > 1 else ''})")
+        return {"status": "unknown", "reason": "; ".join(why), "covered": covered, "unknown_cases": unknown,
+                **head, "seconds": seconds}
+    return {"status": "none", "covered": covered, **head, "seconds": seconds}
 
 
 def _alpha(value) -> Fraction:

@@ -72,6 +72,38 @@ def new_solver(timeout_ms: int | None = TIMEOUT_MS, rlimit: int = RLIMIT, logic:
     return s
 
 
+#: The tactic for conjunctions of polynomial constraints (verify/encode.py's cases): Z3's nlsat after simplifying.
+NLSAT = ("simplify", "propagate-values", "solve-eqs", "simplify", "qfnra-nlsat")
+
+
+def check_portfolio(constraints, rlimit: int = RLIMIT, deadline: float | None = None
+                    ) -> tuple[str, z3.ModelRef | None, str]:
+    """Satisfiability of a conjunction: nlsat first, then Z3's default solver (incremental linearization), each
+    seeded and bounded by ``rlimit`` (deterministic) and, if given, by a wall-clock ``deadline``
+    (time.monotonic(); it can only turn an answer into "unknown").
+    Returns ("sat" | "unsat" | "unknown", model or None, reason)."""
+    reasons = []
+    for make in (lambda: z3.Then(*NLSAT).solver(), lambda: new_solver(None, rlimit)):
+        z3.set_param("smt.random_seed", SEED)
+        z3.set_param("sat.random_seed", SEED)
+        s = make()
+        s.set("rlimit", int(rlimit))
+        if deadline is not None:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                reasons.append("time budget spent")
+                break
+            s.set("timeout", max(1, int(left * 1000)))
+        s.add(*constraints)
+        answer = s.check()
+        if answer == z3.sat:
+            return "sat", s.model(), ""
+        if answer == z3.unsat:
+            return "unsat", None, ""
+        reasons.append(s.reason_unknown())
+    return "unknown", None, "; ".join(reasons)
+
+
 def to_fraction(value: z3.ExprRef, approximate: bool = False) -> tuple[Fraction, bool]:
     """A Z3 numeral as an exact Fraction; returns (value, exact).
 

@@ -85,8 +85,12 @@ def register(sub) -> None:
                         "determine (repeatable)")
     p.add_argument("--any-signal", action="store_true",
                    help="for erasure, allow signal maps that are not idempotent (Theorem 5 needs g(g(x)) = g(x))")
-    p.add_argument("--timeout", type=D.real(0, 10**6, True), default=30.0, metavar="SECONDS",
-                   help="Z3 timeout per signal map (default 30); a resource limit applies as well")
+    p.add_argument("--timeout", type=D.real(0, 10**6, True), default=600.0, metavar="SECONDS",
+                   help="wall-clock budget of the whole search (default 600); when it runs out the search stops "
+                        "and exits 1 as inconclusive, saying how many cases it settled. Each case's Z3 query is "
+                        "bounded by a deterministic resource limit as well")
+    p.add_argument("--quiet", action="store_true", help="no progress bar on stderr (it is off when stderr is not "
+                                                        "a terminal)")
     p.add_argument("--json", action="store_true",
                    help='print {"status": "counterexample"|"none"|"unknown", "instance"?, "success"?, ...}')
     p.set_defaults(func=cmd_counterexample)
@@ -165,8 +169,9 @@ def cmd_counterexample(args) -> int:
     from verify.counterexample import search
 
     doc = search(args.strategy, args.claim, args.max_x, args.max_y, alpha=args.alpha,
-                 idempotent=not args.any_signal, where=tuple(args.where), timeout_ms=int(args.timeout * 1000),
-                 epsilon=args.epsilon, notion=args.notion, fixed=fixed_values(args.values))
+                 idempotent=not args.any_signal, where=tuple(args.where), timeout_s=args.timeout,
+                 epsilon=args.epsilon, notion=args.notion, fixed=fixed_values(args.values),
+                 progress=False if args.quiet else None)
     if args.json:
         emit_json(doc)
     elif doc["status"] in ("counterexample", "unconfirmed"):
@@ -178,5 +183,7 @@ def cmd_counterexample(args) -> int:
         print(f"none: no instance with at most {args.max_x} feature values and {args.max_y} labels "
               f"has success below {doc['claim']} ({doc['seconds']:.2f} s)")
     else:
-        print(f"unknown: {doc['reason']}")
+        c = doc["covered"]
+        print(f"inconclusive: covered {c['settled']} of {c['cases']} cases ({c['unknown']} unknown, "
+              f"{c['not_reached']} not reached): {doc['reason']}")
     return 0 if doc["status"] in ("counterexample", "none") else EXIT_FAILED

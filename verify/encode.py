@@ -1,0 +1,348 @@
+"""The counterexample search split into small Z3 queries, one per combination of discrete choices.
+
+verify/ layer (theory <- verify). verify/counterexample.py's one-formula encoding leaves the signal map, the
+firm's decisions and the parameters' maxima and minima to Z3 as booleans and disjunctions; beyond 2 x 2 Z3
+does not finish. Here every discrete choice is a separate *case*, and each case is a conjunction of
+polynomial constraints over the joint table:
+
+- the signal map g, one per class under relabelling X (``counterexample.signal_maps``);
+- the firm's decisions: for planting, at each signal point z whether f(z) = y* or which label y beats y*;
+  for erasure, at each point the unique argmax or the pair of tied labels (and, at each signal point with
+  mass, its erasure label; a signal point without mass carries no mass in its preimage either);
+- alpha enters through gamma = alpha / (1 - alpha) > 0: the mixture divided by 1 - alpha is gamma P* + P0,
+  with the same argmaxes and ties, so the decisions are bilinear in (gamma, P0) instead of products with
+  both alpha and 1 - alpha, and a claim is multiplied out by its denominator where that is positive.
+
+Success is then linear in the table. The parameters are first *relaxed* to one-sided bounds (Delta above
+every gap, p below every conditional, tau above every deviation): every instance satisfies its relaxed
+case, so an unsat relaxed case has no counterexample. A sat relaxed case is turned into an instance and
+confirmed with exact arithmetic (theory.instance); only if it is not confirmed is the case re-run with the
+exact definitions (the maximum or minimum attained at a chosen point). The union of the cases is every
+instance up to the given size (zero rows and columns embed the smaller ones), so all cases unsat is a
+proof that there is no counterexample. Each query has a deterministic resource limit (rlimit): a case
+that exhausts it is 'unknown', never settled.
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
+from fractions import Fraction
+
+import sympy as sp
+import z3
+
+from theory.parameters import SYMBOLS
+
+T = 0  # the target label, by symmetry
+#: The parameters a claim of the split search may use (eps = 0; rho and epsilon go to the one-formula encoding).
+SYMBOL_NAMES = frozenset({"alpha", "xi", "Delta", "p", "tau"})
+
+
+@dataclass(frozen=True)
+class Case:
+    """One combination of discrete choices.
+
+    Attributes:
+      g: the signal map.
+      decisions: planting, per signal point (sorted): "hit" (f(z) = y*) or the label y that beats y*
+        ("beat", y), or ("empty",) with one label; erasure, per point: ("top", y) or ("tie", y, y2).
+      alive: erasure, the signal points with mass (the others have none in their preimage).
+      labels: erasure, the erasure label of each alive signal point, (z, y) pairs.
+    """
+
+    g: tuple[int, ...]
+    decisions: tuple
+    alive: tuple[int, ...] = ()
+    labels: tuple[tuple[int, int], ...] = ()
+
+    def describe(self) -> str:
+        out = f"g={list(self.g)} f={list(self.decisions)}"
+        return out + (f" erasure labels={dict(self.labels)}" if self.labels else "")
+
+
+def _planting_choices(ny: int) -> list[tuple]:
+    return ["hit"] + ([("beat", y) for y in range(1, ny)] if ny > 1 else [("empty",)])
+
+
+def _erasure_choices(ny: int) -> list[tuple]:
+    if ny == 1:
+        return [("top", 0), ("tie",)]
+    return [("top", y) for y in range(ny)] + [("tie", y, w) for y in range(ny) for w in range(y + 1, ny)]
+
+
+def cases(strategy: str, nx: int, ny: int, maps) -> list[Case]:
+    """Every case for the signal maps ``maps`` (each g once per relabelling class)."""
+    out = []
+    for g in maps:
+        image = sorted(set(g))
+        if strategy != "erasure":
+            for d in itertools.product(_planting_choices(ny), repeat=len(image)):
+                out.append(Case(tuple(g), d))
+            continue
+        for k in range(len(image), 0, -1):
+            for alive in itertools.combinations(image, k):
+                for labels in itertools.product(range(ny), repeat=len(alive)):
+                    for d in itertools.product(_erasure_choices(ny), repeat=nx):
+                        out.append(Case(tuple(g), d, alive, tuple(zip(alive, labels))))
+    return out
+
+
+def _rational(v: Fraction) -> z3.ArithRef:
+    return z3.RealVal(f"{v.numerator}/{v.denominator}")
+
+
+@dataclass
+class Query:
+    """The constraints of one case, relaxed or exact, and the variables to read a model back."""
+
+    constraints: list
+    table: list
+    gamma: z3.ArithRef | None  # the free collective size, as gamma = alpha/(1-alpha) or alpha itself
+    form: str = "gamma"
+
+
+def _positive_symbols(used: set[str]) -> dict:
+    """Each parameter as a sympy symbol with its domain, to decide the sign of a claim's denominator."""
+    dom = {"alpha": dict(positive=True), "gamma": dict(positive=True), "xi": dict(nonnegative=True),
+           "Delta": dict(nonnegative=True), "p": dict(positive=True), "tau": dict(nonnegative=True),
+           "rho": dict(positive=True), "epsilon": dict(nonnegative=True), "S": dict(nonnegative=True)}
+    return {n: sp.Symbol(n, real=True, **dom.get(n, {})) for n in used}
+
+
+def _numerator(rel: sp.Basic, alpha: Fraction | None, form: str, reciprocal_p: bool):
+    """(numerator, operator) of ``rel`` (lhs - rhs against 0) with alpha written in ``form`` ("gamma":
+    alpha = gamma/(1+gamma); "alpha": itself) and p as 1/q if ``reciprocal_p``: multiplied by the denominator
+    where sympy proves that positive or negative, the quotient itself otherwise."""
+    names = {s.name for s in rel.free_symbols}
+    sym = _positive_symbols(names | {"gamma", "q"})
+    expr = (rel.lhs - rel.rhs).subs({s: sym[s.name] for s in rel.free_symbols})
+    if "alpha" in names:
+        if alpha is not None:
+            expr = expr.subs(sym["alpha"], sp.Rational(alpha.numerator, alpha.denominator))
+        elif form == "gamma":
+            expr = expr.subs(sym["alpha"], sym["gamma"] / (1 + sym["gamma"]))
+    if reciprocal_p and "p" in names:
+        expr = expr.subs(sym["p"], 1 / sym["q"])
+    num, den = sp.fraction(sp.together(expr))
+    if den.is_positive:
+        return sp.expand(num), type(rel)
+    if den.is_negative:
+        return sp.expand(-num), type(rel)
+    return expr, type(rel)
+
+
+def _atoms(rel: sp.Basic) -> list:
+    """The relations of a condition (an And/Or/Not of relations, or one relation)."""
+    if isinstance(rel, (sp.And, sp.Or, sp.Not)):
+        return [a for arg in rel.args for a in _atoms(arg)]
+    return [] if rel in (sp.true, sp.false) else [rel]
+
+
+def _degree(expr: sp.Expr) -> int:
+    return sp.Poly(expr, *sorted(expr.free_symbols, key=str)).total_degree() if expr.is_polynomial() else 99
+
+
+def forms(rels, alpha: Fraction | None) -> tuple[str, bool]:
+    """How to write alpha ("gamma" or "alpha") and p (itself or 1/q) so that the claim and conditions multiply
+    out to the lowest total degree (Z3's nonlinear solvers are much faster at degree 2 than at 3)."""
+    best = None
+    for form in (("gamma", "alpha") if alpha is None else ("alpha",)):
+        for recip in (False, True):
+            deg = sum(_degree(_numerator(a, alpha, form, recip)[0]) for r in rels for a in _atoms(r))
+            if best is None or deg < best[0]:
+                best = (deg, form, recip)
+    return best[1], best[2]
+
+
+def relation(rel: sp.Basic, alpha: Fraction | None, env: dict, form: str = "gamma",
+             reciprocal_p: bool = False) -> z3.BoolRef:
+    """A sympy relation over the parameters (and ``S``, success) as a Z3 constraint (``_numerator``)."""
+    from verify.sympy_z3 import to_z3
+
+    if rel in (sp.true, sp.false):
+        return z3.BoolVal(bool(rel))
+    if isinstance(rel, (sp.And, sp.Or, sp.Not)):
+        parts = [relation(a, alpha, env, form, reciprocal_p) for a in rel.args]
+        return {sp.And: z3.And, sp.Or: z3.Or, sp.Not: lambda p: z3.Not(p)}[type(rel)](*parts)
+    expr, op = _numerator(rel, alpha, form, reciprocal_p)
+    out, zero = to_z3(expr, env), z3.RealVal(0)
+    return {sp.StrictLessThan: out < zero, sp.LessThan: out <= zero, sp.StrictGreaterThan: out > zero,
+            sp.GreaterThan: out >= zero, sp.Eq: out == zero, sp.Ne: out != zero}[op]
+
+
+def build(strategy: str, case: Case, nx: int, ny: int, claim: sp.Expr, where: tuple, alpha: Fraction | None,
+          exact: bool) -> tuple[Query, list[list]]:
+    """The constraints of ``case``: an instance in the case with success < claim and every ``where``.
+
+    Returns the query and, when ``exact``, the list of alternatives still to split (each a list of
+    constraint sets, one of which must hold): the points where Delta and p are attained.
+    """
+    g, t = case.g, T
+    j = [[z3.Real(f"p0_{x}_{y}") for y in range(ny)] for x in range(nx)]
+    m = [z3.Sum(*r) if ny > 1 else r[0] for r in j]
+    cs = [v >= 0 for r in j for v in r] + [z3.Sum(*m) == 1]
+    S_sym = sp.Symbol("S", real=True, nonnegative=True)
+    rels = (sp.StrictLessThan(S_sym, claim), *where)
+    form, recip = forms(rels, alpha)
+    if alpha is None and form == "gamma":  # the mixture divided by 1 - alpha: gamma P* + P0
+        gamma = z3.Real("gamma")
+        A, B = gamma, z3.RealVal(1)
+        cs.append(gamma > 0)
+    elif alpha is None:
+        gamma = z3.Real("alpha")
+        A, B = gamma, 1 - gamma
+        cs += [gamma > 0, gamma < 1]
+    elif alpha == 1:
+        gamma, A, B = None, z3.RealVal(1), z3.RealVal(0)
+    else:
+        gamma, A, B = None, _rational(alpha), _rational(1 - alpha)
+    image = sorted(set(g))
+    star = [[z3.RealVal(0)] * ny for _ in range(nx)]
+    if strategy == "feature-label":
+        for x in range(nx):
+            star[g[x]][t] = star[g[x]][t] + m[x]
+    elif strategy == "feature-only":
+        for x in range(nx):
+            star[g[x]][t] = star[g[x]][t] + j[x][t]
+            for y in range(ny):
+                if y != t:
+                    star[x][y] = star[x][y] + j[x][y]
+    else:
+        label = dict(case.labels)
+        for z in image:
+            if z in label:
+                cs.append(m[z] > 0)
+                L = label[z]
+                cs += [j[z][L] > j[z][w] for w in range(L)] + [j[z][L] >= j[z][w] for w in range(L + 1, ny)]
+            else:  # a signal point without mass: nothing maps onto it with mass
+                cs += [v == 0 for x in range(nx) if g[x] == z for v in j[x]]
+        for x in range(nx):
+            if g[x] in label:
+                star[x][label[g[x]]] = m[x]
+    mix = [[A * star[x][y] + B * j[x][y] for y in range(ny)] for x in range(nx)]
+    if strategy == "erasure":
+        f = {}
+        for x, d in enumerate(case.decisions):
+            row = mix[x]
+            if d[0] == "top":
+                y = d[1]
+                cs += [row[y] > 0] + [row[y] > row[w] for w in range(ny) if w != y]
+                f[x] = y
+            elif ny == 1:
+                cs.append(row[0] <= 0)
+            else:
+                y, w2 = d[1], d[2]
+                cs += [row[y] == row[w2]] + [row[y] >= row[w] for w in range(ny)]
+        hit = [x in f and g[x] in f and f[x] == f[g[x]] for x in range(nx)]
+    else:
+        ok = {}
+        for z, d in zip(image, case.decisions):
+            row = mix[z]
+            if d == "hit":
+                cs += [row[t] > 0] + [row[t] > row[w] for w in range(ny) if w != t]
+            elif d[0] == "beat":
+                cs.append(row[d[1]] >= row[t])
+            else:
+                cs.append(row[t] <= 0)
+            ok[z] = d == "hit"
+        hit = [ok[g[x]] for x in range(nx)]
+    S = z3.Sum(*[m[x] for x in range(nx) if hit[x]]) if any(hit) else z3.RealVal(0)
+
+    used = {s.name for e in (claim, *where) for s in e.free_symbols}
+    env = {"S": S, "xi": z3.Sum(*[m[z] for z in image])}
+    if gamma is not None:
+        env[form] = gamma
+    split: list[list] = []
+    if "Delta" in used:
+        D = env["Delta"] = z3.Real("Delta")
+        cs.append(D >= 0)
+        cs += [D * m[z] >= j[z][y] - j[z][t] for z in image for y in range(ny) if y != t]
+        if exact:
+            split.append([[D == 0, *[j[z][y] <= j[z][t] for z in image for y in range(ny)]]]
+                         + [[m[z] > 0, D * m[z] == j[z][y] - j[z][t]] for z in image for y in range(ny) if y != t])
+    if "p" in used and recip:  # q = 1/p: q P0(y*, x) >= P0(x)
+        q = env["q"] = z3.Real("q")
+        cs.append(q > 0)
+        cs += [q * j[x][t] >= m[x] for x in range(nx)]
+        if exact:
+            split.append([[m[x] > 0, q * j[x][t] == m[x]] for x in range(nx)])
+    elif "p" in used:
+        p = env["p"] = z3.Real("p")
+        cs.append(p > 0)
+        cs += [p * m[x] <= j[x][t] for x in range(nx)]
+        if exact:
+            split.append([[m[x] > 0, p * m[x] == j[x][t]] for x in range(nx)])
+    if "tau" in used:
+        tau_x = [z3.Real(f"tau_{x}") for x in range(nx)]
+        env["tau"] = z3.Sum(*tau_x)
+        for x in range(nx):
+            z = g[x]
+            cs.append(tau_x[x] >= 0)
+            if strategy != "erasure":
+                cs.append(z3.Or(m[x] == 0, m[z] > 0))  # tau is defined
+            for y in range(ny):
+                dev = j[x][y] * m[z] - m[x] * j[z][y]  # m[z] * m[x] * (P0(y|x) - P0(y|g(x)))
+                cs += [tau_x[x] * m[z] >= dev, tau_x[x] * m[z] >= -dev]
+            if exact:
+                devs = [j[x][y] * m[z] - m[x] * j[z][y] for y in range(ny)]
+                cs.append(z3.Or(z3.And(m[x] == 0, tau_x[x] == 0),
+                                *[z3.And(m[z] > 0, z3.Or(tau_x[x] * m[z] == d, tau_x[x] * m[z] == -d)) for d in devs]))
+    if not used <= SYMBOL_NAMES:
+        raise ValueError(f"the split search encodes {sorted(SYMBOL_NAMES)}, not {sorted(used - SYMBOL_NAMES)}")
+    cs += [relation(r, alpha, env, form, recip) for r in rels]
+    return Query(cs, j, gamma, form), split
+
+
+def _instance(model, query: Query, case: Case, strategy: str, alpha: Fraction | None):
+    from theory.instance import make_instance
+    from verify import z3util
+
+    p0 = [[z3util.to_fraction(model.eval(v, model_completion=True))[0] for v in row] for row in query.table]
+    if alpha is None:
+        value = z3util.to_fraction(model.eval(query.gamma, model_completion=True))[0]
+        alpha = value / (1 + value) if query.form == "gamma" else value
+    return make_instance(p0, case.g, T, strategy, alpha)
+
+
+def _alternatives(split: list[list]):
+    """Every way of choosing one alternative from each split (their product)."""
+    return itertools.product(*split) if split else [()]
+
+
+def settle(strategy: str, case: Case, nx: int, ny: int, claim: sp.Expr, where: tuple, alpha: Fraction | None,
+           rlimit: int, confirm, deadline: float | None = None) -> tuple[str, dict | None, str]:
+    """One case: ("unsat", None, ""), ("sat", confirmed result, "") or ("unknown", None, reason).
+
+    The relaxed query first; a model of it that ``confirm`` (instance -> result dict) does not confirm sends
+    the case to the exact query, split where the parameters' maxima and minima are attained. ``deadline``
+    (time.monotonic) bounds the wall-clock time: a query cut by it is unknown.
+    """
+    from verify import z3util
+
+
+    q, _ = build(strategy, case, nx, ny, claim, where, alpha, exact=False)
+    status, model, reason = z3util.check_portfolio(q.constraints, rlimit, deadline)
+    if status != "sat":
+        return status, None, reason
+    try:
+        found = confirm(_instance(model, q, case, strategy, alpha))
+        if found["status"] == "counterexample":
+            return "sat", found, ""
+    except z3util.NonRationalValue:
+        pass
+    q, split = build(strategy, case, nx, ny, claim, where, alpha, exact=True)
+    reasons = []
+    for choice in _alternatives(split):
+        status, model, reason = z3util.check_portfolio(q.constraints + [c for cs in choice for c in cs], rlimit,
+                                                        deadline)
+        if status == "unknown":
+            reasons.append(reason)
+        elif status == "sat":
+            try:
+                found = confirm(_instance(model, q, case, strategy, alpha))
+            except z3util.NonRationalValue as e:
+                reasons.append(str(e))
+                continue
+            return "sat", found, ""
+    return ("unknown", None, "; ".join(reasons)) if reasons else ("unsat", None, "")
