@@ -62,7 +62,16 @@ def register(sub) -> None:
                                    "epsilon does) unless --epsilon fixes it, and 0 otherwise. A found instance is "
                                    "confirmed with exact arithmetic; 'none' means Z3 proved that there is none up "
                                    "to that size. Exit 1 when the search is inconclusive.")
-    p.add_argument("--strategy", required=True, choices=STRATEGIES, help="the collective's strategy")
+    p.add_argument("--strategy", choices=STRATEGIES, help="the collective's strategy (required unless --collectives)")
+    p.add_argument("--collectives", type=int, metavar="K",
+                   help="search instances with K = 2 or 3 feature-label collectives instead (verify/multi.py: every "
+                        "table in multiples of 1/--weight, every signal map and target, sizes from --alphas; "
+                        "exhaustive over that finite family); --claim is then 'alone' (Theorem 1 for each "
+                        "collective as if alone) or 'multi-thm1', and --max-x <= 3, 2 <= --max-y <= 3")
+    p.add_argument("--weight", type=int, default=4, metavar="W",
+                   help="with --collectives: the table's masses are multiples of 1/W (1..6, default 4)")
+    p.add_argument("--alphas", nargs="+", default=["1/10", "1/5", "3/10", "2/5", "1/2"], metavar="A",
+                   help="with --collectives: the collective sizes tried (default 1/10 1/5 3/10 2/5 1/2)")
     p.add_argument("--claim", required=True, metavar="EXPR",
                    help="claimed lower bound on success: an expression in alpha xi Delta p tau rho epsilon "
                         "(numbers, + - * / **, log exp sqrt Min Max Abs; never evaluated as code), where a result "
@@ -168,6 +177,11 @@ def cmd_check_instance(args) -> int:
 def cmd_counterexample(args) -> int:
     from verify.counterexample import search
 
+    if args.collectives is not None:
+        return _counterexample_multi(args)
+    if args.strategy is None:
+        raise InputError("counterexample: expected --strategy (one of " + ", ".join(STRATEGIES) + ") or --collectives K")
+
     doc = search(args.strategy, args.claim, args.max_x, args.max_y, alpha=args.alpha,
                  idempotent=not args.any_signal, where=tuple(args.where), timeout_s=args.timeout,
                  epsilon=args.epsilon, notion=args.notion, fixed=fixed_values(args.values),
@@ -187,3 +201,29 @@ def cmd_counterexample(args) -> int:
         print(f"inconclusive: covered {c['settled']} of {c['cases']} cases ({c['unknown']} unknown, "
               f"{c['not_reached']} not reached): {doc['reason']}")
     return 0 if doc["status"] in ("counterexample", "none") else EXIT_FAILED
+
+
+def _counterexample_multi(args) -> int:
+    """``counterexample --collectives K``: verify.multi's exhaustive search over several collectives."""
+    from verify.multi import search
+
+    if args.strategy not in (None, "feature-label"):
+        raise InputError(f"--strategy {args.strategy} with --collectives: the search over several collectives covers "
+                         f"feature-label collectives only")
+    for flag, value in (("--epsilon", args.epsilon), ("--alpha", args.alpha)):
+        if value is not None:
+            raise InputError(f"{flag} {value} with --collectives: not supported (sizes come from --alphas, the firm is "
+                             f"Bayes-optimal)")
+    if args.where or args.any_signal:
+        raise InputError("--where and --any-signal apply to one collective; not with --collectives")
+    doc = search(args.claim, args.max_x, args.max_y, args.collectives, args.weight, tuple(args.alphas))
+    if args.json:
+        emit_json(doc)
+    elif doc["status"] == "counterexample":
+        print(f"counterexample: collective {doc['collective']} has success {doc['success']} < claim "
+              f"{doc['claim_value']} ({doc['checked']} instances checked)")
+        print(doc["instance"])
+    else:
+        print(f"none: no instance of the family {doc['family']} violates {doc['claim']} ({doc['checked']} instances, "
+              f"exhaustive, {doc['seconds']:.2f} s)")
+    return 0
