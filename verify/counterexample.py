@@ -313,14 +313,14 @@ def search(strategy: str, claim: str, max_x: int, max_y: int, alpha=None, idempo
     maps = list(signal_maps(max_x, idempotent and strategy == "erasure"))
     if engine == "split":
         e0, c0 = expr.subs(at0), tuple(c.subs(at0) for c in conds)
-        todo = split.cases(strategy, max_x, max_y, maps)
+        todo, total = split.cases(strategy, max_x, max_y, maps), split.count_cases(strategy, max_x, max_y, maps)
 
         def settle(case, deadline):
             return split.settle(strategy, case, max_x, max_y, e0, c0, alpha, rlimit,
                                 lambda inst: confirm(inst, expr, conds, Fraction(0), notion), deadline)
     else:
         formula, vars = encode(strategy, expr, max_x, max_y, alpha, idempotent, conds, epsilon, notion)
-        todo = maps
+        todo, total = maps, len(maps)
 
         def settle(g, deadline):
             fixed = [vars["signal"][x][z] == (g[x] == z) for x in range(max_x) for z in range(max_x)]
@@ -338,7 +338,7 @@ def search(strategy: str, claim: str, max_x: int, max_y: int, alpha=None, idempo
     deadline = None if timeout_s is None else time.monotonic() + timeout_s
     unknown: list[str] = []
     done = 0
-    bar = tqdm(todo, desc=f"counterexample {strategy} {max_x}x{max_y}", unit="case", file=sys.stderr,
+    bar = tqdm(todo, total=total, desc=f"counterexample {strategy} {max_x}x{max_y}", unit="case", file=sys.stderr,
                leave=False, disable=None if progress is None else not progress)
     try:
         for case in bar:
@@ -356,12 +356,11 @@ def search(strategy: str, claim: str, max_x: int, max_y: int, alpha=None, idempo
     finally:
         bar.close()
     seconds = time.perf_counter() - start
-    covered = {"cases": len(todo), "settled": done - len(unknown), "unknown": len(unknown),
-               "not_reached": len(todo) - done}
-    if unknown or done < len(todo):
+    covered = {"cases": total, "settled": done - len(unknown), "unknown": len(unknown), "not_reached": total - done}
+    if unknown or done < total:
         why = []
-        if done < len(todo):
-            why.append(f"the {timeout_s:g} s budget ran out after {done} of {len(todo)} cases")
+        if done < total:
+            why.append(f"the {timeout_s:g} s budget ran out after {done} of {total} cases")
         if unknown:
             why.append(f"{len(unknown)} cases unknown ({unknown[0]}{' ...' if len(unknown) > 1 else ''})")
         return {"status": "unknown", "reason": "; ".join(why), "covered": covered, "unknown_cases": unknown,

@@ -26,6 +26,7 @@ that exhausts it is 'unknown', never settled.
 from __future__ import annotations
 
 import itertools
+import math
 from dataclasses import dataclass
 from fractions import Fraction
 
@@ -71,21 +72,32 @@ def _erasure_choices(ny: int) -> list[tuple]:
     return [("top", y) for y in range(ny)] + [("tie", y, w) for y in range(ny) for w in range(y + 1, ny)]
 
 
-def cases(strategy: str, nx: int, ny: int, maps) -> list[Case]:
-    """Every case for the signal maps ``maps`` (each g once per relabelling class)."""
-    out = []
+def cases(strategy: str, nx: int, ny: int, maps):
+    """Every case for the signal maps ``maps`` (each g once per relabelling class), lazily: at 6 x 6 there are
+    billions (``count_cases``), so the search walks them and never holds the list."""
     for g in maps:
         image = sorted(set(g))
         if strategy != "erasure":
             for d in itertools.product(_planting_choices(ny), repeat=len(image)):
-                out.append(Case(tuple(g), d))
+                yield Case(tuple(g), d)
             continue
         for k in range(len(image), 0, -1):
             for alive in itertools.combinations(image, k):
                 for labels in itertools.product(range(ny), repeat=len(alive)):
                     for d in itertools.product(_erasure_choices(ny), repeat=nx):
-                        out.append(Case(tuple(g), d, alive, tuple(zip(alive, labels))))
-    return out
+                        yield Case(tuple(g), d, alive, tuple(zip(alive, labels)))
+
+
+def count_cases(strategy: str, nx: int, ny: int, maps) -> int:
+    """How many cases ``cases`` yields, without enumerating them."""
+    total = 0
+    for g in maps:
+        k = len(set(g))
+        if strategy != "erasure":
+            total += len(_planting_choices(ny)) ** k
+        else:
+            total += sum(math.comb(k, a) * ny ** a for a in range(1, k + 1)) * len(_erasure_choices(ny)) ** nx
+    return total
 
 
 def _rational(v: Fraction) -> z3.ArithRef:
