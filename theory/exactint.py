@@ -16,6 +16,7 @@ The results are identical to theory/instance.py's (tests/theory/test_exactint.py
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 from fractions import Fraction
@@ -34,8 +35,10 @@ class Scaled:
 
 def scaled(inst: Instance) -> Scaled:
     """P0 as integers over the least common multiple of its denominators."""
-    den = math.lcm(*(v.denominator for row in inst.p0 for v in row))
-    table = tuple(tuple(v.numerator * (den // v.denominator) for v in row) for row in inst.p0)
+    dens = {v.denominator for row in inst.p0 for v in row}
+    den = math.lcm(*dens)
+    factor = {d: den // d for d in dens}
+    table = tuple(tuple(v.numerator * factor[v.denominator] for v in row) for row in inst.p0)
     return Scaled(table, tuple(map(sum, table)), den)
 
 
@@ -107,33 +110,58 @@ def _max_ratio(pairs) -> tuple[int, int] | None:
 
 
 def params_scaled(inst: Instance, s: Scaled) -> dict[str, Fraction | None]:
-    """xi, Delta, p, tau, rho of theory.instance.params, from the integer table."""
-    N, mass, den, g, t, nx = s.table, s.mass, s.den, inst.signal, inst.target, inst.nx
+    """xi, Delta, p, tau, rho of theory.instance.params, from the integer table (ratios compared by integer
+    cross-products, one Fraction per value)."""
+    N, mass, den, g, t, nx, ny = s.table, s.mass, s.den, inst.signal, inst.target, inst.nx, inst.ny
     image = set(g)
     xi = Fraction(sum(mass[z] for z in image), den)
-    gap = _max_ratio((max(N[z]) - N[z][t], mass[z]) for z in image if mass[z] > 0)
-    delta = Fraction(0) if gap is None else Fraction(*gap)
-    low = _max_ratio((-N[x][t], mass[x]) for x in range(nx) if mass[x] > 0)
-    p = Fraction(-low[0], low[1])
-    # tau = (1/den) sum_x max_y |N[x][y] - mass[x] N[z][y] / mass[z]| with z = g(x): per z an integer sum over
-    # mass[z], then one sum of fractions.
-    heavy = [x for x in range(nx) if mass[x] > 0]
-    if any(mass[g[x]] == 0 for x in heavy):
-        tau = None
-    else:
-        per_z: dict[int, int] = {}
-        for x in heavy:
-            z = g[x]
-            mz, mx, rx, rz = mass[z], mass[x], N[x], N[z]
-            per_z[z] = per_z.get(z, 0) + max(abs(rx[y] * mz - mx * rz[y]) for y in range(inst.ny))
+    gn, gd = 0, 1  # Delta = max over signal points with mass of (max_y N - N[.][t]) / mass, 0 if none
+    for z in image:
+        mz = mass[z]
+        if mz:
+            row = N[z]
+            num = max(row) - row[t]
+            if num * gd > gn * mz:
+                gn, gd = num, mz
+    delta = Fraction(gn, gd)
+    pn, pd = None, 1  # p = min over points with mass of N[x][t] / mass[x]
+    for x in range(nx):
+        mx = mass[x]
+        if mx and (pn is None or N[x][t] * pd < pn * mx):
+            pn, pd = N[x][t], mx
+    p = Fraction(pn, pd)
+    # tau = (1/den) sum_x max_y |N[x][y] mass[z] - mass[x] N[z][y]| / mass[z] with z = g(x): per z an integer
+    # sum, then one sum over the least common multiple of the masses.
+    tau: Fraction | None = None
+    per_z: dict[int, int] = {}
+    for x in range(nx):
+        mx = mass[x]
+        if not mx:
+            continue
+        z = g[x]
+        mz = mass[z]
+        if not mz:
+            per_z = None
+            break
+        rx, rz = N[x], N[z]
+        per_z[z] = per_z.get(z, 0) + max(abs(rx[y] * mz - mx * rz[y]) for y in range(ny))
+    if per_z is not None:
         common = math.lcm(*(mass[z] for z in per_z)) if per_z else 1
         tau = Fraction(sum(v * (common // mass[z]) for z, v in per_z.items()), den * common)
     # rho = max over signal points z with preimage mass of P0(g^-1(z)) / P0(z); None where such a z has none
-    pre = [0] * nx
+    pre = dict.fromkeys(image, 0)
     for x in range(nx):
         pre[g[x]] += mass[x]
-    ratios = [(pre[z], mass[z]) for z in sorted(image) if pre[z] > 0]
-    rho = None if any(mz == 0 for _, mz in ratios) else Fraction(*_max_ratio(ratios))
+    rn, rd, rho_defined = None, 1, True
+    for z, w in pre.items():
+        if w:
+            mz = mass[z]
+            if not mz:
+                rho_defined = False
+                break
+            if rn is None or w * rd > rn * mz:
+                rn, rd = w, mz
+    rho = Fraction(rn, rd) if rho_defined and rn is not None else None
     return {"xi": xi, "Delta": delta, "p": p, "tau": tau, "rho": rho}
 
 
@@ -144,10 +172,15 @@ def params(inst: Instance) -> dict[str, Fraction | None]:
 
 def bound(inst: Instance, values: dict[str, Fraction | None], epsilon: Fraction = Fraction(0),
           notion: str = "tv", id: str | None = None) -> Fraction | None:
-    """theory.instance.bound from already computed parameters ``values`` (``params``): None where undefined."""
+    """theory.instance.bound from already computed parameters ``values`` (``params``): None where undefined.
+
+    At epsilon = 0 the bound is compiled with epsilon substituted (``_bound_at_zero``: its eps-terms vanish,
+    so fewer Fraction operations); otherwise theory.instance's compiled bound. Same value either way.
+    """
     from theory.instance import VALID_BOUND_OF, _bound_function
 
-    names, f = _bound_function(VALID_BOUND_OF[inst.strategy] if id is None else id, notion)
+    id = VALID_BOUND_OF[inst.strategy] if id is None else id
+    names, f = _bound_at_zero(id, notion) if epsilon == 0 else _bound_function(id, notion)
     values = {**values, "alpha": inst.alpha, "epsilon": Fraction(epsilon)}
     if any(values[n] is None for n in names) or ("p" in names and values["p"] == 0):
         return None
@@ -155,3 +188,23 @@ def bound(inst: Instance, values: dict[str, Fraction | None], epsilon: Fraction 
     if not isinstance(out, (int, Fraction)):
         raise AssertionError(f"bound {id} did not evaluate to a rational: {out!r}")
     return Fraction(out)
+
+
+@functools.cache
+def _bound_at_zero(id: str, notion: str = "tv"):
+    """A result's bound at epsilon = 0, compiled once to Python over Fractions (as theory.instance's
+    ``_bound_function``); its parameters are the full result's (so undefined ones still give None)."""
+    import sympy as sp
+    from sympy.printing.pycode import PythonCodePrinter
+
+    from theory.paper import result
+    from theory.parameters import SYMBOLS
+
+    class _ExactPrinter(PythonCodePrinter):
+        def _print_Rational(self, e):
+            return f"Fraction({e.p}, {e.q})"
+
+    r = result(id, notion)
+    expr = sp.simplify(r.bound.subs(SYMBOLS["epsilon"], 0))
+    f = sp.lambdify([q.symbol for q in r.parameters], expr, modules=[{"Fraction": Fraction}], printer=_ExactPrinter)
+    return tuple(q.name for q in r.parameters), f
