@@ -54,8 +54,9 @@ def read_csv(path: str | Path, label: str):
     path = Path(path)
     try:
         with path.open("rb") as f:
-            header = next(csv.reader([f.readline().decode("utf-8")]), [])
-    except (OSError, UnicodeDecodeError) as e:
+            first = f.readline().decode("utf-8").splitlines()  # a bare \r ends a line too, as for pyarrow
+        header = next(csv.reader(first[:1]), [])
+    except (OSError, UnicodeDecodeError, csv.Error) as e:
         raise InputError(f"CSV {path}: cannot read ({getattr(e, 'strerror', None) or e})") from None
     if label not in header:
         raise InputError(f"CSV {path}: no label column {label!r}; columns are {', '.join(header)}")
