@@ -77,26 +77,31 @@ def read_csv(path: str | Path, label: str):
                          f"fields; expected {len(header)} as in the header")
     if data.num_rows < 1:
         raise InputError(f"CSV {path}: expected a header and at least one row")
-    codes, values = zip(*(_sorted_codes(data.column(j)) for j in range(len(header))))
     k = header.index(label)
     keep = [j for j in range(len(header)) if j != k]
+    data = data.unify_dictionaries()                                            # one dictionary per column
+    values, ranks = zip(*(_sorted_values(data.column(j)) for j in range(len(header))))
     if len(values[k]) < 2:
         raise InputError(f"CSV {path}: label column {label!r} has one value; expected at least two labels")
-    features = np.stack([codes[j] for j in keep], axis=1) if keep else np.zeros((len(codes[k]), 0), np.int32)
-    return features, codes[k], tuple(header[j] for j in keep), tuple(values[j] for j in keep), values[k]
+    features, labels = np.empty((data.num_rows, len(keep)), np.int32), np.empty(data.num_rows, np.int32)
+    start = 0
+    for batch in data.to_batches():  # a block of rows at a time: [rows, F] written in cache-sized pieces
+        codes = [ranks[j][batch.column(j).indices.to_numpy()] for j in range(len(header))]
+        stop = start + batch.num_rows
+        if keep:
+            np.stack([codes[j] for j in keep], axis=1, out=features[start:stop])
+        labels[start:stop] = codes[k]
+        start = stop
+    return features, labels, tuple(header[j] for j in keep), tuple(values[j] for j in keep), values[k]
 
 
-def _sorted_codes(column) -> tuple[np.ndarray, tuple[str, ...]]:
-    """A dictionary-encoded column (any number of chunks) as int32 codes into its sorted values."""
-    import pyarrow as pa
-
-    column = column.unify_dictionaries() if isinstance(column, pa.ChunkedArray) else column
+def _sorted_values(column) -> tuple[tuple[str, ...], np.ndarray]:
+    """A dictionary-encoded column's values in sorted order, and each dictionary code's sorted position [V]."""
     dictionary = column.chunk(0).dictionary.to_pylist() if column.num_chunks else []
     order = np.argsort(np.array(dictionary, dtype=object), kind="stable")
     rank = np.empty(len(dictionary), np.int32)
     rank[order] = np.arange(len(dictionary), dtype=np.int32)                   # old code -> sorted position
-    codes = np.concatenate([c.indices.to_numpy(zero_copy_only=False) for c in column.chunks]).astype(np.int32)
-    return rank[codes], tuple(dictionary[i] for i in order)
+    return tuple(dictionary[i] for i in order), rank
 
 
 def _first_ragged_line(path: Path, width: int) -> int:

@@ -65,3 +65,40 @@ def test_cli_tabular_synthetic_json(cli_json, tmp_path):
     assert [(r["alpha"], r["target"]) for r in rows] == [(0.02, 0), (0.02, 1), (0.3, 0), (0.3, 1)]
     assert all(r["binomial"] <= 1 and r["gbj"] <= 1 for r in rows)
     assert rows[2]["success"] >= rows[0]["success"]  # a larger collective plants at least as well here
+
+
+def test_csv_codes_equal_pandas_factorize_across_reader_blocks(tmp_path):
+    import pandas as pd
+
+    rng = np.random.default_rng(5)
+    rows = 60_000                                                               # ~1.6 MB: two 1 MB reader blocks
+    pools = {"b": ["zeta", "alpha", "Mid", "", "NA", "10", "9"], "label": ["y", "x", "w"], "a": ["2", "1"],
+             "c": ["only"]}
+    frame = pd.DataFrame({name: rng.choice(pool, size=rows) for name, pool in pools.items()})  # label 2nd
+    path = tmp_path / "mixed.csv"
+    frame.to_csv(path, index=False)
+    features, labels, names, values, label_values = tabular.read_csv(path, "label")
+    back = pd.read_csv(path, na_filter=False, dtype=str)
+    assert names == ("b", "a", "c") and features.shape == (rows, 3) and features.dtype == np.int32
+    for j, name in enumerate(names):
+        codes, uniques = pd.factorize(back[name], sort=True)
+        assert np.array_equal(features[:, j], codes) and values[j] == tuple(uniques)
+    codes, uniques = pd.factorize(back["label"], sort=True)
+    assert np.array_equal(labels, codes) and label_values == tuple(uniques) == ("w", "x", "y")
+    only_label = tmp_path / "label.csv"
+    frame[["label"]].to_csv(only_label, index=False)
+    assert tabular.load_csv(only_label, "label").features.shape == (rows, 0)
+
+
+def test_written_csv_is_quoted_only_where_a_value_needs_it(tmp_path):
+    plain = tabular.synthetic_table(50, features=3, labels=2, seed=1)
+    named = collusion.NamedTable(plain.features, plain.labels, ("f,0", "f1", "f2"),
+                                 tuple(tuple(f"v{i}" for i in range(c)) for c in plain.cards), ("no", "yes"))
+    path = collusion.write_csv(named, tmp_path / "plain.csv", label="y")
+    assert '"' not in path.read_text().split("\n", 1)[1] and path.read_text().startswith('"f,0",f1,f2,y\n')
+    odd = named._replace(values=(("a,b", 'say "hi"') + named.values[0][2:],) + named.values[1:])
+    for table, name in ((named, "plain2.csv"), (odd, "odd.csv")):
+        back = collusion.load_named_csv(collusion.write_csv(table, tmp_path / name, label="y"), "y")
+        for j, values in enumerate(table.values):
+            assert np.array_equal(np.asarray(back.values[j])[back.features[:, j]],
+                                  np.asarray(values)[table.features[:, j]])
