@@ -315,17 +315,19 @@ def places(table, fix: dict[int, int], rows: np.ndarray) -> Places:
     otherwise the codes that occur are numbered in increasing order (numerics.tabular.dense_ids: a presence
     table or a hash, no sort of the rows), K their number.
     """
-    sub = table.features[rows]                                                 # [M, F]
     cards = np.asarray(table.cards, np.int64)
     free = [j for j in range(len(cards)) if j not in fix]
-    if fix:
-        fixed = np.fromiter(fix, np.int64)
-        own = np.all(sub[:, fixed] == np.fromiter(fix.values(), sub.dtype), axis=1)  # [M]
+    if free and fix and radices(cards[free]) is not None:
+        code, own = _codes_and_own(table.features, rows, free, cards, fix)
     else:
-        own = np.ones(len(rows), bool)
-    if not free:
-        return Places(np.zeros(len(rows), np.int64), own, 1)
-    code = combination_codes(sub[:, free], cards[free])                        # [M] int64
+        sub = table.features[rows]                                             # [M, F]
+        if fix:
+            own = np.all(sub[:, np.fromiter(fix, np.int64)] == np.fromiter(fix.values(), sub.dtype), axis=1)
+        else:
+            own = np.ones(len(rows), bool)
+        if not free:
+            return Places(np.zeros(len(rows), np.int64), own, 1)
+        code = combination_codes(sub[:, free], cards[free])                    # [M] int64
     size = x_star_size(table, fix)
     if radices(cards[free]) is not None and size <= max(len(rows), 1 << 16):
         return Places(code, own, size)
@@ -335,6 +337,26 @@ def places(table, fix: dict[int, int], rows: np.ndarray) -> Places:
         rank[np.argsort(values)] = np.arange(len(values))
         ids = rank[ids]
     return Places(ids, own, len(values))
+
+
+def _codes_and_own(features, rows, free, cards, fix, block: int = 1 << 14):
+    """The mixed-radix code of the free columns [M] int64 and whether x = g(x) [M] for ``rows`` [M], a block of
+    rows at a time, so that the Horner passes run in cache. When the rows are a good part of the table (GBJ's
+    split uses 1.1M of 3M) every table row is coded in order and the codes gathered: a random read of an
+    8-byte code instead of a 4F-byte row (about 2x faster there)."""
+    fixed, values = np.fromiter(fix, np.int64), np.fromiter(fix.values(), features.dtype)
+    stream = 4 * len(rows) >= len(features)
+    total = len(features) if stream else len(rows)
+    code, own = np.empty(total, np.int64), np.empty(total, bool)
+    for start in range(0, total, block):
+        sub = features[start:start + block] if stream else features[rows[start:start + block]]  # [B, F]
+        out = code[start:start + block]
+        out[:] = sub[:, free[0]]
+        for j in free[1:]:                                                     # Horner, as combination_codes
+            out *= cards[j]
+            out += sub[:, j]
+        own[start:start + block] = np.all(sub[:, fixed] == values, axis=1)
+    return (code[rows], own[rows]) if stream else (code, own)
 
 
 def plug_in(table, fix: dict[int, int], target: int, ns, train: np.ndarray, test: np.ndarray,

@@ -102,3 +102,15 @@ def test_written_csv_is_quoted_only_where_a_value_needs_it(tmp_path):
         for j, values in enumerate(table.values):
             assert np.array_equal(np.asarray(back.values[j])[back.features[:, j]],
                                   np.asarray(values)[table.features[:, j]])
+
+
+def test_blocked_place_codes_equal_the_direct_codes_gathered_or_streamed():
+    rng = np.random.default_rng(3)
+    cards = np.array([3, 5, 2, 4, 7], np.int64)
+    features = rng.integers(0, cards, size=(1000, 5)).astype(np.int32)
+    fix, free = {1: 4, 3: 0}, [0, 2, 4]
+    for rows in (rng.permutation(1000)[:900], rng.integers(0, 1000, size=60)):  # streamed; gathered (repeats)
+        for block in (7, 1 << 14):                                             # ragged last block; one block
+            code, own = collusion._codes_and_own(features, rows, free, cards, fix, block=block)
+            assert np.array_equal(code, tabular.combination_codes(features[rows][:, free], cards[free]))
+            assert np.array_equal(own, (features[rows, 1] == 4) & (features[rows, 3] == 0)) and own.any()
