@@ -71,19 +71,20 @@ def _gradient_hessian(params, columns, y, c):
 def _cholesky_solve(a, b):
     """Solve a @ x = b for a symmetric positive definite a (k x k nested lists of scalars; b: k scalars) by
     Cholesky, unrolled over k: batched with vmap it is a few dozen elementwise operations over the batch, where
-    XLA's batched LU or Cholesky call per problem costs more than the whole Newton step for k = 6."""
+    XLA's batched LU or Cholesky call per problem costs more than the whole Newton step for k = 6. Divisions are
+    products with the reciprocal square roots, so that fewer kernels split the step (39 -> 30 fusions)."""
     k = len(b)
-    low = [[None] * k for _ in range(k)]
+    low, inv = [[None] * k for _ in range(k)], [None] * k                       # inv[j] = 1 / low[j][j]
     for j in range(k):
-        low[j][j] = jnp.sqrt(a[j][j] - sum(low[j][m] ** 2 for m in range(j)))
+        inv[j] = jax.lax.rsqrt(a[j][j] - sum(low[j][m] ** 2 for m in range(j)))
         for i in range(j + 1, k):
-            low[i][j] = (a[i][j] - sum(low[i][m] * low[j][m] for m in range(j))) / low[j][j]
+            low[i][j] = (a[i][j] - sum(low[i][m] * low[j][m] for m in range(j))) * inv[j]
     forward = []
     for i in range(k):                                                          # low @ forward = b
-        forward.append((b[i] - sum(low[i][m] * forward[m] for m in range(i))) / low[i][i])
+        forward.append((b[i] - sum(low[i][m] * forward[m] for m in range(i))) * inv[i])
     out = [None] * k
     for i in reversed(range(k)):                                                # low.T @ out = forward
-        out[i] = (forward[i] - sum(low[m][i] * out[m] for m in range(i + 1, k))) / low[i][i]
+        out[i] = (forward[i] - sum(low[m][i] * out[m] for m in range(i + 1, k))) * inv[i]
     return out
 
 
