@@ -31,10 +31,11 @@ def commands(*lines: str) -> str:
 
 
 def num(x, digits: int = 3) -> str:
-    r"""A number for math mode: ``digits`` significant digits, ``a \times 10^{k}`` when small or large.
+    r"""A number for math mode: ``digits`` significant digits, ``a \times 10^{k}`` when small or large
+    (as Python's ``g`` format decides: an exponent below -4 or at least ``digits``).
 
-    >>> num(0.000123), num(12345.0, 2), num(float("inf")), num(3)
-    ('1.23 \\times 10^{-4}', '1.2 \\times 10^{4}', '\\infty', '3')
+    >>> num(0.0000123), num(0.000123), num(12345.0, 2), num(float("inf")), num(3)
+    ('1.23 \\times 10^{-5}', '0.000123', '1.2 \\times 10^{4}', '\\infty', '3')
     """
     if isinstance(x, bool):
         raise TypeError("a bool is not a number to print")
