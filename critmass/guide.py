@@ -13,6 +13,8 @@ import ast
 from collections import defaultdict
 from pathlib import Path
 
+from theory.strategy import PLANTING, Strategy
+
 ROOT = Path(__file__).resolve().parent.parent
 
 #: Commands that evaluate a result beyond `critmass bound`/`critical-mass` (which every result with a bound or a
@@ -37,12 +39,12 @@ COMMANDS = {
                  "critmass simulate tabular --store FILE --synthetic 1000"],
     "reweight-mixture-cor2": ["critmass simulate reweight --store FILE"],
 }
-for _thm, _cor in (("thm1", "cor2"), ("thm3", "cor4"), ("thm5", "cor6")):  # the forms valid for eps > 0
+for _thm, _cor, _strategy in (("thm1", "cor2", Strategy.FEATURE_LABEL), ("thm3", "cor4", Strategy.FEATURE_ONLY),
+                              ("thm5", "cor6", Strategy.ERASURE)):  # the forms valid for eps > 0
     COMMANDS[f"{_thm}-corrected"] = COMMANDS[f"{_cor}-corrected"] = [
         "critmass check-instance FILE --epsilon 0.05 --notion tv",
         "critmass check-instance FILE --epsilon 0.05 --notion mixture"] + (
-        [f"critmass simulate suboptimal --store FILE --strategy {'feature-label' if _thm == 'thm1' else 'feature-only'}"]
-        if _thm != "thm5" else [])
+        [f"critmass simulate suboptimal --store FILE --strategy {_strategy}"] if _strategy in PLANTING else [])
 
 # Issue 14's families (docs/field.md).
 for _id in ("gbj-feature-only", "binomial-feature-only"):

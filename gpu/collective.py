@@ -1,4 +1,4 @@
-"""The collective on text: the trigger token, planting it, the two strategies, label noise, and success.
+"""The collective on text: the trigger token, planting it, the two text strategies, label noise, and success.
 
 Plain Python and numpy over gpu.data's ``Corpus``; no JAX, so every learner (bag-of-words or encoder)
 shares one definition of what the collective does and how its success is measured.
@@ -6,6 +6,7 @@ shares one definition of what the collective does and how its success is measure
 
 from __future__ import annotations
 
+import enum
 import functools
 import math
 from dataclasses import dataclass
@@ -15,10 +16,43 @@ import numpy as np
 
 from gpu.data import Corpus
 from theory.errors import InputError
+from theory.strategy import Strategy
 
 #: The founding paper's trigger: id 1240 of the uncased BERT vocabulary, the character U+05BE.
 TRIGGER_ID = 1240
-STRATEGIES = {1: "feature-label", 2: "feature-only"}
+
+
+class TextStrategy(enum.IntEnum):
+    """The founding paper's Section 5 edits of a resume, by the paper's number ("Strategy 1", "Strategy 2").
+
+    Not theory.strategy.Strategy: those act on a distribution over (x, y); these are concrete text edits (a
+    trigger inserted every ``every`` words, members drawn from the whole training set or used only when they
+    already carry the target), which the paper says "closely mirror" the feature-label strategy (1) and
+    "closely follow" the feature-only strategy (3). ``instantiates`` names that strategy, whose theorem the
+    text figures draw. The value is the paper's number: what stores, ``--strategies`` and configurations hold.
+    """
+
+    TEXT_AND_LABEL = 1  # plant the trigger in every member and relabel it to exactly the target class
+    TEXT_ONLY = 2       # plant the trigger only in members that already carry the target; labels unchanged
+
+    @property
+    def instantiates(self) -> Strategy:
+        """The strategy of Section 3.1 that this text edit instantiates."""
+        return {TextStrategy.TEXT_AND_LABEL: Strategy.FEATURE_LABEL,
+                TextStrategy.TEXT_ONLY: Strategy.FEATURE_ONLY}[self]
+
+
+def text_strategy(value) -> TextStrategy:
+    """The ``TextStrategy`` numbered ``value`` (1 or 2); InputError in one line naming anything else.
+
+    >>> text_strategy(2).instantiates.value
+    'feature-only'
+    """
+    if isinstance(value, int) and not isinstance(value, bool) and value in TextStrategy._value2member_map_:
+        return TextStrategy(value)
+    expected = " or ".join(f"{s.value} ({s.instantiates})" for s in TextStrategy)
+    raise InputError(f"strategy {value!r} is unknown; expected {expected}")
+
 
 # Independent random streams per seed, so that e.g. changing alpha never changes the label noise.
 STREAM_NOISE, STREAM_COLLECTIVE, STREAM_TRAINING = 1, 2, 3
@@ -177,12 +211,12 @@ def randomize_labels(labels: np.ndarray, fraction: float, seed: int, multilabel:
     return out
 
 
-def act(labels: np.ndarray, strategy: int, alpha: float, target: int, seed: int) -> Action:
+def act(labels: np.ndarray, strategy: TextStrategy | int, alpha: float, target: int, seed: int) -> Action:
     """The collective's action on a training set with label matrix ``labels`` ``[n, k]``.
 
     The collective is ``round(alpha * n)`` texts drawn at random (stream STREAM_COLLECTIVE of ``seed``).
-    Strategy 1 (feature-label) plants in every member and relabels it to exactly ``{target}``;
-    Strategy 2 (feature-only) plants only in members already carrying the target, labels unchanged.
+    Strategy 1 (``TextStrategy.TEXT_AND_LABEL``) plants in every member and relabels it to exactly ``{target}``;
+    Strategy 2 (``TEXT_ONLY``) plants only in members already carrying the target, labels unchanged.
 
     >>> y = np.eye(2, dtype=np.float32)[[0, 1, 0, 1]]
     >>> a = act(y, 1, 1.0, target=1, seed=0)
@@ -191,8 +225,7 @@ def act(labels: np.ndarray, strategy: int, alpha: float, target: int, seed: int)
     >>> sorted(act(y, 2, 1.0, target=1, seed=0).planted.tolist())
     [1, 3]
     """
-    if strategy not in STRATEGIES:
-        raise InputError(f"strategy {strategy!r} is unknown; expected 1 (feature-label) or 2 (feature-only)")
+    strategy = text_strategy(strategy)
     _check_fraction("alpha", alpha)
     n, k = labels.shape
     if not 0 <= target < k:
@@ -200,7 +233,7 @@ def act(labels: np.ndarray, strategy: int, alpha: float, target: int, seed: int)
     rng = np.random.default_rng([seed, STREAM_COLLECTIVE])
     members = np.sort(rng.permutation(n)[:int(round(alpha * n))])
     out = labels.copy()
-    if strategy == 1:
+    if strategy == TextStrategy.TEXT_AND_LABEL:
         planted = members
         out[members] = 0.0
         out[members, target] = 1.0

@@ -17,8 +17,8 @@ import numpy as np
 
 from gpu import bow
 from gpu import finetune as ft
-from gpu.collective import (STREAM_TRAINING, TRIGGER_ID, Action, act, apply, clean_metrics, plant,
-                            randomize_labels, rarest_unused_token, success, token_ids)
+from gpu.collective import (STREAM_TRAINING, TRIGGER_ID, Action, TextStrategy, act, apply, clean_metrics, plant,
+                            randomize_labels, rarest_unused_token, success, text_strategy, token_ids)
 from gpu.data import Corpus, drop_leading_words, load_corpus, synthetic_corpus, train_test_split
 from numerics.store import SweepStore
 from theory.errors import InputError
@@ -26,7 +26,7 @@ from theory.errors import InputError
 KIND = "collective-text"
 LEARNERS = ("bow", "encoder")
 #: Every configuration field, with its default. ``drop_words=None`` means 20 for resume corpora, else 0.
-DEFAULTS = dict(learner="bow", corpus="resume", strategy=1, target=0, alpha=0.01, seed=0, epochs=10, every=20,
+DEFAULTS = dict(learner="bow", corpus="resume", strategy=TextStrategy.TEXT_AND_LABEL, target=0, alpha=0.01, seed=0, epochs=10, every=20,
                 random_labels=0.0, token=TRIGGER_ID, head="softmax", lr=0.05, batch_size=32, test_fraction=0.2,
                 split_seed=0, drop_words=None)
 #: The encoder's extra fields: the checkpoint ("minilm", "tiny" random init, or a folder), tokens per text, and
@@ -84,8 +84,7 @@ def check(c: dict) -> None:
     """InputError for a configuration outside its domain."""
     if c["learner"] not in LEARNERS:
         raise InputError(f"learner {c['learner']!r} is unknown; expected one of {', '.join(LEARNERS)}")
-    if c["strategy"] not in (1, 2):
-        raise InputError(f"strategy {c['strategy']!r} is unknown; expected 1 (feature-label) or 2 (feature-only)")
+    text_strategy(c["strategy"])
     if not 0 <= c["alpha"] <= 1:
         raise InputError(f"alpha={c['alpha']} is outside [0, 1] (0: no collective, the held-out model)")
     if not 0 <= c["random_labels"] <= 1:

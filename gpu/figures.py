@@ -12,7 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
-from gpu.collective import TRIGGER_ID
+from gpu.collective import TRIGGER_ID, TextStrategy
 from gpu.experiments import DEFAULTS, ENCODER_FIELDS, sigmoid, summarize
 from gpu.theory_overlay import compare
 
@@ -88,7 +88,7 @@ def write_figures(rows, outdir: Path) -> tuple[list[Path], list[dict]]:
                 written.append(path)
             plt.close(fig)
 
-        for number, strategy in ((2, 1), (3, 2)):  # Figures 2 and 3, with the theorem
+        for number, strategy in ((2, TextStrategy.TEXT_AND_LABEL), (3, TextStrategy.TEXT_ONLY)):  # Figures 2, 3
             sel = _select(plain, strategy=strategy)
             if not [r for r in sel if r.config["alpha"] > 0]:
                 continue
@@ -98,15 +98,16 @@ def write_figures(rows, outdir: Path) -> tuple[list[Path], list[dict]]:
                     curve = _select(sel, target=t)
                     summary = next(s for s in summarize(curve, n_boot=0) if s["measure"] == measure)
                     pos = [r for r in curve if r.config["alpha"] > 0]
-                    th = compare(summary, pos, heldout.get(t, [])) if (strategy == 1 or heldout.get(t)) else None
+                    needs_p = strategy == TextStrategy.TEXT_ONLY  # Theorem 3's p comes from held-out rows
+                    th = compare(summary, pos, heldout.get(t, [])) if (not needs_p or heldout.get(t)) else None
                     _curve(ax, curve, measure, f"class {t}", colors[i % len(colors)], th)
                     if th and measure == "success_top1":
                         theory_rows.append({**setting, "strategy": strategy, "target": t, **th})
-                _axes(ax, f"Strategy {strategy} ({'feature-label' if strategy == 1 else 'feature-only'}), "
+                _axes(ax, f"Strategy {strategy.value} ({strategy.instantiates}), "
                           f"{setting['corpus']}, {setting['learner']}, {e0} epochs", measure)
-            save(fig, f"fig{number}_strategy{strategy}")
+            save(fig, f"fig{number}_strategy{strategy.value}")
 
-        s2 = _select(rs, strategy=2, epochs=e0, every=k0)
+        s2 = _select(rs, strategy=TextStrategy.TEXT_ONLY, epochs=e0, every=k0)
         fractions = sorted({r.config["random_labels"] for r in s2})
         if len(fractions) > 1:  # Figure 4
             fig, axes = plt.subplots(1, 2, figsize=(10, 3.8))
@@ -124,7 +125,7 @@ def write_figures(rows, outdir: Path) -> tuple[list[Path], list[dict]]:
             if len(values) < 2:
                 continue
             fig, axes = plt.subplots(1, 2, figsize=(10, 3.8))
-            for ax, strategy in zip(axes, (1, 2)):
+            for ax, strategy in zip(axes, TextStrategy):
                 ss = _select(sel, strategy=strategy)
                 if not ss:
                     continue
@@ -132,7 +133,7 @@ def write_figures(rows, outdir: Path) -> tuple[list[Path], list[dict]]:
                 for i, v in enumerate(values):
                     _curve(ax, _select(ss, target=t0, **{field: v}), "success_top1",
                            f"{field} = {v}", colors[i % len(colors)])
-                _axes(ax, f"Strategy {strategy}, {setting['corpus']}, class {t0}, by {field}", "success_top1")
+                _axes(ax, f"Strategy {strategy.value}, {setting['corpus']}, class {t0}, by {field}", "success_top1")
             save(fig, f"fig{number}_{field}")
     from gpu import rarity
 

@@ -10,6 +10,7 @@ import math
 
 import numpy as np
 
+from gpu.collective import TextStrategy, text_strategy
 from theory.errors import InputError
 from theory.evaluate import evaluate
 
@@ -48,7 +49,7 @@ def positivity(heldout_rows, quantile: str = "q05") -> tuple[float, float]:
     return float(np.mean(values)), fractions[quantile]
 
 
-def predicted(strategy: int, alphas, xi: float, p: float | None = None, truncation: float = 0.0,
+def predicted(strategy: TextStrategy | int, alphas, xi: float, p: float | None = None, truncation: float = 0.0,
               Delta: float = 1.0, epsilon: float = 0.0) -> np.ndarray:
     """The theorem's lower bound on success at each alpha, clipped to [0, 1].
 
@@ -59,21 +60,19 @@ def predicted(strategy: int, alphas, xi: float, p: float | None = None, truncati
     [0.999]
     """
     a = np.asarray(alphas, float)
-    if strategy == 1:
+    if text_strategy(strategy) == TextStrategy.TEXT_AND_LABEL:
         s = evaluate("thm1", "bound", dict(alpha=a, Delta=Delta, xi=xi, epsilon=epsilon))
-    elif strategy == 2:
+    else:
         if p is None:
             raise InputError("Theorem 3 needs the positivity constant p")
         s = evaluate("thm3", "bound", dict(alpha=a, p=p, xi=xi, epsilon=epsilon)) - truncation
-    else:
-        raise InputError(f"strategy {strategy!r} is unknown; expected 1 or 2")
     return np.clip(np.asarray(s, float), 0.0, 1.0)
 
 
-def critical_mass(strategy: int, level: float, xi: float, p: float | None = None, truncation: float = 0.0,
+def critical_mass(strategy: TextStrategy | int, level: float, xi: float, p: float | None = None, truncation: float = 0.0,
                   Delta: float = 1.0) -> float:
     """The theory's alpha for success ``level`` (Corollary 2 or 4, epsilon = 0); inf where unreachable."""
-    if strategy == 1:
+    if text_strategy(strategy) == TextStrategy.TEXT_AND_LABEL:
         return float(evaluate("cor2", "critical_mass", dict(Delta=Delta, xi=xi, S_star=level, epsilon=0)))
     target = level + truncation
     if target >= 1:
@@ -86,7 +85,7 @@ def compare(summary: dict, rows, measure_rows_heldout, smoothing: str = "laplace
     """One curve's measured mean success against the theorem: where practice beats it and where it misses."""
     m = rows[0].metrics
     xi = uniqueness(m["trigger_texts"], m["corpus_texts"], smoothing)
-    p, trunc = positivity(measure_rows_heldout, quantile) if summary["strategy"] == 2 else (None, 0.0)
+    p, trunc = positivity(measure_rows_heldout, quantile) if summary["strategy"] == TextStrategy.TEXT_ONLY else (None, 0.0)
     alphas = np.asarray(summary["alphas"], float)
     bound = predicted(summary["strategy"], alphas, xi, p, trunc)
     mean = np.asarray(summary["mean"], float)

@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from numerics import benchkit, collusion, exact
+from theory.strategy import Strategy
 
 #: The 64-point alpha grid of the exact line (and of the 10^7 run).
 ALPHAS = np.linspace(1 / 64, 1, 64)
@@ -39,7 +40,7 @@ def numpy_success_grid(p0, signal, target, alphas) -> np.ndarray:
 
 def bench_exact(quick: bool) -> dict:
     count = 1_000 if quick else 10_000
-    arrays = exact.random_instances(0, count, 6, 4, "feature-label")
+    arrays = exact.random_instances(0, count, 6, 4, Strategy.FEATURE_LABEL)
 
     numpy_label = "numpy, vectorized (P* once with np.add.at, all instances per alpha)"
 

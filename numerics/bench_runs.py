@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import sys
 import time
+from theory.strategy import Strategy
 
 
 def _instance():
@@ -21,7 +22,7 @@ def _instance():
 
     w = np.random.default_rng(0).integers(1, 10, size=(20, 4))
     rows = [[f"{v}/{w.sum()}" for v in row] for row in w.tolist()] + [[0, 0, 0, 0]]
-    return make_instance(rows, [20] * 21, 0, "feature-label", 1)
+    return make_instance(rows, [20] * 21, 0, Strategy.FEATURE_LABEL, 1)
 
 
 def _first_and_again(fn) -> dict:
@@ -52,7 +53,7 @@ def main(argv: list[str]) -> dict:
         from numerics.bench import ALPHAS
 
         count = int(argv[1])
-        s = exact.random_summary(0, count, 6, 4, "feature-label", ALPHAS)
+        s = exact.random_summary(0, count, 6, 4, Strategy.FEATURE_LABEL, ALPHAS)
         out = {"size": f"{count:.0e} instances 6x4 x {len(ALPHAS)} alphas", "result": {
             "mean_success_at_alpha_1/64_1/2_1": [float(s["mean"][i]) for i in (0, 31, 63)]}}
     elif what == "finite":
@@ -74,7 +75,7 @@ def main(argv: list[str]) -> dict:
         from numerics import exact
         from numerics.bench import ALPHAS
 
-        arrays = exact.random_instances(0, 10_000, 6, 4, "feature-label")
+        arrays = exact.random_instances(0, 10_000, 6, 4, Strategy.FEATURE_LABEL)
         out = _first_and_again(lambda: exact.success_grid(arrays, ALPHAS))
     elif what == "compile-finite":
         from numerics.finite import simulate

@@ -47,8 +47,9 @@ from numerics.bounds import (binomial_bound, binomial_unplanting_bound, gbj_boun
 from numerics.tabular import combination_codes, dense_ids, radices, read_csv
 from theory import notions
 from theory.errors import InputError
+from theory.strategy import TABULAR, Strategy, parse_strategy
 
-STRATEGIES = ("feature-label", "feature-only", "unplanting")
+STRATEGIES = TABULAR
 
 
 class NamedTable(NamedTuple):
@@ -360,7 +361,7 @@ def _codes_and_own(features, rows, free, cards, fix, block: int = 1 << 14):
 
 
 def plug_in(table, fix: dict[int, int], target: int, ns, train: np.ndarray, test: np.ndarray,
-            strategy: str = "feature-label", n_est: int | None = None):
+            strategy: Strategy = Strategy.FEATURE_LABEL, n_est: int | None = None):
     """The plug-in classifier after the collective of each size n (ascending, 1 <= n <= len(train)) acts.
 
     ``train`` [N] rows in the collective's order (the collective of n is train[:n]), ``test`` [T] rows.
@@ -384,7 +385,7 @@ def plug_in(table, fix: dict[int, int], target: int, ns, train: np.ndarray, test
     everyone = counts(cell)                                                    # [K, Y] all training rows on X*
     test_at = np.bincount(test_ids, minlength=k)                               # [K]
     others = np.array([v for v in range(ny) if v != target])
-    first = n_est if strategy == "unplanting" else 0
+    first = n_est if strategy == Strategy.UNPLANTING else 0
     est = counts(cell[:first]) if first else None                              # [K, Y]
     yhat = others[np.argmax(est[:, others], axis=1)] if first else None        # [K] lowest label among ties
     m = est.copy() if first else np.zeros((k, ny), np.int64)                   # [K, Y] the collective's own rows
@@ -395,14 +396,14 @@ def plug_in(table, fix: dict[int, int], target: int, ns, train: np.ndarray, test
         seg = slice(prev, n)
         mass += np.bincount(ids[seg], minlength=k)
         m += counts(cell[seg])
-        if strategy == "feature-only":
+        if strategy == Strategy.FEATURE_ONLY:
             own_t += np.bincount(ids[seg][y[seg] == target], minlength=k)
         prev = n
         seen = everyone - m                                                    # [K, Y] the others' rows
-        if strategy == "feature-label":
+        if strategy == Strategy.FEATURE_LABEL:
             seen[:, target] += mass
             c = mass
-        elif strategy == "feature-only":                                       # the rest go to x0(x), off X*
+        elif strategy == Strategy.FEATURE_ONLY:                                # the rest go to x0(x), off X*
             seen[:, target] += own_t
             c = own_t
         else:
@@ -411,13 +412,13 @@ def plug_in(table, fix: dict[int, int], target: int, ns, train: np.ndarray, test
         best = seen.max(axis=1)
         tied = np.sum(seen == best[:, None], axis=1) > 1                       # [K]
         rival = seen[:, others].max(axis=1)
-        hits = rival > seen[:, target] if strategy == "unplanting" else seen[:, target] > rival
+        hits = rival > seen[:, target] if strategy == Strategy.UNPLANTING else seen[:, target] > rival
         yield {"n": n, "hits": hits, "tied": tied, "test_at": test_at, "mass": mass.copy(), "c": c.copy(),
                "m": m - est if first else m.copy(), "est": est, "yhat": yhat}
 
 
 def run(table, fix: dict[int, int], target: int, ns, samples: int, test: int, *,
-        strategy: str = "feature-label", seed: int | None = 0, split: str | Path | None = None,
+        strategy: Strategy = Strategy.FEATURE_LABEL, seed: int | None = 0, split: str | Path | None = None,
         sklearn_split: int | None = None, x0: dict[int, int] | None = None, n_est: int | None = None,
         delta: float = 0.05, epsilon: float = 0.0, notion: str = "tv", bounds=("gbj", "binomial")) -> list[dict]:
     """One row per collective size n (in the order of ``ns``): {"n", "alpha", "success", "ties", "signals",
@@ -431,8 +432,7 @@ def run(table, fix: dict[int, int], target: int, ns, samples: int, test: int, *,
     (0: the plug-in), read under ``notion`` (theory.notions: ``tv``, the paper's Definition 2, margin 2 eps;
     ``mixture``, eps/(1-eps) as GBJ print it). Bounds at ``delta`` (numerics.bounds).
     """
-    if strategy not in STRATEGIES:
-        raise InputError(f"strategy {strategy!r}: expected one of {', '.join(STRATEGIES)}")
+    strategy = parse_strategy(strategy, STRATEGIES)
     if not 0 < delta < 1:
         raise InputError(f"delta = {delta}: expected a confidence parameter in (0, 1)")
     if not 0 <= epsilon < 1:
@@ -447,16 +447,16 @@ def run(table, fix: dict[int, int], target: int, ns, samples: int, test: int, *,
     for j, v in fix.items():
         if not 0 <= j < len(table.cards) or not 0 <= v < table.cards[j]:
             raise InputError(f"signal {j}: {v}: expected a feature column and one of its value codes")
-    if strategy == "feature-only":
+    if strategy == Strategy.FEATURE_ONLY:
         if not x0:
             raise InputError("the feature-only strategy needs --x0 COLUMN=VALUE ... (where the other labels go)")
         if not any(j in fix and fix[j] != v for j, v in x0.items()):
             raise InputError("--x0 must fix some column that --fix fixes, to another value, so that x0's image is "
                              "off the signal set")
-    if strategy == "unplanting" and (n_est is None or n_est < 1):
+    if strategy == Strategy.UNPLANTING and (n_est is None or n_est < 1):
         raise InputError("the unplanting strategy needs --n-est K >= 1 estimation points")
     ns = [int(v) for v in ns]
-    low = (n_est or 0) + 1 if strategy == "unplanting" else 1
+    low = (n_est or 0) + 1 if strategy == Strategy.UNPLANTING else 1
     for v in ns:
         if not low <= v <= samples:
             raise InputError(f"collective size n = {v}: expected {low} <= n <= N = {samples}")
@@ -478,7 +478,7 @@ def _bounds(got, strategy, target, n, samples, test, xs, delta, epsilon, notion,
     keep = np.flatnonzero(got["mass"])                                         # [X] increasing code
     out = {"signals": int(len(keep))}
     c, m = got["c"][keep].astype(float), got["m"][keep].astype(float)          # [X], [X, Y]
-    if strategy == "unplanting":
+    if strategy == Strategy.UNPLANTING:
         yh = got["yhat"][keep]
         rows = np.arange(len(keep))
         if "gbj" in which:
@@ -489,7 +489,7 @@ def _bounds(got, strategy, target, n, samples, test, xs, delta, epsilon, notion,
                                                         delta)
         out["n_est"] = n_est
         return out
-    extra = {} if strategy == "feature-label" else {"mass": got["mass"][keep].astype(float)[None]}
+    extra = {} if strategy == Strategy.FEATURE_LABEL else {"mass": got["mass"][keep].astype(float)[None]}
     if "gbj" in which:
         out["gbj"] = float(gbj_bound(c[None], m[None], n, samples, test, target, xs, delta, epsilon, notion=notion,
                                      **extra)[0])

@@ -28,11 +28,13 @@ import jax.numpy as jnp
 import numpy as np
 
 from theory.errors import InputError
-from theory.instance import STRATEGIES, Instance
+from theory.instance import Instance
+from theory.strategy import DISCRETE, Strategy, code, parse_strategy
 
 #: Two mixture values closer than this are a tie (rational instances with small denominators differ by far more).
 TIE_TOL = 1e-12
-STRATEGY_CODE = {s: i for i, s in enumerate(STRATEGIES)}  # feature-label 0, feature-only 1, erasure 2
+# The kernels take a strategy as its integer code (theory.strategy.code), compared at trace time.
+FEATURE_LABEL_CODE, FEATURE_ONLY_CODE, ERASURE_CODE = (code(s) for s in DISCRETE)
 
 
 class InstanceArrays(NamedTuple):
@@ -41,7 +43,7 @@ class InstanceArrays(NamedTuple):
     p0: np.ndarray        # [B, X, Y] float64 joint tables
     signal: np.ndarray    # [B, X] int32, g(x)
     target: np.ndarray    # [B] int32, y*
-    strategy: np.ndarray  # [B] int32, STRATEGY_CODE
+    strategy: np.ndarray  # [B] int32, theory.strategy.code
 
 
 def stack_instances(instances: list[Instance], shape: tuple[int, int] | None = None) -> InstanceArrays:
@@ -62,7 +64,7 @@ def stack_instances(instances: list[Instance], shape: tuple[int, int] | None = N
         p0[k, :inst.nx, :inst.ny] = [[float(v) for v in row] for row in inst.p0]
         signal[k, :inst.nx] = inst.signal
     return InstanceArrays(p0, signal, np.array([i.target for i in instances], np.int32),
-                          np.array([STRATEGY_CODE[i.strategy] for i in instances], np.int32))
+                          np.array([code(i.strategy) for i in instances], np.int32))
 
 
 def check_alphas(alphas) -> np.ndarray:
@@ -100,7 +102,8 @@ def collective_table(p0: jax.Array, signal: jax.Array, target: jax.Array, strate
     relabel = erasure_labels(p0)[signal]                         # [X] label of g(x)
     has_signal = mass[signal] > 0                                # [X]
     erased = jnp.where(has_signal[:, None], zeros.at[jnp.arange(nx), relabel].add(mass), p0)  # [X, Y]
-    return jnp.select([strategy == 0, strategy == 1], [feature_label, feature_only], erased)
+    return jnp.select([strategy == FEATURE_LABEL_CODE, strategy == FEATURE_ONLY_CODE], [feature_label, feature_only],
+                      erased)
 
 
 def success_one(p0, signal, target, strategy, alpha) -> jax.Array:
@@ -111,7 +114,7 @@ def success_one(p0, signal, target, strategy, alpha) -> jax.Array:
     mass = p0.sum(axis=1)                                        # [X]
     planted = unique[signal] & (pred[signal] == target)          # [X]
     erased = unique & unique[signal] & (pred == pred[signal])    # [X]
-    return jnp.sum(jnp.where(strategy == 2, erased, planted) * mass)
+    return jnp.sum(jnp.where(strategy == ERASURE_CODE, erased, planted) * mass)
 
 
 def _interval(conditions) -> tuple[jax.Array, jax.Array]:
@@ -187,11 +190,11 @@ def success_intervals(p0, signal, target, strategy, planted: bool = True, erased
     premass = _moved(mass, signal)                                               # [X] P0(g^-1(x~))
     parts = []
     if planted:  # feature-label: P*(x~, y*) = P0(g^-1(x~)); feature-only: only the target column moves to g(x)
-        fl = strategy == 0
+        fl = strategy == FEATURE_LABEL_CODE
         star_t = jnp.where(fl, premass, _moved(_select(target, p), signal))     # [X] P*(x~, y*)
         d = [jnp.where(target == y, star_t - p[y], jnp.where(fl, -p[y], 0.0)) for y in labels]  # P* - p0
         lo, hi = _interval(_label_conditions(p, d, target, labels))              # [X] each
-        parts.append((lo, hi, jnp.where(strategy != 2, premass, 0.0)))
+        parts.append((lo, hi, jnp.where(strategy != ERASURE_CODE, premass, 0.0)))
     if erased:  # x's label becomes argmax P0(. | g(x)) (lowest index among ties) where g(x) has mass
         best = functools.reduce(jnp.maximum, p)                                  # [X]
         relabel = functools.reduce(lambda r, y: jnp.where(p[y] >= best - TIE_TOL, y, r), reversed(labels),
@@ -201,7 +204,7 @@ def success_intervals(p0, signal, target, strategy, planted: bool = True, erased
         for y in labels:
             lo, hi = _interval(_label_conditions(p, d, y, [z for z in labels if z != y]))  # [X] each
             parts.append((jnp.maximum(lo, _gather(lo, signal)), jnp.minimum(hi, _gather(hi, signal)),
-                          jnp.where(strategy == 2, mass, 0.0)))
+                          jnp.where(strategy == ERASURE_CODE, mass, 0.0)))
     return tuple(jnp.concatenate(v) for v in zip(*parts))
 
 
@@ -261,7 +264,7 @@ def success_grid(arrays: InstanceArrays, alphas) -> np.ndarray:
     """
     count, a = len(arrays.target), check_alphas(alphas)
     kinds = set(np.unique(arrays.strategy).tolist())
-    planted, erased = bool(kinds & {0, 1}), 2 in kinds
+    planted, erased = bool(kinds & {FEATURE_LABEL_CODE, FEATURE_ONLY_CODE}), ERASURE_CODE in kinds
     out = np.empty((count, len(a)), np.float64)
     with jax.enable_x64(True):
         grid = jnp.asarray(_alpha_grid(a))
@@ -287,7 +290,7 @@ def success(instance: Instance) -> float:
     return float(success_grid(stack_instances([instance]), [float(instance.alpha)])[0, 0])
 
 
-def random_block(seed: int, block: int, nx: int, ny: int, strategy: str = "feature-label") -> InstanceArrays:
+def random_block(seed: int, block: int, nx: int, ny: int, strategy: Strategy = Strategy.FEATURE_LABEL) -> InstanceArrays:
     """Block ``block`` (BLOCK instances) of the random-instance stream ``seed``: numpy arrays.
 
     Dirichlet(1, ..., 1) tables (normalized exponentials), uniform signal maps and targets; for erasure the
@@ -296,12 +299,11 @@ def random_block(seed: int, block: int, nx: int, ny: int, strategy: str = "featu
     its own generator (numpy's PCG64 seeded by [seed, block]), so instance i is the same for any count and any
     chunking, and blocks can be drawn in any order or on any process.
     """
-    if strategy not in STRATEGY_CODE:
-        raise InputError(f"strategy = {strategy!r}: expected one of {', '.join(STRATEGIES)}")
+    strategy = parse_strategy(strategy, DISCRETE)
     rng = np.random.default_rng([seed, block])
     e = rng.standard_exponential((BLOCK, nx, ny))                                # [B, X, Y]
     p0 = e / e.sum(axis=(1, 2), keepdims=True)
-    if strategy == "erasure":
+    if strategy == Strategy.ERASURE:
         reps = rng.random((BLOCK, nx)) < 0.5                                     # [B, X]
         lonely = np.flatnonzero(~reps.any(axis=1))
         reps[lonely, rng.integers(0, nx, lonely.size)] = True
@@ -311,10 +313,10 @@ def random_block(seed: int, block: int, nx: int, ny: int, strategy: str = "featu
         signal = rng.integers(0, nx, (BLOCK, nx))
     target = rng.integers(0, ny, BLOCK)
     return InstanceArrays(p0, signal.astype(np.int32), target.astype(np.int32),
-                          np.full(BLOCK, STRATEGY_CODE[strategy], np.int32))
+                          np.full(BLOCK, code(strategy), np.int32))
 
 
-def random_instances(seed: int, count: int, nx: int, ny: int, strategy: str = "feature-label") -> InstanceArrays:
+def random_instances(seed: int, count: int, nx: int, ny: int, strategy: Strategy = Strategy.FEATURE_LABEL) -> InstanceArrays:
     """The first ``count`` instances of the random stream ``seed`` (see ``random_block``)."""
     blocks = [random_block(seed, b, nx, ny, strategy) for b in range(-(-count // BLOCK))]
     return InstanceArrays(*(np.concatenate(v)[:count] for v in zip(*blocks)))
@@ -329,7 +331,7 @@ def _block_summary(s, valid):
             jnp.max(jnp.where(keep, s, -jnp.inf), axis=0))
 
 
-def random_summary(seed: int, count: int, nx: int, ny: int, strategy: str, alphas) -> dict:
+def random_summary(seed: int, count: int, nx: int, ny: int, strategy: Strategy, alphas) -> dict:
     """Mean, min and max of S(alpha) over the first ``count`` instances of the stream ``seed``: {name: [A]}.
 
     Streams blocks of BLOCK instances (drawn on the host while the previous block computes), reduced on the
@@ -339,7 +341,7 @@ def random_summary(seed: int, count: int, nx: int, ny: int, strategy: str, alpha
     if count < 1:
         raise InputError(f"count = {count}: expected a positive number of instances")
     a = check_alphas(alphas)
-    code = STRATEGY_CODE.get(strategy)
+    erasure = parse_strategy(strategy, DISCRETE) == Strategy.ERASURE
     total, low, high = np.zeros(len(a)), np.full(len(a), np.inf), np.full(len(a), -np.inf)
     blocks = -(-count // BLOCK)
     with jax.enable_x64(True):
@@ -347,7 +349,7 @@ def random_summary(seed: int, count: int, nx: int, ny: int, strategy: str, alpha
 
         def submit(b):  # generate block b on the host, start its computation (dispatch returns at once)
             block = (jnp.asarray(v) for v in random_block(seed, b, nx, ny, strategy))
-            s = _success_block(*block, grid, planted=code != 2, erased=code == 2)
+            s = _success_block(*block, grid, planted=not erasure, erased=erasure)
             return _block_summary(s, min(BLOCK, count - b * BLOCK))
 
         pending = submit(0)

@@ -30,9 +30,11 @@ import jax.numpy as jnp
 import numpy as np
 
 from numerics.devices import allgather, process_share, spread
-from numerics.exact import STRATEGY_CODE, bucket, check_alphas, erasure_labels, unique_argmax
+from numerics.exact import (ERASURE_CODE, FEATURE_LABEL_CODE, FEATURE_ONLY_CODE, bucket, check_alphas, erasure_labels,
+                            unique_argmax)
 from theory.errors import InputError
 from theory.instance import Instance
+from theory.strategy import code
 
 
 def collective_counts(m, signal, target, strategy, relabel):
@@ -47,7 +49,8 @@ def collective_counts(m, signal, target, strategy, relabel):
     is_t = jnp.arange(ny) == target                                                 # [Y]
     feature_only = zeros.at[signal, target].add(m[:, target]) + jnp.where(is_t[None, :], 0.0, m)
     erasure = zeros.at[jnp.arange(nx), relabel[signal]].add(m.sum(axis=1))
-    return jnp.select([strategy == 0, strategy == 1], [feature_label, feature_only], erasure)
+    return jnp.select([strategy == FEATURE_LABEL_CODE, strategy == FEATURE_ONLY_CODE], [feature_label, feature_only],
+                      erasure)
 
 
 def plug_in(m, rest, test, p0, signal, target, strategy):
@@ -63,7 +66,7 @@ def plug_in(m, rest, test, p0, signal, target, strategy):
     pred, unique = jax.vmap(unique_argmax)(seen)                                    # [X], [X]
     planted = unique[signal] & (pred[signal] == target)                             # [X] success at x
     erased = unique & unique[signal] & (pred == pred[signal])                       # [X]
-    good = jnp.where(strategy == 2, erased, planted).astype(p0.dtype)               # [X]
+    good = jnp.where(strategy == ERASURE_CODE, erased, planted).astype(p0.dtype)          # [X]
     return {
         "success_test": jnp.sum(test * good) / jnp.sum(test),
         "success_pop": jnp.sum(p0.sum(axis=1) * good),
@@ -169,7 +172,7 @@ def simulate(inst: Instance, alphas, n_samples: int, n_test: int, seeds: int, se
         m, rest, test = draw_counts(spread(seed_keys(seed, first, share)), jnp.asarray(grid, jnp.float64), p0,
                                     jnp.float64(n_samples), jnp.float64(n_test))
         out = _plug_in_grid(spread(m), spread(rest), spread(test), p0, jnp.asarray(inst.signal, jnp.int32),
-                            jnp.int32(inst.target), jnp.int32(STRATEGY_CODE[inst.strategy]))
+                            jnp.int32(inst.target), jnp.int32(code(inst.strategy)))
         # [A, S, ...]: this process's seeds, then every process's, in seed order
         out = {k: np.moveaxis(allgather(np.moveaxis(np.asarray(v), 1, 0)), 0, 1)[:len(ns), :seeds]
                for k, v in out.items()}

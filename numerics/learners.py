@@ -20,12 +20,11 @@ from numerics import exact
 from theory.errors import InputError
 from theory.evaluate import evaluate
 from theory.instance import Instance, collective_table, make_instance, params
-
-PLANTING = ("feature-label", "feature-only")
+from theory.strategy import PLANTING, Strategy, parse_strategy
 
 
 def signal_instance(seed: int, n_x: int = 12, k: int = 3, signal_mass: float = 0.02,
-                    strategy: str = "feature-label") -> Instance:
+                    strategy: Strategy = Strategy.FEATURE_LABEL) -> Instance:
     """A seeded planting instance whose signal half has base mass ``signal_mass`` (so xi = signal_mass).
 
     Features 0..n_x-1; the signal set is X* = {h, ..., n_x-1} (h = n_x/2), g(x) = h + (x mod h), y* = 0.
@@ -41,8 +40,7 @@ def signal_instance(seed: int, n_x: int = 12, k: int = 3, signal_mass: float = 0
         raise InputError(f"n_x={n_x} must be an even number >= 2")
     if not 0 < signal_mass < 1:
         raise InputError(f"signal_mass={signal_mass} must lie in (0, 1)")
-    if strategy not in PLANTING:
-        raise InputError(f"strategy {strategy!r} is not one of: {' '.join(PLANTING)}")
+    strategy = parse_strategy(strategy, PLANTING)
     rng = np.random.default_rng(seed)
     h = n_x // 2
     marginal = np.concatenate([rng.dirichlet(np.ones(h)) * (1 - signal_mass), rng.dirichlet(np.ones(h)) * signal_mass])
@@ -64,8 +62,7 @@ class Tables(NamedTuple):
 
 def tables(inst: Instance) -> Tables:
     """P0 and P* (theory.instance.collective_table) of a planting instance as float64 arrays."""
-    if inst.strategy not in PLANTING:
-        raise InputError(f"strategy {inst.strategy!r}: the learners take a planting strategy ({' '.join(PLANTING)})")
+    parse_strategy(inst.strategy, PLANTING, "strategy (the learners take a planting strategy)")
     return Tables(np.array(inst.p0, dtype=np.float64), np.array(collective_table(inst), dtype=np.float64),
                   np.asarray(inst.signal), inst.target)
 
@@ -225,7 +222,7 @@ def train_and_measure(inst: Instance, alphas, seeds, *, learner: str = "logistic
 #: measures the paper's Definition 2), Theorem 1 or 3 at eps = 0. The printed eps-extensions are refuted
 #: (theory.refuted) and the mixture forms fail against TV firms, so neither could be a test.
 NOTION = "tv"
-BOUND_ID = {"feature-label": "thm1-corrected", "feature-only": "thm3-corrected"}
+BOUND_ID = {Strategy.FEATURE_LABEL: "thm1-corrected", Strategy.FEATURE_ONLY: "thm3-corrected"}
 #: Float slack for a violation: epsilon is a float32 bisection (60 halvings) and success a float32 sum.
 TOLERANCE = 1e-6
 
@@ -235,7 +232,7 @@ def bound_at_epsilon(inst: Instance, alphas, epsilon) -> np.ndarray:
     params = signal_parameters(inst)
     eps = np.minimum(np.asarray(epsilon, dtype=np.float64), 1 - 1e-12)
     values = dict(alpha=np.asarray(alphas, dtype=np.float64), xi=params["xi"], epsilon=eps)
-    values.update(p=params["p"]) if inst.strategy == "feature-only" else values.update(Delta=params["Delta"])
+    values.update(p=params["p"]) if inst.strategy == Strategy.FEATURE_ONLY else values.update(Delta=params["Delta"])
     return np.asarray(evaluate(BOUND_ID[inst.strategy], "bound", values, notion=NOTION))
 
 

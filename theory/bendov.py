@@ -39,6 +39,7 @@ from theory import instance as single
 from theory.parameters import SUCCESS, SYMBOLS, parameter
 from theory.result import Result
 from theory.statement import Statement, state
+from theory.strategy import Strategy
 
 FAMILY = "bendov"
 IDS = ("bendov-alpha-eff", "bendov-jtt-window")
@@ -65,7 +66,7 @@ def jtt_success(inst: single.Instance, lam) -> Fraction:
     """The JTT firm's exact success: planting (f(g(x)) = y*) or erasure, with ties against the collective."""
     f = tuple(single.unique_argmax(row) for row in jtt_table(inst, lam))
     mass, g = single.marginal(inst.p0), inst.signal
-    if inst.strategy == "erasure":
+    if inst.strategy == Strategy.ERASURE:
         return sum((mass[x] for x in range(inst.nx) if f[x] is not None and f[x] == f[g[x]]), Fraction(0))
     return sum((mass[x] for x in range(inst.nx) if f[g[x]] == inst.target), Fraction(0))
 

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 
 from theory.instance import Instance
+from theory.strategy import Strategy
 
 
 @dataclass(frozen=True)
@@ -54,10 +55,10 @@ def mixture(inst: Instance, s: Scaled) -> list[list[int]]:
     nx, ny, g, t, N, mass = inst.nx, inst.ny, inst.signal, inst.target, s.table, s.mass
     c = b - a
     mix = [[c * v for v in row] for row in N]
-    if inst.strategy == "feature-label":
+    if inst.strategy == Strategy.FEATURE_LABEL:
         for x in range(nx):
             mix[g[x]][t] += a * mass[x]
-    elif inst.strategy == "feature-only":
+    elif inst.strategy == Strategy.FEATURE_ONLY:
         for x in range(nx):
             row = N[x]
             mix[g[x]][t] += a * row[t]
@@ -88,7 +89,7 @@ def predictions(inst: Instance, s: Scaled | None = None) -> tuple[int | None, ..
 def success_numerator(inst: Instance, s: Scaled, f) -> int:
     """den * S(alpha): the mass of the points where the collective succeeds."""
     g, mass = inst.signal, s.mass
-    if inst.strategy == "erasure":
+    if inst.strategy == Strategy.ERASURE:
         return sum(mass[x] for x in range(inst.nx) if f[x] is not None and f[x] == f[g[x]])
     t = inst.target
     return sum(mass[x] for x in range(inst.nx) if f[g[x]] == t)

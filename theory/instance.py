@@ -42,9 +42,11 @@ from pathlib import Path
 
 from theory.errors import InputError
 from theory.numbers import read
+from theory.strategy import DISCRETE, Strategy, parse_strategy
 
-STRATEGIES = ("feature-label", "feature-only", "erasure")
-BOUND_OF = {"feature-label": "thm1", "feature-only": "thm3", "erasure": "thm5"}
+#: The strategies of a discrete instance (theory.strategy.DISCRETE).
+STRATEGIES = DISCRETE
+BOUND_OF = {Strategy.FEATURE_LABEL: "thm1", Strategy.FEATURE_ONLY: "thm3", Strategy.ERASURE: "thm5"}
 #: The bound of each strategy that is valid for eps > 0 (equal to BOUND_OF's at eps = 0).
 VALID_BOUND_OF = {s: f"{t}-corrected" for s, t in BOUND_OF.items()}
 
@@ -58,7 +60,7 @@ class Instance:
     p0: Table                 # [|X|][|Y|] joint probabilities, summing to 1
     signal: tuple[int, ...]   # g(x) for each x
     target: int               # y*
-    strategy: str             # one of STRATEGIES
+    strategy: Strategy        # one of STRATEGIES
     alpha: Fraction           # in (0, 1]
 
     @property
@@ -147,14 +149,12 @@ def parse_instance(doc) -> Instance:
     target = doc["target"]
     if isinstance(target, bool) or not isinstance(target, int) or not 0 <= target < ny:
         raise InputError(f"target = {target!r}: expected a label index in 0..{ny - 1}")
-    strategy = doc["strategy"]
-    if strategy not in STRATEGIES:
-        raise InputError(f"strategy = {strategy!r}: expected one of {', '.join(STRATEGIES)}")
+    strategy = parse_strategy(doc["strategy"], STRATEGIES)
     alpha = _fraction(doc["alpha"], "alpha")
     if not 0 < alpha <= 1:
         raise InputError(f"alpha = {alpha}: expected a collective size in (0, 1]")
     inst = Instance(p0, tuple(signal), target, strategy, alpha)
-    if strategy == "erasure":
+    if strategy == Strategy.ERASURE:
         _check_erasure(inst)
     return inst
 
@@ -227,9 +227,9 @@ def collective_table(inst: Instance) -> Table:
             m = inst.p0[x][y]
             if m == 0:
                 continue
-            if inst.strategy == "feature-label":
+            if inst.strategy == Strategy.FEATURE_LABEL:
                 out[g[x]][t] += m
-            elif inst.strategy == "feature-only":
+            elif inst.strategy == Strategy.FEATURE_ONLY:
                 out[g[x] if y == t else x][y] += m
             else:
                 out[x][erasure_label(inst.p0, g[x]) if mass[g[x]] > 0 else y] += m
@@ -404,7 +404,7 @@ def worst_case(inst: Instance, epsilon=0, notion: str = "tv") -> WorstCase:
     """
     budget = margin_budget(epsilon, notion)
     f, mass, m, g = predictions(inst), marginal(inst.p0), attack_costs(inst, notion), inst.signal
-    if inst.strategy == "erasure":
+    if inst.strategy == Strategy.ERASURE:
         wins = [x for x in range(inst.nx) if mass[x] > 0 and f[x] is not None and f[x] == f[g[x]]]
         base = sum((mass[x] for x in wins), Fraction(0))
         if all(g[g[x]] == g[x] for x in range(inst.nx)):
@@ -510,6 +510,6 @@ def adversarial_table(inst: Instance, worst: WorstCase) -> Table:
 def success_of(inst: Instance, table: Table) -> Fraction:
     """The success of the firm that is Bayes-optimal for ``table`` (unique argmax; ties and empty rows fail)."""
     f, mass, g = tuple(unique_argmax(row) for row in table), marginal(inst.p0), inst.signal
-    if inst.strategy == "erasure":
+    if inst.strategy == Strategy.ERASURE:
         return sum((mass[x] for x in range(inst.nx) if f[x] is not None and f[x] == f[g[x]]), Fraction(0))
     return sum((mass[x] for x in range(inst.nx) if f[g[x]] == inst.target), Fraction(0))

@@ -41,6 +41,7 @@ from theory.errors import InputError
 from theory.parameters import SUCCESS, SYMBOLS, parameter
 from theory.result import Result, params_of
 from theory.statement import Statement, state
+from theory.strategy import Strategy
 
 #: Keys of a several-collective document and of each of its collectives; any other key is an error.
 KEYS = ("p0", "collectives")
@@ -54,7 +55,7 @@ class Collective:
     alpha: Fraction
     signal: tuple[int, ...]
     target: int
-    strategy: str
+    strategy: Strategy
 
 
 @dataclass(frozen=True)
@@ -154,7 +155,7 @@ def success_of(m: MultiInstance, k: int, f: tuple[int | None, ...] | None = None
     f = predictions(m) if f is None else f
     c, mass = m.collectives[k], single.marginal(m.p0)
     g = c.signal
-    if c.strategy == "erasure":
+    if c.strategy == Strategy.ERASURE:
         return sum((mass[x] for x in range(m.nx) if f[x] is not None and f[x] == f[g[x]]), Fraction(0))
     return sum((mass[x] for x in range(m.nx) if f[g[x]] == c.target), Fraction(0))
 
@@ -170,7 +171,7 @@ def success(m: MultiInstance) -> tuple[Fraction, ...]:
 def cooperating(m: MultiInstance, k: int) -> tuple[int, ...]:
     """The other feature-label collectives with collective k's signal map and target (they plant as one)."""
     c = m.collectives[k]
-    return tuple(j for j, o in enumerate(m.collectives) if j != k and o.strategy == "feature-label"
+    return tuple(j for j, o in enumerate(m.collectives) if j != k and o.strategy == Strategy.FEATURE_LABEL
                  and o.signal == c.signal and o.target == c.target)
 
 
@@ -190,7 +191,7 @@ def competing_mass(m: MultiInstance, k: int) -> Fraction:
 def bound_values(m: MultiInstance, k: int) -> dict[str, Fraction]:
     """The parameters of ``multi-thm1`` for collective k (feature-label): alpha, alpha_c, alpha_r, c_o, xi, Delta."""
     c = m.collectives[k]
-    if c.strategy != "feature-label":
+    if c.strategy != Strategy.FEATURE_LABEL:
         raise InputError(f"collective {k} plays {c.strategy}; multi-thm1 bounds feature-label collectives")
     coop = cooperating(m, k)
     a_c = sum((m.collectives[j].alpha for j in coop), Fraction(0))

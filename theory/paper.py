@@ -17,6 +17,7 @@ from theory import notions
 from theory.parameters import ALPHA_STAR, SUCCESS, SYMBOLS, latex, parameter
 from theory.result import CriticalMass, Result
 from theory.statement import Statement, state
+from theory.strategy import Strategy
 
 S = SYMBOLS
 alpha, eps, xi, Delta, p, tau = S["alpha"], S["epsilon"], S["xi"], S["Delta"], S["p"], S["tau"]
@@ -179,7 +180,7 @@ def _corrected(notion: str) -> list[Statement]:
         r"$c_x$ spent at $x$, $\mathbf{1}\{x \text{ keeps } y^*\} \geq 1 - ((1-\alpha)\Delta_x P_0(x) + c_x)/(\alpha P^*(x))$, "
         r"summed over the signal set. At $\epsilon = 0$ it is Theorem 1.",
         1 - (1 - alpha) / alpha * Delta * xi - corrected_penalty("thm1", notion),
-        notes=_notion_note("thm1-corrected", notion), notion=notion, strategy="feature-label",
+        notes=_notion_note("thm1-corrected", notion), notion=notion, strategy=Strategy.FEATURE_LABEL,
     )
     thm3 = _theorem(
         "thm3-corrected", f"Planting a signal with feature-only strategies (corrected for eps > 0, notion {notion})",
@@ -189,7 +190,7 @@ def _corrected(notion: str) -> list[Statement]:
         r"gives a signal point the margin $\alpha p P_0(g^{-1}(x^*)) - (1-p) P_0(x^*)$; " + how +
         r"; the indicator step of B.2 with the budget spent at each signal point. At $\epsilon = 0$ it is Theorem 3.",
         1 - (1 - p) / (p * alpha) * xi - corrected_penalty("thm3", notion),
-        notes=_notion_note("thm3-corrected", notion), notion=notion, strategy="feature-only",
+        notes=_notion_note("thm3-corrected", notion), notion=notion, strategy=Strategy.FEATURE_ONLY,
     )
     thm5 = _theorem(
         "thm5-corrected", f"Erasing a signal (corrected for eps > 0, notion {notion})",
@@ -204,7 +205,7 @@ def _corrected(notion: str) -> list[Statement]:
         notes=(*_notion_note("thm5-corrected", notion),
                "Needs rho: the Theorem 1-style penalty without it is refuted (thm5.eps.without-rho). "
                "Needs g idempotent, as Theorem 5 itself does (docs/theory.md)."),
-        notion=notion, strategy="erasure",
+        notion=notion, strategy=Strategy.ERASURE,
     )
     cor2 = _corollary(
         "cor2-corrected", f"Critical mass of feature-label strategies (corrected for eps > 0, notion {notion})",
@@ -245,14 +246,14 @@ def statements(notion: str = notions.DEFAULT) -> list[Statement]:
         r"against an $\epsilon$-optimal classifier satisfies the bound below, where $\Delta$ is the suboptimality gap "
         r"of $y^*$ on the signal set.",
         1 - (1 - alpha) / alpha * Delta * xi - SUBOPTIMALITY, notion=notion,
-        notes=(_REFUTED_NOTE.format(n=1, step="thm1.eps.model"),), strategy="feature-label",
+        notes=(_REFUTED_NOTE.format(n=1, step="thm1.eps.model"),), strategy=Strategy.FEATURE_LABEL,
     )
     thm3 = _theorem(
         "thm3", "Planting a signal with feature-only strategies", "Section 3.1, Theorem 3",
         r"For the feature-only strategy (eq. (3)), a $\xi$-unique signal and $P_0(y^* \mid x) \geq p$ for all $x$, "
         r"the success against an $\epsilon$-optimal classifier satisfies the bound below.",
         1 - (1 - p) / (p * alpha) * xi - SUBOPTIMALITY, notion=notion,
-        notes=(_REFUTED_NOTE.format(n=3, step="thm3.eps.model"),), strategy="feature-only",
+        notes=(_REFUTED_NOTE.format(n=3, step="thm3.eps.model"),), strategy=Strategy.FEATURE_ONLY,
     )
     thm5 = _theorem(
         "thm5", "Erasing a signal", "Section 3.2, Theorem 5",
@@ -261,7 +262,7 @@ def statements(notion: str = notions.DEFAULT) -> list[Statement]:
         r"$\epsilon$-optimal classifier satisfies the bound below.",
         1 - 2 * (1 - alpha) / alpha * tau - SUBOPTIMALITY, notion=notion,
         notes=(_REFUTED_NOTE.format(n=5, step="thm5.eps.model"),
-               "Needs an idempotent summary map g (docs/theory.md).",), strategy="erasure",
+               "Needs an idempotent summary map g (docs/theory.md).",), strategy=Strategy.ERASURE,
     )
     thm7 = _theorem(
         "thm7", "Gradient-neutralizing strategy in convex risk minimization", "Section 4.1, Theorem 7",

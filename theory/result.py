@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 import sympy as sp
 
 from theory.parameters import ALPHA_STAR, Parameter, of_symbol
+from theory.strategy import Strategy
 
 KINDS = ("theorem", "corollary", "proposition", "lemma", "claim", "model")
 
@@ -81,7 +82,7 @@ class Result:
     increasing_in_alpha: bool = False
     notes: tuple[str, ...] = ()
     extras: dict[str, sp.Expr] = field(default_factory=dict)
-    strategy: str | None = None     # the strategy whose success ``bound`` bounds on discrete instances
+    strategy: Strategy | None = None  # the strategy whose success ``bound`` bounds on discrete instances
     collective: sp.Expr | None = None  # the instance's collective size in the parameters (alpha if None)
     family: str = ""                # which family registered it (theory.catalog)
     notion: str | None = None

@@ -28,10 +28,10 @@ from theory.expr import number, parse
 from theory.notions import NOTIONS
 from theory.parameters import PARAMETERS, Parameter, register_parameter
 from theory.result import KINDS, CriticalMass
+from theory.strategy import DISCRETE, Strategy, parse_strategy
 
-#: Strategies a bound may bound on discrete instances (theory.instance.STRATEGIES; kept literal so that
-#: stating a result does not import the instance module).
-STRATEGIES = ("feature-label", "feature-only", "erasure")
+#: Strategies a bound may bound on discrete instances.
+STRATEGIES = DISCRETE
 ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,31}$")
 
@@ -94,7 +94,7 @@ class Statement:
     critical_mass_of: str | None = None
     critical_mass: sp.Expr | CriticalMass | Lazy | None = None
     printed: sp.Expr | Lazy | None = None
-    strategy: str | None = None
+    strategy: Strategy | None = None
     collective: sp.Expr | None = None
     steps: tuple[Step, ...] = ()
     notes: tuple[str, ...] | Lazy = ()
@@ -173,7 +173,7 @@ def _written(name: str) -> str:
 
 def state(id: str, title: str, source: str, *, kind: str = "theorem", statement: str = "",
           parameters: Iterable[Parameter | str] = (), hypotheses=(), bound=None, conclusion=None, target=None,
-          critical_mass_of: str | None = None, critical_mass=None, printed=None, strategy: str | None = None,
+          critical_mass_of: str | None = None, critical_mass=None, printed=None, strategy: Strategy | None = None,
           collective=None, steps: Iterable[Step | Mapping] = (), notes: Iterable[str] = (), extras=None,
           derived_from: str | None = None, increasing: bool | None = None, notion: str | None = None) -> Statement:
     """A Statement, with text fields parsed by the restricted parser and everything checked.
@@ -203,8 +203,8 @@ def state(id: str, title: str, source: str, *, kind: str = "theorem", statement:
 
     if notion is not None and notion not in NOTIONS:
         raise InputError(f"{where}: notion {notion!r} is not one of {' '.join(NOTIONS)} (theory.notions)")
-    if strategy is not None and strategy not in STRATEGIES:
-        raise InputError(f"{where}: strategy {strategy!r} is not one of {' '.join(STRATEGIES)}")
+    if strategy is not None:
+        strategy = parse_strategy(strategy, STRATEGIES, f"{where}: strategy")
     if critical_mass_of is not None and bound is not None:
         raise InputError(f"{where}: a corollary (critical_mass_of) takes its bound from {critical_mass_of}")
     if target is not None and bound is None and critical_mass_of is None and critical_mass is None:

@@ -15,6 +15,7 @@ import sympy as sp
 
 from theory.instance import BOUND_OF, STRATEGIES, make_instance
 from theory.paper import result
+from theory.strategy import Strategy
 from verify.check import check_instance, core
 
 SEED = 0
@@ -30,7 +31,7 @@ def random_instances(n: int, nx: int = 6, ny: int = 4, seed: int = SEED) -> list
             continue
         p0 = [[Fraction(w[x * ny + y], sum(w)) for y in range(ny)] for x in range(nx)]
         strategy = STRATEGIES[len(out) % 3]
-        if strategy == "erasure":
+        if strategy == Strategy.ERASURE:
             heavy = [x for x in range(nx) if sum(p0[x]) > 0]
             reps = sorted(set(rng.sample(heavy, rng.randint(1, len(heavy)))))
             signal = [x if x in reps else rng.choice(reps) for x in range(nx)]
@@ -51,9 +52,9 @@ def sympy_check(inst) -> tuple[sp.Rational, sp.Rational | None]:
         for y in range(ny):
             if p0[x][y] == 0:
                 continue
-            if inst.strategy == "feature-label":
+            if inst.strategy == Strategy.FEATURE_LABEL:
                 star[g[x]][t] += p0[x][y]
-            elif inst.strategy == "feature-only":
+            elif inst.strategy == Strategy.FEATURE_ONLY:
                 star[g[x] if y == t else x][y] += p0[x][y]
             else:
                 row = p0[g[x]]
@@ -63,7 +64,7 @@ def sympy_check(inst) -> tuple[sp.Rational, sp.Rational | None]:
     for row in mix:
         best = max(row)
         f.append(row.index(best) if row.count(best) == 1 and best > 0 else None)
-    if inst.strategy == "erasure":
+    if inst.strategy == Strategy.ERASURE:
         s = sum((mass[x] for x in range(nx) if f[x] is not None and f[x] == f[g[x]]), R(0))
     else:
         s = sum((mass[x] for x in range(nx) if f[g[x]] == t), R(0))
@@ -78,7 +79,7 @@ def sympy_check(inst) -> tuple[sp.Rational, sp.Rational | None]:
                    for x in heavy), R(0))
     values = {"alpha": a, "xi": xi, "Delta": delta, "p": p, "tau": tau, "epsilon": R(0)}
     r = result(BOUND_OF[inst.strategy])
-    if any(values[q.name] is None for q in r.parameters) or (inst.strategy == "feature-only" and p == 0):
+    if any(values[q.name] is None for q in r.parameters) or (inst.strategy == Strategy.FEATURE_ONLY and p == 0):
         return s, None
     return s, r.bound.subs({q.symbol: values[q.name] for q in r.parameters})
 

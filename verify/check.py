@@ -22,14 +22,15 @@ from theory import exactint, notions
 from theory.errors import InputError
 from theory.instance import BOUND_OF, VALID_BOUND_OF, Instance, WorstCase, margin_budget, worst_case
 from theory.refuted import refuted_at
+from theory.strategy import Strategy
 
 
 def hypotheses(inst: Instance, prm: dict | None = None) -> dict[str, bool]:
     """The hypotheses of the instance's theorem beyond what parse_instance validates (``prm``: its params)."""
     prm = exactint.params(inst) if prm is None else prm
-    if inst.strategy == "feature-only":
+    if inst.strategy == Strategy.FEATURE_ONLY:
         return {"p_positive": prm["p"] > 0}
-    if inst.strategy == "erasure":
+    if inst.strategy == Strategy.ERASURE:
         g = inst.signal
         return {"g_idempotent": all(g[g[x]] == g[x] for x in range(inst.nx)), "tau_defined": prm["tau"] is not None}
     return {}

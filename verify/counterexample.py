@@ -27,6 +27,7 @@ from theory.errors import InputError
 from theory.expr import parse
 from theory.instance import STRATEGIES, make_instance, params, worst_case
 from theory.parameters import SYMBOLS
+from theory.strategy import Strategy, parse_strategy
 from verify import z3util
 from verify.sympy_z3 import exact_value, to_z3
 
@@ -99,7 +100,7 @@ def signal_maps(nx: int, idempotent: bool):
             yield g
 
 
-def encode(strategy: str, claim: sp.Expr, nx: int, ny: int, alpha=None, idempotent: bool = True,
+def encode(strategy: Strategy, claim: sp.Expr, nx: int, ny: int, alpha=None, idempotent: bool = True,
            where: tuple[sp.Basic, ...] = (), epsilon=None, notion: str = notions.DEFAULT):
     """The Z3 formula 'an nx x ny instance and an epsilon-optimal firm (under ``notion``) whose success is
     below the claim (and every ``where`` holds)', and its variables; the signal map is free (booleans
@@ -117,7 +118,7 @@ def encode(strategy: str, claim: sp.Expr, nx: int, ny: int, alpha=None, idempote
         cs.append(z3.PbEq([(G[x][z], 1) for z in range(nx)], 1))  # g is a map: one image per x
         cs += [z3.Implies(m[x] > 0, cond[x][y] * m[x] == j[x][y]) for y in range(ny)]
         cs += [z3.Implies(m[x] == 0, cond[x][y] == 0) for y in range(ny)]
-    if strategy == "erasure" and idempotent:
+    if strategy == Strategy.ERASURE and idempotent:
         cs += [z3.Implies(G[x][z], G[z][z]) for x in range(nx) for z in range(nx)]
 
     def at_g(x, rows):  # rows[g(x)]
@@ -126,10 +127,10 @@ def encode(strategy: str, claim: sp.Expr, nx: int, ny: int, alpha=None, idempote
     in_image = [z3.Or(*[G[x][z] for x in range(nx)]) for z in range(nx)]
     # P*, the collective's table, as in theory.instance.collective_table.
     star = [[z3.RealVal(0)] * ny for _ in range(nx)]
-    if strategy == "feature-label":
+    if strategy == Strategy.FEATURE_LABEL:
         for z in range(nx):
             star[z][t] = z3.Sum(*[z3.If(G[x][z], m[x], 0) for x in range(nx)])
-    elif strategy == "feature-only":
+    elif strategy == Strategy.FEATURE_ONLY:
         for z in range(nx):
             star[z] = [z3.Sum(*[z3.If(G[x][z], j[x][t], 0) for x in range(nx)]) if y == t else j[z][y]
                        for y in range(ny)]
@@ -162,7 +163,7 @@ def encode(strategy: str, claim: sp.Expr, nx: int, ny: int, alpha=None, idempote
         cs += firm_cs
         F = [[z3.And(F[x][y], z3.Not(tie[x])) for y in range(ny)] for x in range(nx)]
     fg = [[z3.Or(*[z3.And(G[x][z], F[z][y]) for z in range(nx)]) for y in range(ny)] for x in range(nx)]
-    if strategy == "erasure":
+    if strategy == Strategy.ERASURE:
         hit = [z3.Or(*[z3.And(F[x][y], fg[x][y]) for y in range(ny)]) for x in range(nx)]
     else:
         hit = [fg[x][t] for x in range(nx)]
@@ -263,7 +264,7 @@ CASE_RLIMIT = 20_000_000
 TIMEOUT_S = 600.0
 
 
-def search(strategy: str, claim: str, max_x: int, max_y: int, alpha=None, idempotent: bool = True,
+def search(strategy: Strategy, claim: str, max_x: int, max_y: int, alpha=None, idempotent: bool = True,
            where: tuple[str, ...] = (), timeout_s: float | None = TIMEOUT_S, rlimit: int = CASE_RLIMIT, epsilon=None,
            notion: str = notions.DEFAULT, fixed: dict | None = None, progress: bool | None = None) -> dict:
     """Look for an instance of at most max_x feature values and max_y labels, and an epsilon-optimal firm
@@ -288,8 +289,7 @@ def search(strategy: str, claim: str, max_x: int, max_y: int, alpha=None, idempo
 
     from verify import encode as split
 
-    if strategy not in STRATEGIES:
-        raise InputError(f"--strategy {strategy!r}: expected one of {', '.join(STRATEGIES)}")
+    strategy = parse_strategy(strategy, STRATEGIES, "--strategy")
     for name, v in (("--max-x", max_x), ("--max-y", max_y)):
         if not 1 <= v <= 6:
             raise InputError(f"{name} = {v}: expected an integer in 1..6")
@@ -310,7 +310,7 @@ def search(strategy: str, claim: str, max_x: int, max_y: int, alpha=None, idempo
     head = {"strategy": strategy, "claim": str(expr), "where": [str(c) for c in conds], "max_x": max_x,
             "max_y": max_y, "alpha": None if alpha is None else str(alpha), "notion": notion,
             "epsilon": None if epsilon is None else str(epsilon), "epsilon_free": epsilon is None, "engine": engine}
-    maps = list(signal_maps(max_x, idempotent and strategy == "erasure"))
+    maps = list(signal_maps(max_x, idempotent and strategy == Strategy.ERASURE))
     if engine == "split":
         e0, c0 = expr.subs(at0), tuple(c.subs(at0) for c in conds)
         todo, total = split.cases(strategy, max_x, max_y, maps), split.count_cases(strategy, max_x, max_y, maps)

@@ -34,6 +34,7 @@ import sympy as sp
 import z3
 
 from theory.parameters import SYMBOLS
+from theory.strategy import Strategy
 
 T = 0  # the target label, by symmetry
 #: The parameters a claim of the split search may use (eps = 0; rho and epsilon go to the one-formula encoding).
@@ -72,12 +73,12 @@ def _erasure_choices(ny: int) -> list[tuple]:
     return [("top", y) for y in range(ny)] + [("tie", y, w) for y in range(ny) for w in range(y + 1, ny)]
 
 
-def cases(strategy: str, nx: int, ny: int, maps):
+def cases(strategy: Strategy, nx: int, ny: int, maps):
     """Every case for the signal maps ``maps`` (each g once per relabelling class), lazily: at 6 x 6 there are
     billions (``count_cases``), so the search walks them and never holds the list."""
     for g in maps:
         image = sorted(set(g))
-        if strategy != "erasure":
+        if strategy != Strategy.ERASURE:
             for d in itertools.product(_planting_choices(ny), repeat=len(image)):
                 yield Case(tuple(g), d)
             continue
@@ -88,12 +89,12 @@ def cases(strategy: str, nx: int, ny: int, maps):
                         yield Case(tuple(g), d, alive, tuple(zip(alive, labels)))
 
 
-def count_cases(strategy: str, nx: int, ny: int, maps) -> int:
+def count_cases(strategy: Strategy, nx: int, ny: int, maps) -> int:
     """How many cases ``cases`` yields, without enumerating them."""
     total = 0
     for g in maps:
         k = len(set(g))
-        if strategy != "erasure":
+        if strategy != Strategy.ERASURE:
             total += len(_planting_choices(ny)) ** k
         else:
             total += sum(math.comb(k, a) * ny ** a for a in range(1, k + 1)) * len(_erasure_choices(ny)) ** nx
@@ -183,7 +184,7 @@ def relation(rel: sp.Basic, alpha: Fraction | None, env: dict, form: str = "gamm
             sp.GreaterThan: out >= zero, sp.Eq: out == zero, sp.Ne: out != zero}[op]
 
 
-def build(strategy: str, case: Case, nx: int, ny: int, claim: sp.Expr, where: tuple, alpha: Fraction | None,
+def build(strategy: Strategy, case: Case, nx: int, ny: int, claim: sp.Expr, where: tuple, alpha: Fraction | None,
           exact: bool) -> tuple[Query, list[list]]:
     """The constraints of ``case``: an instance in the case with success < claim and every ``where``.
 
@@ -211,10 +212,10 @@ def build(strategy: str, case: Case, nx: int, ny: int, claim: sp.Expr, where: tu
         gamma, A, B = None, _rational(alpha), _rational(1 - alpha)
     image = sorted(set(g))
     star = [[z3.RealVal(0)] * ny for _ in range(nx)]
-    if strategy == "feature-label":
+    if strategy == Strategy.FEATURE_LABEL:
         for x in range(nx):
             star[g[x]][t] = star[g[x]][t] + m[x]
-    elif strategy == "feature-only":
+    elif strategy == Strategy.FEATURE_ONLY:
         for x in range(nx):
             star[g[x]][t] = star[g[x]][t] + j[x][t]
             for y in range(ny):
@@ -233,7 +234,7 @@ def build(strategy: str, case: Case, nx: int, ny: int, claim: sp.Expr, where: tu
             if g[x] in label:
                 star[x][label[g[x]]] = m[x]
     mix = [[A * star[x][y] + B * j[x][y] for y in range(ny)] for x in range(nx)]
-    if strategy == "erasure":
+    if strategy == Strategy.ERASURE:
         f = {}
         for x, d in enumerate(case.decisions):
             row = mix[x]
@@ -291,7 +292,7 @@ def build(strategy: str, case: Case, nx: int, ny: int, claim: sp.Expr, where: tu
         for x in range(nx):
             z = g[x]
             cs.append(tau_x[x] >= 0)
-            if strategy != "erasure":
+            if strategy != Strategy.ERASURE:
                 cs.append(z3.Or(m[x] == 0, m[z] > 0))  # tau is defined
             for y in range(ny):
                 dev = j[x][y] * m[z] - m[x] * j[z][y]  # m[z] * m[x] * (P0(y|x) - P0(y|g(x)))
@@ -306,7 +307,7 @@ def build(strategy: str, case: Case, nx: int, ny: int, claim: sp.Expr, where: tu
     return Query(cs, j, gamma, form), split
 
 
-def _instance(model, query: Query, case: Case, strategy: str, alpha: Fraction | None):
+def _instance(model, query: Query, case: Case, strategy: Strategy, alpha: Fraction | None):
     from theory.instance import make_instance
     from verify import z3util
 
@@ -322,7 +323,7 @@ def _alternatives(split: list[list]):
     return itertools.product(*split) if split else [()]
 
 
-def settle(strategy: str, case: Case, nx: int, ny: int, claim: sp.Expr, where: tuple, alpha: Fraction | None,
+def settle(strategy: Strategy, case: Case, nx: int, ny: int, claim: sp.Expr, where: tuple, alpha: Fraction | None,
            rlimit: int, confirm, deadline: float | None = None) -> tuple[str, dict | None, str]:
     """One case: ("unsat", None, ""), ("sat", confirmed result, "") or ("unknown", None, reason).
 

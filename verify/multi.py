@@ -20,6 +20,7 @@ from fractions import Fraction
 from theory import instance as single
 from theory import multi
 from theory.errors import InputError
+from theory.strategy import Strategy
 
 CLAIMS = ("alone", "multi-thm1")
 
@@ -29,7 +30,7 @@ def check_multi(m: multi.MultiInstance) -> dict:
     got = multi.success(m)
     rows = []
     for k, c in enumerate(m.collectives):
-        b = multi.bound(m, k) if c.strategy == "feature-label" else None
+        b = multi.bound(m, k) if c.strategy == Strategy.FEATURE_LABEL else None
         rows.append({"collective": k, "alpha": str(c.alpha), "target": c.target, "strategy": c.strategy,
                      "success": str(got[k]), "success_float": float(got[k]),
                      "success_alone": str(single.success(m.alone(k))),
@@ -82,7 +83,7 @@ def search(claim: str, max_x: int = 2, max_y: int = 2, collectives: int = 2, wei
         p0 = tuple(tuple(row) for row in p0)
         for combo in itertools.product(plays, repeat=collectives):
             for size in sizes:  # built directly: every field is valid by construction
-                m = multi.MultiInstance(p0, tuple(multi.Collective(a, g, t, "feature-label")
+                m = multi.MultiInstance(p0, tuple(multi.Collective(a, g, t, Strategy.FEATURE_LABEL)
                                                   for a, (g, t) in zip(size, combo)))
                 got = multi.success(m)
                 checked += 1

@@ -14,6 +14,7 @@ from __future__ import annotations
 from critmass import domains as D
 from critmass.commands.simulate import report, sweep
 from theory.errors import InputError
+from theory.strategy import Strategy
 
 
 def _table(args):
@@ -60,7 +61,7 @@ def cmd_tabular_fixed(args) -> int:
             **({"split": str(args.split)} if args.split else {"sklearn_split": args.sklearn_split}
                if args.sklearn_split is not None else {"seed": args.seed}),
             **({"x0": {table.names[j]: table.values[j][v] for j, v in x0.items()}} if x0 else {}),
-            **({"n_est": args.n_est} if args.strategy == "unplanting" else {})}
+            **({"n_est": args.n_est} if args.strategy == Strategy.UNPLANTING else {})}
     configs = [{**base, "target": table.label_values[t], "n": n} for t in targets for n in ns]
 
     def compute(batch):

@@ -7,6 +7,7 @@ import numpy as np
 from critmass import domains as D
 from critmass.commands.simulate import add_common, report, sweep
 from theory.errors import InputError
+from theory.strategy import DISCRETE, TABULAR, Strategy, names, parse_strategy
 
 DEFAULT_ALPHAS = "0.01,0.02,0.05,0.1,0.2,0.5"
 
@@ -21,7 +22,8 @@ def register(kinds) -> None:
     source.add_argument("--random", type=D.count(), metavar="COUNT", help="simulate COUNT random instances instead")
     p.add_argument("--alphas", default=DEFAULT_ALPHAS, type=D.ALPHAS, help=f"comma-separated alphas in (0, 1] (default {DEFAULT_ALPHAS})")
     p.add_argument("--shape", default="6x4", help="|X|x|Y| of random instances (default 6x4)")
-    p.add_argument("--strategy", default="feature-label", help="strategy of random instances (default feature-label)")
+    p.add_argument("--strategy", default=Strategy.FEATURE_LABEL,
+                   help=f"strategy of random instances: {', '.join(names(DISCRETE))} (default {Strategy.FEATURE_LABEL})")
     p.add_argument("--seed", type=D.seed(), default=0, help="seed of the random instances (default 0)")
     p.add_argument("--result", metavar="ID",
                    help="with --instance: compare with this result's bound (any result that states the instance's "
@@ -61,8 +63,8 @@ def register(kinds) -> None:
     fixed = p.add_argument_group("a signal that fixes columns (Gauthier, Bach & Jordan); any of these selects it")
     fixed.add_argument("--fix", action="extend", nargs="+", default=[], metavar="COLUMN=VALUE",
                        help="the signal g(x) sets each COLUMN to VALUE (an existing value, by name)")
-    fixed.add_argument("--strategy", default="feature-label", choices=("feature-label", "feature-only", "unplanting"),
-                       help="what the collective submits (default feature-label)")
+    fixed.add_argument("--strategy", default=Strategy.FEATURE_LABEL, choices=names(TABULAR),
+                       help=f"what the collective submits (default {Strategy.FEATURE_LABEL})")
     fixed.add_argument("--x0", action="extend", nargs="+", default=[], metavar="COLUMN=VALUE",
                        help="feature-only: where the collective's points with other labels go")
     fixed.add_argument("--n-est", type=D.count(), help="unplanting: collective points that estimate the label to plant")
@@ -98,7 +100,7 @@ def _shape(text: str) -> tuple[int, int]:
 
 def cmd_exact(args) -> int:
     from numerics import exact
-    from theory.instance import STRATEGIES, bound, load_instance
+    from theory.instance import bound, load_instance
 
     alphas = exact.check_alphas(args.alphas).tolist()
     if args.result and not args.instance:
@@ -117,8 +119,7 @@ def cmd_exact(args) -> int:
         if args.result:
             configs, compute = _stated(args, inst, doc, alphas)
     else:
-        if args.strategy not in STRATEGIES:
-            raise InputError(f"--strategy {args.strategy!r}: expected one of {', '.join(STRATEGIES)}")
+        strategy = parse_strategy(args.strategy, DISCRETE, "--strategy")
         if args.random < 1:
             raise InputError(f"--random {args.random}: expected a positive count")
         nx, ny = _shape(args.shape)
@@ -126,11 +127,11 @@ def cmd_exact(args) -> int:
         D.check_memory(2 * 64.0 * min(args.random, exact.BLOCK) * nx * ny, f"--shape {args.shape}")
         # "generator" names the random-instance stream (numerics.exact.random_block), so rows of another
         # stream in an old store are not taken for these
-        doc = {"count": args.random, "nx": nx, "ny": ny, "strategy": args.strategy, "generator": exact.GENERATOR}
+        doc = {"count": args.random, "nx": nx, "ny": ny, "strategy": strategy, "generator": exact.GENERATOR}
         configs = [{"random": doc, "alpha": a, "seed": args.seed} for a in alphas]
 
         def compute(batch):  # streamed in blocks: memory does not grow with --random
-            s = exact.random_summary(args.seed, args.random, nx, ny, args.strategy, [c["alpha"] for c in batch])
+            s = exact.random_summary(args.seed, args.random, nx, ny, strategy, [c["alpha"] for c in batch])
             return [{"mean_success": float(s["mean"][i]), "min_success": float(s["min"][i]),
                      "max_success": float(s["max"][i])} for i in range(len(batch))]
     rows = sweep(args, "exact", configs, compute)
@@ -197,7 +198,7 @@ def cmd_finite(args) -> int:
             row = {"n": n, "mean_success": float(s.mean()), "std_success": float(s.std()),
                    "q05_success": float(np.quantile(s, 0.05)),
                    "mean_success_pop": float(out["success_pop"][i].mean())}
-            if inst.strategy == "feature-label":
+            if inst.strategy == Strategy.FEATURE_LABEL:
                 for name, fn in (("gbj", gbj_bound), ("binomial", binomial_bound)):
                     b = fn(out["c"][i], out["m"][i], n, args.samples, args.test, inst.target,
                            len(set(inst.signal)), args.delta)
@@ -218,7 +219,7 @@ def cmd_tabular(args) -> int:
 
     if args.cars is not None or args.fix or args.x0 or args.n_est is not None or args.ns or args.split \
             or args.sklearn_split is not None or args.samples is not None or args.test is not None \
-            or args.strategy != "feature-label":
+            or args.strategy != Strategy.FEATURE_LABEL:
         from critmass.commands.sim_collusion import cmd_tabular_fixed
         return cmd_tabular_fixed(args)
 

@@ -13,6 +13,7 @@ import numpy as np
 from critmass import domains as D
 from critmass.commands.simulate import add_common, report
 from theory.errors import InputError
+from theory.strategy import PLANTING, Strategy, names, parse_strategy
 
 SUBOPTIMAL_ALPHAS = "0.005,0.01,0.02,0.05,0.1,0.2,0.4"
 GLM_ALPHAS = "0.05,0.1,0.2,0.4,0.6,0.8,1"
@@ -30,7 +31,8 @@ def register(kinds) -> None:
                                      "notion tv; the printed Theorems 1 and 3 are refuted for epsilon > 0).")
     p.add_argument("--learner", default="logistic", help="logistic or mlp (default logistic)")
     p.add_argument("--steps", type=D.count(), default=300, help="Adam steps; few make a suboptimal learner (default 300)")
-    p.add_argument("--strategy", default="feature-label", help="feature-label or feature-only (default feature-label)")
+    p.add_argument("--strategy", default=Strategy.FEATURE_LABEL,
+                   help=f"{' or '.join(names(PLANTING))} (default {Strategy.FEATURE_LABEL})")
     p.add_argument("--instance-seed", type=D.seed(), default=0, help="seed of the planting instance (default 0)")
     p.add_argument("--signal-mass", type=D.real(0, 1, True, True), default=0.02, help="base mass of the signal set, xi (default 0.02)")
     p.add_argument("--samples", type=D.count(), default=2000, help="training draws n per run (default 2000)")
@@ -111,14 +113,13 @@ def cmd_suboptimal(args) -> int:
     alphas = _alphas(args.alphas)
     if args.learner not in learners.LEARNERS:
         raise InputError(f"--learner {args.learner!r}: expected one of {', '.join(learners.LEARNERS)}")
-    if args.strategy not in learners.PLANTING:
-        raise InputError(f"--strategy {args.strategy!r}: expected one of {', '.join(learners.PLANTING)}")
+    strategy = parse_strategy(args.strategy, PLANTING, "--strategy")
     for name in ("steps", "samples", "seeds"):
         _positive(getattr(args, name), f"--{name}")
     D.check_memory(64.0 * args.samples * args.seeds * len(alphas),
                    f"--samples {args.samples} with --seeds {args.seeds} and {len(alphas)} alphas")
-    inst = learners.signal_instance(args.instance_seed, signal_mass=args.signal_mass, strategy=args.strategy)
-    rows = learners.sweep(args.store, learners=[args.learner], steps=[args.steps], strategies=[args.strategy],
+    inst = learners.signal_instance(args.instance_seed, signal_mass=args.signal_mass, strategy=strategy)
+    rows = learners.sweep(args.store, learners=[args.learner], steps=[args.steps], strategies=[strategy],
                           instance_seeds=[args.instance_seed], n=args.samples, alphas=alphas, seeds=args.seeds,
                           signal_mass=args.signal_mass, **_run_options(args))
     base = {k: v for k, v in rows[0].config.items() if k != "alpha"} if rows else {}

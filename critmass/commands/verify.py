@@ -5,8 +5,8 @@ from __future__ import annotations
 from critmass import domains as D
 from critmass.output import emit_json, table
 from theory.errors import InputError
-from theory.instance import STRATEGIES
 from theory.notions import DEFAULT, DEFINITIONS, NOTIONS
+from theory.strategy import DISCRETE, Strategy, names
 
 EXIT_FAILED = 1
 
@@ -62,7 +62,7 @@ def register(sub) -> None:
                                    "epsilon does) unless --epsilon fixes it, and 0 otherwise. A found instance is "
                                    "confirmed with exact arithmetic; 'none' means Z3 proved that there is none up "
                                    "to that size. Exit 1 when the search is inconclusive.")
-    p.add_argument("--strategy", choices=STRATEGIES, help="the collective's strategy (required unless --collectives)")
+    p.add_argument("--strategy", choices=names(DISCRETE), help="the collective's strategy (required unless --collectives)")
     p.add_argument("--collectives", type=int, metavar="K",
                    help="search instances with K = 2 or 3 feature-label collectives instead (verify/multi.py: every "
                         "table in multiples of 1/--weight, every signal map and target, sizes from --alphas; "
@@ -180,7 +180,7 @@ def cmd_counterexample(args) -> int:
     if args.collectives is not None:
         return _counterexample_multi(args)
     if args.strategy is None:
-        raise InputError("counterexample: expected --strategy (one of " + ", ".join(STRATEGIES) + ") or --collectives K")
+        raise InputError(f"counterexample: expected --strategy (one of {', '.join(names(DISCRETE))}) or --collectives K")
 
     doc = search(args.strategy, args.claim, args.max_x, args.max_y, alpha=args.alpha,
                  idempotent=not args.any_signal, where=tuple(args.where), timeout_s=args.timeout,
@@ -207,7 +207,7 @@ def _counterexample_multi(args) -> int:
     """``counterexample --collectives K``: verify.multi's exhaustive search over several collectives."""
     from verify.multi import search
 
-    if args.strategy not in (None, "feature-label"):
+    if args.strategy not in (None, Strategy.FEATURE_LABEL):
         raise InputError(f"--strategy {args.strategy} with --collectives: the search over several collectives covers "
                          f"feature-label collectives only")
     for flag, value in (("--epsilon", args.epsilon), ("--alpha", args.alpha)):

@@ -11,13 +11,14 @@ import numpy as np
 from critmass.report.base import Context, Plot, Stage
 from critmass.report.style import subplots
 from critmass.report.tex import frac, num, table
+from theory.strategy import Strategy
 
 #: The demo instance's shape: feature values, labels, and how many of the feature values form the signal set.
 SHAPE = {"nx": 12, "ny": 3, "signals": 4}
 PARTICIPATION = {"c": 0.3, "gamma": 0.5}
 
 
-def demo_instance(strategy: str, seed: int, nx: int = 12, ny: int = 3, signals: int = 4, alpha="1/2"):
+def demo_instance(strategy: Strategy, seed: int, nx: int = 12, ny: int = 3, signals: int = 4, alpha="1/2"):
     """A seeded random instance in the regime the paper's theory is about.
 
     The last ``signals`` feature values form the signal set: rarer than the others and with the target label
@@ -60,12 +61,12 @@ def compute(ctx: Context) -> dict:
                             "success": [str(success(i)) for i in at],
                             "bound": [None if b is None else str(b) for b in bounds]}
     xs = np.array([float(a) for a in alphas])
-    s = np.array([float(Fraction(v)) for v in curves["feature-label"]["success"]])
+    s = np.array([float(Fraction(v)) for v in curves[Strategy.FEATURE_LABEL]["success"]])
     level = join_level(PARTICIPATION["c"], PARTICIPATION["gamma"])
     a_crit = self_sustaining(xs, s, level)
     return {"seed": ctx.seed, **SHAPE, "alphas": [str(a) for a in alphas], "n_alphas": len(alphas), "curves": curves,
             "participation": {**PARTICIPATION, "join_level": level, "alpha_crit": a_crit,
-                              "investment": investment(xs, s, level, a_crit), "curve": "feature-label"}}
+                              "investment": investment(xs, s, level, a_crit), "curve": Strategy.FEATURE_LABEL}}
 
 
 def _positive(bounds) -> np.ndarray:

@@ -14,6 +14,7 @@ import numpy as np
 from critmass.report.base import Context, Plot, Stage
 from critmass.report.style import figure_legend, subplots
 from critmass.report.tex import num, table, text
+from theory.strategy import Strategy
 
 S_STAR = 0.9
 
@@ -35,9 +36,9 @@ def _f(x, digits: int = 6) -> str:
 
 #: Their saved outputs (github.com/GauthierE/statistical-collusion @ 722bfe4, output/*.npy), y* = Excellent.
 GBJ_SAVED = {
-    "feature-label": {1000: (-0.0648299350241995, 1.0), 21000: (-0.01875458649776112, 1.0),
+    Strategy.FEATURE_LABEL: {1000: (-0.0648299350241995, 1.0), 21000: (-0.01875458649776112, 1.0),
                       101000: (0.9882419880534387, 1.0)},
-    "unplanting": {340100: (0.9853533179532997, None)},
+    Strategy.UNPLANTING: {340100: (0.9853533179532997, None)},
 }
 
 
@@ -53,16 +54,16 @@ def compute_collusion(ctx: Context) -> dict:
     x0 = collusion.parse_fix(table, [f"{k}={v}" for k, v in collusion.GBJ_X0.items()], "--x0")
     excellent = collusion.parse_label(table, "Excellent")
     if ctx.quick:
-        plan = {"feature-label": [1000, 21000, 41000, 61000, 81000, 101000],
-                "feature-only": [1000, 101000, 201000], "unplanting": [10100, 60100, 340100]}
+        plan = {Strategy.FEATURE_LABEL: [1000, 21000, 41000, 61000, 81000, 101000],
+                Strategy.FEATURE_ONLY: [1000, 101000, 201000], Strategy.UNPLANTING: [10100, 60100, 340100]}
     else:
-        plan = {"feature-label": [1000, *range(21000, 200000, 20000), 200000, 300000, 400000, 500000],
-                "feature-only": [1000, 51000, 101000, 151000, 201000, 251000, 400000, 600000, 800000, 999000],
-                "unplanting": list(range(10100, 350001, 20000)) + [340100]}
+        plan = {Strategy.FEATURE_LABEL: [1000, *range(21000, 200000, 20000), 200000, 300000, 400000, 500000],
+                Strategy.FEATURE_ONLY: [1000, 51000, 101000, 151000, 201000, 251000, 400000, 600000, 800000, 999000],
+                Strategy.UNPLANTING: list(range(10100, 350001, 20000)) + [340100]}
     runs = {}  # one run per strategy
     for strategy, ns in plan.items():
         runs[strategy] = collusion.run(table, fix, excellent, sorted(set(ns)), samples, test, strategy=strategy,
-                                       seed=ctx.seed, x0=x0, n_est=2000 if strategy == "unplanting" else None)
+                                       seed=ctx.seed, x0=x0, n_est=2000 if strategy == Strategy.UNPLANTING else None)
     reproduced = sum(1 for s, d in GBJ_SAVED.items() for n, v in d.items()
                      if any(r["n"] == n and r["gbj"] == v[0] for r in runs.get(s, [])))
     return {"rows": rows, "reproduced": reproduced, "samples": samples, "test": test, "seed": ctx.seed, "delta": 0.05, "target": "Excellent",
@@ -132,7 +133,7 @@ def demo_multi(a1, a2):
     p0 = [["1/5", "1/10"], ["1/10", "1/5"], ["3/20", "7/40"], [0, 0], [0, "1/40"], [0, "1/20"]]
     g1 = [3 + x % 3 for x in range(6)]
     g2 = [3 + (x + 1) % 3 for x in range(6)]
-    return make_multi(p0, [(a1, g1, 0, "feature-label"), (a2, g2, 1, "feature-label")])
+    return make_multi(p0, [(a1, g1, 0, Strategy.FEATURE_LABEL), (a2, g2, 1, Strategy.FEATURE_LABEL)])
 
 
 def compute_multi(ctx: Context) -> dict:
@@ -150,8 +151,8 @@ def compute_multi(ctx: Context) -> dict:
             row_b.append(str(multi.bound(m, 0)))
         heat.append(row_s)
         bound.append(row_b)
-    tie = multi.make_multi([["1/2", "1/2"], [0, 0]], [("1/10", [1, 1], 0, "feature-label"),
-                                                      ("1/10", [1, 1], 1, "feature-label")])
+    tie = multi.make_multi([["1/2", "1/2"], [0, 0]], [("1/10", [1, 1], 0, Strategy.FEATURE_LABEL),
+                                                      ("1/10", [1, 1], 1, Strategy.FEATURE_LABEL)])
     family = dict(max_x=2, max_y=2, weight=2 if ctx.quick else 3, alphas=("1/10", "3/10", "1/2"))
     return {"grid": [str(a) for a in grid], "rival_masses": ["0", "1/40", "1/20"], "signal_points": 3,
             "contours": [0.0, 0.5], "success_1": heat, "bound_1": bound,
@@ -218,7 +219,7 @@ def compute_bendov(ctx: Context) -> dict:
     alphas = [Fraction(k, 400) for k in range(1, 400, 2 if ctx.quick else 1)]
     erm, jtt, eff, win = [], [], [], []
     for a in alphas:
-        inst = make_instance(p0, [1, 1], 0, "feature-label", a)
+        inst = make_instance(p0, [1, 1], 0, Strategy.FEATURE_LABEL, a)
         erm.append(str(success(inst)))
         jtt.append(str(jtt_success(inst, lam)))
         win.append(str(window_success(inst, lam)))

@@ -11,6 +11,7 @@ from critmass.report.base import Context, Plot, Stage
 from critmass.report.stages.exact import SHAPE, demo_instance
 from critmass.report.style import figure_legend, subplots
 from critmass.report.tex import num
+from theory.strategy import Strategy
 
 BAND = (0.05, 0.95)  # quantiles of success over seeds drawn as a band
 
@@ -35,7 +36,7 @@ def compute(ctx: Context) -> dict:
                "q_low": np.quantile(out["success_test"], BAND[0], axis=1).tolist(),
                "q_high": np.quantile(out["success_test"], BAND[1], axis=1).tolist(),
                "paper_bound": [None if b is None else float(b) for b in paper], "n": out["n"].tolist()}
-        if strategy == "feature-label":
+        if strategy == Strategy.FEATURE_LABEL:
             args = (inst.target, len(set(inst.signal)), delta)
             cur["gbj_median"], cur["binomial_median"], cur["holds"] = [], [], []
             for i, n in enumerate(out["n"]):
@@ -90,7 +91,7 @@ def figures(data: dict) -> list[Plot]:
 
 
 def write(data: dict) -> str:
-    fl = data["curves"]["feature-label"]
+    fl = data["curves"][Strategy.FEATURE_LABEL]
     return (rf"The firm sees $N = {data['n_samples']}$ samples, of which $n = \alpha N$ follow the strategy, and learns "
             rf"the plug-in classifier; success is measured on ${data['n_test']}$ held-out points, over "
             rf"${data['seeds']}$ seeds (seed ${data['seed']}$), on the instances of the exact section. For "

@@ -8,8 +8,9 @@ import numpy as np
 from critmass.report.base import Context, Plot, Stage
 from critmass.report.style import figure_legend, subplots
 from critmass.report.tex import num
+from theory.strategy import Strategy
 
-VARIANTS = ("feature-label", "feature-only")
+VARIANTS = (Strategy.FEATURE_LABEL, Strategy.FEATURE_ONLY)
 MODES = ("byzantine", "data")
 
 
@@ -28,7 +29,7 @@ def compute(ctx: Context) -> dict:
                   "control": {"alphas": ctl_alphas.tolist(), "n_alphas": len(ctl_alphas), "pretrain": pretrain, "steps": steps, "eta": eta,
                               "points": points}}
     for variant in VARIANTS:
-        run = neutralize(alphas, sample, theta_star, feature_only=variant == "feature-only")
+        run = neutralize(alphas, sample, theta_star, feature_only=variant == Strategy.FEATURE_ONLY)
         check = theorem7_check(alphas, run)
         data["glm"][variant] = {
             "distance": run.distance.tolist(), "distance_bound": (-np.asarray(check["thm7_bound"])).tolist(),

@@ -17,7 +17,6 @@ from critmass.report.style import figure_legend, subplots
 from critmass.report.tex import num, table, text, tt
 
 MEASURE = "success_top1"  # the target as the top-1 prediction, on test texts that do not already carry it
-STRATEGY_NAMES = {1: "feature-label", 2: "feature-only"}
 QUICK = {"alphas": [0.0, 0.01, 0.1, 0.3], "seeds": 2, "limit": 600, "epochs": 5}
 FULL = {"alphas": [0.0, 0.003, 0.01, 0.03, 0.1, 0.3], "seeds": 5, "limit": None, "epochs": 10}
 
@@ -36,6 +35,7 @@ def _store_rows(path: Path) -> list:
 
 def _source(label: str, rows: list, n_boot: int, seed: int, run: dict | None = None) -> dict:
     """Summaries of one set of store rows: per curve the mean success, crossings and the theorem's bound."""
+    from gpu.collective import TextStrategy
     from gpu.experiments import summarize
     from gpu.theory_overlay import compare
 
@@ -48,7 +48,8 @@ def _source(label: str, rows: list, n_boot: int, seed: int, run: dict | None = N
         positive = [r for r in same if r.config["alpha"] > 0]
         heldout = [r for r in rows if r.config["alpha"] == 0 and r.config["target"] == sm["target"]
                    and r.config["corpus"] == sm["corpus"]]
-        theory = compare(sm, positive, heldout) if (sm["strategy"] == 1 or heldout) else None
+        needs_p = sm["strategy"] == TextStrategy.TEXT_ONLY  # Theorem 3's p comes from held-out rows
+        theory = compare(sm, positive, heldout) if (not needs_p or heldout) else None
         points = [{"alpha": r.config["alpha"], "seed": r.config["seed"], "success": r.metrics[MEASURE]}
                   for r in positive]
         below = len(theory["misses"]) if theory else 0
@@ -102,7 +103,10 @@ def compute(ctx: Context) -> dict:
 
 
 def _draw_source(src: dict):
-    strategies = sorted({s["strategy"] for s in src["summaries"]})
+    from gpu.collective import TextStrategy
+    from theory.instance import BOUND_OF
+
+    strategies = sorted({TextStrategy(s["strategy"]) for s in src["summaries"]})
     sms = src["summaries"]
     tokens = len({s["token"] for s in sms}) > 1  # a store of several triggers (the rarity plan)
     targets = len({s["target"] for s in sms}) > 1
@@ -121,8 +125,8 @@ def _draw_source(src: dict):
                 b = np.asarray(th["bound"], dtype=float)
                 if (b > 0).any():
                     ax.plot(sm["alphas"], np.where(b > 0, b, np.nan), f"C{k}x--",
-                            label=f"{tag}: Theorem {1 if strategy == 1 else 3} bound")
-        ax.set(title=f"Strategy {strategy} ({STRATEGY_NAMES[strategy]})", xscale="log", xlabel=r"$\alpha$",
+                            label=f"{tag}: Theorem {BOUND_OF[strategy.instantiates].removeprefix('thm')} bound")
+        ax.set(title=f"Strategy {strategy.value} ({strategy.instantiates})", xscale="log", xlabel=r"$\alpha$",
                ylim=(-0.03, 1.03))
     axes[0][0].set_ylabel("success (target is top-1)")
     figure_legend(fig, axes, ncol=2 if tokens else 3)

@@ -9,6 +9,7 @@ import numpy as np
 
 from critmass.report.base import Context, Stage
 from critmass.report.tex import frac, num, table, text, tt
+from theory.strategy import Strategy
 
 
 def random_instances(rng: np.random.Generator, count: int, max_x: int = 6, max_y: int = 4) -> list:
@@ -25,7 +26,7 @@ def random_instances(rng: np.random.Generator, count: int, max_x: int = 6, max_y
         total = int(w.sum())
         p0 = [[Fraction(int(v), total) for v in row] for row in w]
         strategy = STRATEGIES[int(rng.integers(3))]
-        if strategy == "erasure":
+        if strategy == Strategy.ERASURE:
             heavy = np.flatnonzero(w.sum(axis=1) > 0)
             reps = heavy[rng.random(heavy.size) < 0.5]
             reps = reps if reps.size else heavy[:1]
