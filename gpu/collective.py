@@ -185,7 +185,7 @@ class Action:
 
     members: np.ndarray  # [n_members] int: the collective, a random alpha-fraction of the training set
     planted: np.ndarray  # [n_planted] int: members whose text is planted
-    labels: np.ndarray  # [n, n_labels] float32 0/1
+    labels: np.ndarray  # [n, num_labels] float32 0/1
 
 
 def _check_fraction(name: str, value: float, closed_zero: bool = True) -> None:
@@ -196,23 +196,23 @@ def _check_fraction(name: str, value: float, closed_zero: bool = True) -> None:
 def randomize_labels(labels: np.ndarray, fraction: float, seed: int, multilabel: bool) -> np.ndarray:
     """A random ``fraction`` of the rows get a random label (the paper's Figure 4).
 
-    Single-label: one label uniform over all classes, so P(y*|x) >= fraction/k for every x.
+    Single-label: one label uniform over all classes, so P(y*|x) >= fraction/num_labels for every x.
     Multi-label: each label independently with probability 1/2.
     """
     _check_fraction("random-label fraction", fraction)
-    n, k = labels.shape
+    n, num_labels = labels.shape
     rng = np.random.default_rng([seed, STREAM_NOISE])
     rows = rng.permutation(n)[:int(round(fraction * n))]
     out = labels.copy()
     if multilabel:
-        out[rows] = (rng.random((len(rows), k)) < 0.5).astype(np.float32)
+        out[rows] = (rng.random((len(rows), num_labels)) < 0.5).astype(np.float32)
     else:
-        out[rows] = np.eye(k, dtype=np.float32)[rng.integers(0, k, len(rows))]
+        out[rows] = np.eye(num_labels, dtype=np.float32)[rng.integers(0, num_labels, len(rows))]
     return out
 
 
 def act(labels: np.ndarray, strategy: TextStrategy | int, alpha: float, target: int, seed: int) -> Action:
-    """The collective's action on a training set with label matrix ``labels`` ``[n, k]``.
+    """The collective's action on a training set with label matrix ``labels`` ``[n, num_labels]``.
 
     The collective is ``round(alpha * n)`` texts drawn at random (stream STREAM_COLLECTIVE of ``seed``).
     Strategy 1 (``TextStrategy.TEXT_AND_LABEL``) plants in every member and relabels it to exactly ``{target}``;
@@ -227,9 +227,9 @@ def act(labels: np.ndarray, strategy: TextStrategy | int, alpha: float, target: 
     """
     strategy = text_strategy(strategy)
     _check_fraction("alpha", alpha)
-    n, k = labels.shape
-    if not 0 <= target < k:
-        raise InputError(f"target class {target} is outside 0..{k - 1}")
+    n, num_labels = labels.shape
+    if not 0 <= target < num_labels:
+        raise InputError(f"target class {target} is outside 0..{num_labels - 1}")
     rng = np.random.default_rng([seed, STREAM_COLLECTIVE])
     members = np.sort(rng.permutation(n)[:int(round(alpha * n))])
     out = labels.copy()

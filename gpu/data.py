@@ -64,7 +64,7 @@ class Corpus:
         return len(self.texts)
 
     def label_matrix(self) -> np.ndarray:
-        """The label sets as a 0/1 float32 matrix ``[n_texts, n_labels]``."""
+        """The label sets as a 0/1 float32 matrix ``[n_texts, num_labels]``."""
         out = np.zeros((len(self.texts), len(self.label_names)), np.float32)  # [n, k]
         for i, ls in enumerate(self.labels):
             out[i, list(ls)] = 1.0

@@ -206,15 +206,15 @@ def training_seed(c: dict) -> int:
     return c["seed"] * 1_000_003 + STREAM_TRAINING
 
 
-def _check_target(group: list[dict], n_labels: int) -> None:
-    if not 0 <= max(c["target"] for c in group) < n_labels:
-        raise InputError(f"target class {max(c['target'] for c in group)} is outside 0..{n_labels - 1}")
+def _check_target(group: list[dict], num_labels: int) -> None:
+    if not 0 <= max(c["target"] for c in group) < num_labels:
+        raise InputError(f"target class {max(c['target'] for c in group)} is outside 0..{num_labels - 1}")
 
 
 def _shared_metrics(prep: Prepared, c: dict, y_train: np.ndarray, n_planted: int) -> dict:
     return {"n_planted": n_planted, "n_train": len(prep.train), "n_target_train": int(y_train[:, c["target"]].sum()),
             "token_id": prep.token, "trigger_texts": prep.trigger_texts, "corpus_texts": prep.corpus_texts,
-            "n_labels": int(y_train.shape[1])}
+            "n_labels": int(y_train.shape[1])}  # the stored metric keeps its name: old rows have it
 
 
 def _compute_bow(group: list[dict], prep: Prepared) -> list[dict]:

@@ -237,7 +237,7 @@ def _proba(params, ids, mask, config, pooling, dtype, multilabel):
 
 
 def predict_proba(clf: Classifier, texts, batch_size: int = 64) -> np.ndarray:
-    """Label probabilities ``[n_texts, n_labels]``: sigmoid per label (multi-label) or softmax."""
+    """Label probabilities ``[n_texts, num_labels]``: sigmoid per label (multi-label) or softmax."""
     seqs = tokenize(clf.tokenizer, texts)
     out = np.zeros((len(seqs), len(clf.label_names)), np.float32)  # [n, K]
     for b in batches(seqs, batch_size, clf.max_length):
@@ -288,7 +288,7 @@ def evaluate(clf: Classifier, corpus: Corpus) -> dict:
 
 
 def evaluate_proba(clf: Classifier, corpus: Corpus) -> tuple[dict, np.ndarray]:
-    """``evaluate``'s metrics and the probabilities ``[n_test, n_labels]`` they were computed from."""
+    """``evaluate``'s metrics and the probabilities ``[n_test, num_labels]`` they were computed from."""
     if corpus.label_names != clf.label_names:
         raise InputError(f"test corpus labels {corpus.label_names[:4]}... differ from the classifier's")
     t0 = time.perf_counter()
@@ -301,7 +301,7 @@ def finetune(config: dict, corpus_train: Corpus, corpus_test: Corpus, *, mesh: M
     """Fine-tune one configuration and score it on the test corpus.
 
     Returns ``{"config": the resolved configuration, "metrics": JSON-able figures, "classifier": Classifier,
-    "test_proba": the test texts' probabilities [n_test, n_labels]}``; ``predict_proba(result["classifier"],
+    "test_proba": the test texts' probabilities [n_test, num_labels]}``; ``predict_proba(result["classifier"],
     texts)`` then scores any other texts (e.g. with a planted trigger).
     """
     full = resolve(config)

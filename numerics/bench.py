@@ -99,7 +99,7 @@ def numpy_signal_planting(table: collusion.NamedTable, signal: dict, target: int
     train, rest = train_test_split(rows, train_size=n_train, random_state=42)
     test, _ = train_test_split(rest, train_size=n_test, random_state=42)
     mine, others = train_test_split(train, train_size=n, random_state=42)
-    cards, ny = np.asarray(table.cards, np.int64), len(table.label_values)
+    cards, num_labels = np.asarray(table.cards, np.int64), len(table.label_values)
     radix = np.concatenate([np.cumprod(cards[::-1])[::-1][1:], [1]])
     fixed, values = np.fromiter(signal, np.int64), np.fromiter(signal.values(), np.int64)
     free = [j for j in range(len(cards)) if j not in signal]
@@ -116,7 +116,7 @@ def numpy_signal_planting(table: collusion.NamedTable, signal: dict, target: int
 
     def on_x_star(codes, labels):
         inside = np.isin(codes, x_star)
-        return np.bincount(where(codes[inside]) * ny + labels[inside], minlength=len(x_star) * ny).reshape(-1, ny)
+        return np.bincount(where(codes[inside]) * num_labels + labels[inside], minlength=len(x_star) * num_labels).reshape(-1, num_labels)
 
     c = np.bincount(where(g_code(table.features[mine])), minlength=len(x_star))   # [K]
     m = on_x_star(code(table.features[mine]), table.labels[mine])                # [K, Y]

@@ -52,8 +52,8 @@ def gbj_bound(c, m, n, n_samples, n_test, target, x_star_size, delta, epsilon=0.
     its points whose g(x) is x~.
     """
     _check(n, n_samples, delta)
-    ny = m.shape[-1]
-    d = delta / (2 + 2 * x_star_size + 2 * x_star_size * ny)
+    num_labels = m.shape[-1]
+    d = delta / (2 + 2 * x_star_size + 2 * x_star_size * num_labels)
     r_n, r_rest, r_test = (hoeffding_radius(d, k) if k > 0 else 0.0 for k in (n, n_samples - n, n_test))
     p_hat = c / n                                                                  # [S, X]
     gap = _gap(m, target) / n                                                      # [S, X]
@@ -63,9 +63,9 @@ def gbj_bound(c, m, n, n_samples, n_test, target, x_star_size, delta, epsilon=0.
     return np.sum(np.where(cond, counted, 0.0), axis=-1) - r_n - r_test           # [S]
 
 
-def binomial_events(x_star_size, ny):
+def binomial_events(x_star_size, num_labels):
     """How many events the binomial bound's union bound takes: 2 + 2|X*||Y| (GBJ: 2 + 2|X*| + 2|X*||Y|)."""
-    return 2 + 2 * x_star_size * ny
+    return 2 + 2 * x_star_size * num_labels
 
 
 def cp_lower(k, n, delta):
@@ -89,8 +89,8 @@ def binomial_bound(c, m, n, n_samples, n_test, target, x_star_size, delta, mass=
     ``gbj_bound`` (theory.collusion's binomial-feature-only).
     """
     _check(n, n_samples, delta)
-    ny = m.shape[-1]
-    d = delta / binomial_events(x_star_size, ny)
+    num_labels = m.shape[-1]
+    d = delta / binomial_events(x_star_size, num_labels)
     ours = binom.ppf(d, n, cp_lower(c, n, d))                                      # [S, X] least collective count
     others = np.delete(m, target, axis=-1)                                         # [S, X, Y-1]
     theirs = binom.ppf(1 - d, n_samples - n, cp_upper(others, n, d)).max(axis=-1)  # [S, X] most rival count

@@ -372,23 +372,23 @@ def plug_in(table, fix: dict[int, int], target: int, ns, train: np.ndarray, test
     counts on X* (unplanting: of its planting points), ``est`` [K, Y] the estimation points' counts and ``yhat``
     [K] the label each signal gets (unplanting only).
     """
-    ny = len(table.label_values)
+    num_labels = len(table.label_values)
     at = places(table, fix, np.concatenate([train, test]))
     k, n_train = at.k, len(train)
     ids, test_ids = at.ids[:n_train], at.ids[n_train:]
     y = np.asarray(table.labels)[train].astype(np.int64)                      # [N]
-    cell = np.where(at.own[:n_train], ids * ny + y, -1)                        # [N] (x~, y) when x is on X*, else -1
+    cell = np.where(at.own[:n_train], ids * num_labels + y, -1)                        # [N] (x~, y) when x is on X*, else -1
 
     def counts(cells):
-        return np.bincount(cells[cells >= 0], minlength=k * ny).reshape(k, ny)
+        return np.bincount(cells[cells >= 0], minlength=k * num_labels).reshape(k, num_labels)
 
     everyone = counts(cell)                                                    # [K, Y] all training rows on X*
     test_at = np.bincount(test_ids, minlength=k)                               # [K]
-    others = np.array([v for v in range(ny) if v != target])
+    others = np.array([v for v in range(num_labels) if v != target])
     first = n_est if strategy == Strategy.UNPLANTING else 0
     est = counts(cell[:first]) if first else None                              # [K, Y]
     yhat = others[np.argmax(est[:, others], axis=1)] if first else None        # [K] lowest label among ties
-    m = est.copy() if first else np.zeros((k, ny), np.int64)                   # [K, Y] the collective's own rows
+    m = est.copy() if first else np.zeros((k, num_labels), np.int64)                   # [K, Y] the collective's own rows
     mass = np.zeros(k, np.int64)
     own_t = np.zeros(k, np.int64)
     prev = first
@@ -441,9 +441,9 @@ def run(table, fix: dict[int, int], target: int, ns, samples: int, test: int, *,
     unknown = set(bounds) - {"gbj", "binomial"}
     if unknown:
         raise InputError(f"bounds {sorted(unknown)}: expected gbj and/or binomial")
-    ny = len(table.label_values)
-    if not 0 <= target < ny:
-        raise InputError(f"target = {target}: expected a label index in 0..{ny - 1}")
+    num_labels = len(table.label_values)
+    if not 0 <= target < num_labels:
+        raise InputError(f"target = {target}: expected a label index in 0..{num_labels - 1}")
     for j, v in fix.items():
         if not 0 <= j < len(table.cards) or not 0 <= v < table.cards[j]:
             raise InputError(f"signal {j}: {v}: expected a feature column and one of its value codes")

@@ -54,14 +54,14 @@ def stack_instances(instances: list[Instance], shape: tuple[int, int] | None = N
     if not instances:
         raise InputError("instances: expected at least one instance")
     nx = max(i.nx for i in instances) if shape is None else shape[0]
-    ny = max(i.ny for i in instances) if shape is None else shape[1]
-    if any(i.nx > nx or i.ny > ny for i in instances):
+    num_labels = max(i.num_labels for i in instances) if shape is None else shape[1]
+    if any(i.nx > nx or i.num_labels > num_labels for i in instances):
         raise InputError(f"shape = {shape}: smaller than an instance of the batch")
     b = len(instances)
-    p0 = np.zeros((b, nx, ny), np.float64)
+    p0 = np.zeros((b, nx, num_labels), np.float64)
     signal = np.tile(np.arange(nx, dtype=np.int32), (b, 1))
     for k, inst in enumerate(instances):
-        p0[k, :inst.nx, :inst.ny] = [[float(v) for v in row] for row in inst.p0]
+        p0[k, :inst.nx, :inst.num_labels] = [[float(v) for v in row] for row in inst.p0]
         signal[k, :inst.nx] = inst.signal
     return InstanceArrays(p0, signal, np.array([i.target for i in instances], np.int32),
                           np.array([code(i.strategy) for i in instances], np.int32))
@@ -92,11 +92,11 @@ def erasure_labels(p0: jax.Array) -> jax.Array:
 
 def collective_table(p0: jax.Array, signal: jax.Array, target: jax.Array, strategy: jax.Array) -> jax.Array:
     """P* [X, Y] of one instance under its strategy (all three computed, one selected: it stays vmappable)."""
-    nx, ny = p0.shape
+    nx, num_labels = p0.shape
     mass = p0.sum(axis=1)                                        # [X]
     zeros = jnp.zeros_like(p0)                                   # [X, Y]
     feature_label = zeros.at[signal, target].add(mass)           # [X, Y]
-    is_t = jnp.arange(ny) == target                              # [Y]
+    is_t = jnp.arange(num_labels) == target                              # [Y]
     feature_only = (zeros.at[signal, target].add(p0[:, target])  # the target mass moves to g(x)
                     + jnp.where(is_t[None, :], 0.0, p0))          # [X, Y] the rest stays
     relabel = erasure_labels(p0)[signal]                         # [X] label of g(x)
@@ -183,8 +183,8 @@ def success_intervals(p0, signal, target, strategy, planted: bool = True, erased
     form); with both, ``strategy`` zeroes the other form's weights. Written per label column (the labels are
     unrolled), so that under vmap every step is a plain vector operation across instances and rows.
     """
-    nx, ny = p0.shape
-    labels = range(ny)
+    nx, num_labels = p0.shape
+    labels = range(num_labels)
     p = [p0[:, y] for y in labels]                                               # [Y] columns of [X]
     mass = sum(p[1:], p[0])                                                      # [X]
     premass = _moved(mass, signal)                                               # [X] P0(g^-1(x~))
@@ -198,7 +198,7 @@ def success_intervals(p0, signal, target, strategy, planted: bool = True, erased
     if erased:  # x's label becomes argmax P0(. | g(x)) (lowest index among ties) where g(x) has mass
         best = functools.reduce(jnp.maximum, p)                                  # [X]
         relabel = functools.reduce(lambda r, y: jnp.where(p[y] >= best - TIE_TOL, y, r), reversed(labels),
-                                   jnp.full(nx, ny - 1))                         # [X]
+                                   jnp.full(nx, num_labels - 1))                         # [X]
         r, live = _gather(relabel, signal), _gather(mass, signal) > 0           # [X] each
         d = [jnp.where(live, jnp.where(r == y, mass, 0.0) - p[y], 0.0) for y in labels]
         for y in labels:
@@ -290,7 +290,7 @@ def success(instance: Instance) -> float:
     return float(success_grid(stack_instances([instance]), [float(instance.alpha)])[0, 0])
 
 
-def random_block(seed: int, block: int, nx: int, ny: int, strategy: Strategy = Strategy.FEATURE_LABEL) -> InstanceArrays:
+def random_block(seed: int, block: int, nx: int, num_labels: int, strategy: Strategy = Strategy.FEATURE_LABEL) -> InstanceArrays:
     """Block ``block`` (BLOCK instances) of the random-instance stream ``seed``: numpy arrays.
 
     Dirichlet(1, ..., 1) tables (normalized exponentials), uniform signal maps and targets; for erasure the
@@ -301,7 +301,7 @@ def random_block(seed: int, block: int, nx: int, ny: int, strategy: Strategy = S
     """
     strategy = parse_strategy(strategy, DISCRETE)
     rng = np.random.default_rng([seed, block])
-    e = rng.standard_exponential((BLOCK, nx, ny))                                # [B, X, Y]
+    e = rng.standard_exponential((BLOCK, nx, num_labels))                                # [B, X, Y]
     p0 = e / e.sum(axis=(1, 2), keepdims=True)
     if strategy == Strategy.ERASURE:
         reps = rng.random((BLOCK, nx)) < 0.5                                     # [B, X]
@@ -311,14 +311,14 @@ def random_block(seed: int, block: int, nx: int, ny: int, strategy: Strategy = S
         signal = np.where(reps, np.arange(nx), score.argmax(axis=2))
     else:
         signal = rng.integers(0, nx, (BLOCK, nx))
-    target = rng.integers(0, ny, BLOCK)
+    target = rng.integers(0, num_labels, BLOCK)
     return InstanceArrays(p0, signal.astype(np.int32), target.astype(np.int32),
                           np.full(BLOCK, code(strategy), np.int32))
 
 
-def random_instances(seed: int, count: int, nx: int, ny: int, strategy: Strategy = Strategy.FEATURE_LABEL) -> InstanceArrays:
+def random_instances(seed: int, count: int, nx: int, num_labels: int, strategy: Strategy = Strategy.FEATURE_LABEL) -> InstanceArrays:
     """The first ``count`` instances of the random stream ``seed`` (see ``random_block``)."""
-    blocks = [random_block(seed, b, nx, ny, strategy) for b in range(-(-count // BLOCK))]
+    blocks = [random_block(seed, b, nx, num_labels, strategy) for b in range(-(-count // BLOCK))]
     return InstanceArrays(*(np.concatenate(v)[:count] for v in zip(*blocks)))
 
 
@@ -331,7 +331,7 @@ def _block_summary(s, valid):
             jnp.max(jnp.where(keep, s, -jnp.inf), axis=0))
 
 
-def random_summary(seed: int, count: int, nx: int, ny: int, strategy: Strategy, alphas) -> dict:
+def random_summary(seed: int, count: int, nx: int, num_labels: int, strategy: Strategy, alphas) -> dict:
     """Mean, min and max of S(alpha) over the first ``count`` instances of the stream ``seed``: {name: [A]}.
 
     Streams blocks of BLOCK instances (drawn on the host while the previous block computes), reduced on the
@@ -348,7 +348,7 @@ def random_summary(seed: int, count: int, nx: int, ny: int, strategy: Strategy, 
         grid = jnp.asarray(_alpha_grid(a))
 
         def submit(b):  # generate block b on the host, start its computation (dispatch returns at once)
-            block = (jnp.asarray(v) for v in random_block(seed, b, nx, ny, strategy))
+            block = (jnp.asarray(v) for v in random_block(seed, b, nx, num_labels, strategy))
             s = _success_block(*block, grid, planted=not erasure, erased=erasure)
             return _block_summary(s, min(BLOCK, count - b * BLOCK))
 

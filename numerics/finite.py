@@ -43,10 +43,10 @@ def collective_counts(m, signal, target, strategy, relabel):
     feature-label: (x, y) -> (g(x), y*); feature-only: (x, y*) -> (g(x), y*), other labels stay;
     erasure: (x, y) -> (x, relabel[g(x)]) with relabel [X] the lowest argmax of P0(. | x).
     """
-    nx, ny = m.shape
+    nx, num_labels = m.shape
     zeros = jnp.zeros_like(m)
     feature_label = zeros.at[signal, target].add(m.sum(axis=1))                     # [X, Y]
-    is_t = jnp.arange(ny) == target                                                 # [Y]
+    is_t = jnp.arange(num_labels) == target                                                 # [Y]
     feature_only = zeros.at[signal, target].add(m[:, target]) + jnp.where(is_t[None, :], 0.0, m)
     erasure = zeros.at[jnp.arange(nx), relabel[signal]].add(m.sum(axis=1))
     return jnp.select([strategy == FEATURE_LABEL_CODE, strategy == FEATURE_ONLY_CODE], [feature_label, feature_only],
@@ -61,7 +61,7 @@ def plug_in(m, rest, test, p0, signal, target, strategy):
     and the collective's statistics that the finite-sample bounds use: ``c`` [X] how many collective points
     g(x) hit each x~, and ``m``.
     """
-    nx, ny = p0.shape
+    nx, num_labels = p0.shape
     seen = rest + collective_counts(m, signal, target, strategy, erasure_labels(p0))  # [X, Y] the training counts
     pred, unique = jax.vmap(unique_argmax)(seen)                                    # [X], [X]
     planted = unique[signal] & (pred[signal] == target)                             # [X] success at x
@@ -95,7 +95,7 @@ def _count_rows(key_data, ns, p0, n_samples, n_test):
     (seed, n) has its own key, fold_in(seed, n), split in two; the test points use fold_in(seed, 0) (n >= 1, so
     no clash) and are shared by every n of the seed.
     """
-    nx, ny = p0.shape
+    nx, num_labels = p0.shape
     keys = jax.random.wrap_key_data(key_data)
     s, a = keys.shape[0], ns.shape[0]
     flat_keys, flat_ns = jnp.repeat(keys, a), jnp.tile(ns, s)                        # [S * A] each
@@ -105,7 +105,7 @@ def _count_rows(key_data, ns, p0, n_samples, n_test):
     all_keys = jnp.concatenate([pair.reshape(-1), test_keys])                       # [2SA + S]
     sizes = jnp.concatenate([jnp.broadcast_to(jnp.stack([ns, n_samples - ns], axis=1), (s, a, 2)).reshape(-1),
                              jnp.full(s, n_test, ns.dtype)])
-    test_law = jnp.zeros(nx * ny, p0.dtype).at[:nx].set(p0.sum(axis=1))            # [X * Y] x only, padded
+    test_law = jnp.zeros(nx * num_labels, p0.dtype).at[:nx].set(p0.sum(axis=1))            # [X * Y] x only, padded
     laws = jnp.where((jnp.arange(all_keys.shape[0]) < 2 * s * a)[:, None], p0.reshape(-1), test_law)
     return jax.random.key_data(all_keys), sizes, laws
 
@@ -115,7 +115,7 @@ def draw_counts(key_data, ns, p0, n_samples, n_test):
 
     The multinomial draws go DRAW_ROWS at a time through one compiled sampler (padded rows draw nothing).
     """
-    nx, ny = p0.shape
+    nx, num_labels = p0.shape
     s, a = key_data.shape[0], ns.shape[0]
     keys, sizes, laws = (np.asarray(v) for v in _count_rows(key_data, ns, p0, n_samples, n_test))  # host glue:
     rows = keys.shape[0]                                                            # no small compiled ops
@@ -124,7 +124,7 @@ def draw_counts(key_data, ns, p0, n_samples, n_test):
     sizes = np.pad(sizes, (0, pad))
     draws = np.concatenate([np.asarray(_draw_rows(*(spread(v[i:i + DRAW_ROWS]) for v in (keys, sizes, laws))))
                             for i in range(0, rows + pad, DRAW_ROWS)])[:rows]       # [2SA + S, X * Y]
-    train = draws[:2 * s * a].reshape(s, a, 2, nx, ny)
+    train = draws[:2 * s * a].reshape(s, a, 2, nx, num_labels)
     return train[:, :, 0], train[:, :, 1], draws[2 * s * a:, :nx]
 
 

@@ -23,7 +23,7 @@ from theory.instance import Instance, collective_table, make_instance, params
 from theory.strategy import PLANTING, Strategy, parse_strategy
 
 
-def signal_instance(seed: int, n_x: int = 12, k: int = 3, signal_mass: float = 0.02,
+def signal_instance(seed: int, n_x: int = 12, num_labels: int = 3, signal_mass: float = 0.02,
                     strategy: Strategy = Strategy.FEATURE_LABEL) -> Instance:
     """A seeded planting instance whose signal half has base mass ``signal_mass`` (so xi = signal_mass).
 
@@ -32,8 +32,8 @@ def signal_instance(seed: int, n_x: int = 12, k: int = 3, signal_mass: float = 0
     by reading each cell as the Fraction of its float and giving the largest cell the rounding remainder,
     so the instance is the float draw up to one ulp and sums to exactly 1.
 
-    >>> inst = signal_instance(0, n_x=4, k=2, signal_mass=0.25)
-    >>> inst.nx, inst.ny, inst.signal, float(params(inst)["xi"])
+    >>> inst = signal_instance(0, n_x=4, num_labels=2, signal_mass=0.25)
+    >>> inst.nx, inst.num_labels, inst.signal, float(params(inst)["xi"])
     (4, 2, (2, 3, 2, 3), 0.25)
     """
     if n_x % 2 or n_x < 2:
@@ -44,9 +44,9 @@ def signal_instance(seed: int, n_x: int = 12, k: int = 3, signal_mass: float = 0
     rng = np.random.default_rng(seed)
     h = n_x // 2
     marginal = np.concatenate([rng.dirichlet(np.ones(h)) * (1 - signal_mass), rng.dirichlet(np.ones(h)) * signal_mass])
-    cond = rng.dirichlet(np.ones(k), size=n_x)  # [n_x, k]
+    cond = rng.dirichlet(np.ones(num_labels), size=n_x)  # [n_x, num_labels]
     cells = [[Fraction(float(v)) for v in row] for row in marginal[:, None] * cond]
-    big = max(((i, j) for i in range(n_x) for j in range(k)), key=lambda ij: cells[ij[0]][ij[1]])
+    big = max(((i, j) for i in range(n_x) for j in range(num_labels)), key=lambda ij: cells[ij[0]][ij[1]])
     cells[big[0]][big[1]] += 1 - sum(sum(r) for r in cells)
     return make_instance(cells, [h + x % h for x in range(n_x)], 0, strategy, 1)
 
@@ -54,8 +54,8 @@ def signal_instance(seed: int, n_x: int = 12, k: int = 3, signal_mass: float = 0
 class Tables(NamedTuple):
     """An instance's tables in float64, for the learners."""
 
-    p0: np.ndarray  # [n_x, k] base joint distribution
-    p_star: np.ndarray  # [n_x, k] the collective's distribution under its strategy
+    p0: np.ndarray  # [n_x, num_labels] base joint distribution
+    p_star: np.ndarray  # [n_x, num_labels] the collective's distribution under its strategy
     signal: np.ndarray  # [n_x] g(x)
     target: int  # y*
 
@@ -86,7 +86,7 @@ def min_tv_to_optimal(p, decision) -> jax.Array:
     found by bisection (the left side minus L decreases in L). Ties count as optimal.
     """
     own = jnp.take_along_axis(p, decision[:, None], axis=1)[:, 0]  # [n_x]
-    others = p.at[jnp.arange(p.shape[0]), decision].set(0.0)  # [n_x, k]
+    others = p.at[jnp.arange(p.shape[0]), decision].set(0.0)  # [n_x, num_labels]
 
     def excess(level):  # [n_x] -> [n_x]
         return own + jnp.sum(jnp.maximum(others - level[:, None], 0.0), axis=1) - level
@@ -115,27 +115,27 @@ def predictive_tv(p, predictive) -> jax.Array:
 # --- the learners: parameters as pytrees, logits for every one-hot feature at once ----------------------
 
 
-def logistic_init(key, n_x: int, k: int, hidden: int):
-    return {"w": jnp.zeros((n_x, k)), "b": jnp.zeros(k)}
+def logistic_init(key, n_x: int, num_labels: int, hidden: int):
+    return {"w": jnp.zeros((n_x, num_labels)), "b": jnp.zeros(num_labels)}
 
 
 def logistic_logits(params):
-    return params["w"] + params["b"][None, :]  # one-hot rows pick rows of w: [n_x, k]
+    return params["w"] + params["b"][None, :]  # one-hot rows pick rows of w: [n_x, num_labels]
 
 
-def mlp_init(key, n_x: int, k: int, hidden: int):
+def mlp_init(key, n_x: int, num_labels: int, hidden: int):
     k1, k2 = jax.random.split(key)
     return {"w1": jax.random.normal(k1, (n_x, hidden)), "b1": jnp.zeros(hidden),
-            "w2": jax.random.normal(k2, (hidden, k)) / jnp.sqrt(hidden), "b2": jnp.zeros(k)}
+            "w2": jax.random.normal(k2, (hidden, num_labels)) / jnp.sqrt(hidden), "b2": jnp.zeros(num_labels)}
 
 
 def mlp_logits(params):
     h = jnp.tanh(params["w1"] + params["b1"][None, :])  # eye(n_x) @ w1: [n_x, hidden]
-    return h @ params["w2"] + params["b2"][None, :]  # [n_x, hidden] @ [hidden, k] -> [n_x, k]
+    return h @ params["w2"] + params["b2"][None, :]  # [n_x, hidden] @ [hidden, num_labels] -> [n_x, num_labels]
 
 
-#: The learners by name: ``(init(key, n_x, k, hidden) -> params, logits(params) -> [n_x, k])``. Add one with
-#: ``register_learner``; this dict is the registry it writes to (read it, do not assign into it).
+#: The learners by name: ``(init(key, n_x, num_labels, hidden) -> params, logits(params) -> [n_x, num_labels])``.
+#: Add one with ``register_learner``; this dict is the registry it writes to (read it, do not assign into it).
 LEARNERS = {"logistic": (logistic_init, logistic_logits), "mlp": (mlp_init, mlp_logits)}
 
 
@@ -145,11 +145,12 @@ def register_learner(name: str, init, logits, *, replace: bool = False) -> None:
 
     Args:
       name: the learner's name, e.g. ``"linear-no-bias"``: letters, digits, '-' and '_'.
-      init: ``init(key, n_x, k, hidden) -> params``, a pytree of float32 arrays (``hidden`` may be ignored).
-      logits: ``logits(params) -> [n_x, k]``, the learner's logits for every one-hot feature value at once.
+      init: ``init(key, n_x, num_labels, hidden) -> params``, a pytree of float32 arrays (``hidden`` may be ignored).
+      logits: ``logits(params) -> [n_x, num_labels]``, the learner's logits for every one-hot feature value at once.
       replace: allow replacing a learner of that name (the built-in ones included); otherwise InputError.
 
-    >>> register_learner("doc-no-bias", lambda key, n_x, k, hidden: {"w": jnp.zeros((n_x, k))}, lambda p: p["w"])
+    >>> register_learner("doc-no-bias", lambda key, n_x, num_labels, hidden: {"w": jnp.zeros((n_x, num_labels))},
+    ...                  lambda p: p["w"])
     >>> learners()[:2], "doc-no-bias" in learners()
     (('logistic', 'mlp'), True)
     """
@@ -185,18 +186,18 @@ def train_and_measure(inst: Instance, alphas, seeds, *, learner: str = "logistic
         raise InputError(f"learner {learner!r} is not one of: {' '.join(LEARNERS)}")
     init, logits_of = LEARNERS[learner]
     tab = tables(inst)
-    n_x, k = tab.p0.shape
+    n_x, num_labels = tab.p0.shape
     p0, p_star = jnp.asarray(tab.p0, jnp.float32), jnp.asarray(tab.p_star, jnp.float32)
     opt = optax.adam(lr)
 
     def one(seed, alpha):
-        p = alpha * p_star + (1 - alpha) * p0  # [n_x, k]
+        p = alpha * p_star + (1 - alpha) * p0  # [n_x, num_labels]
         key_data, key_init = jax.random.split(jax.random.PRNGKey(seed))
         cells = jax.random.categorical(key_data, jnp.log(p.ravel()), shape=(n,))  # [n]
-        counts = jnp.bincount(cells, length=n_x * k).reshape(n_x, k) / n  # [n_x, k]
+        counts = jnp.bincount(cells, length=n_x * num_labels).reshape(n_x, num_labels) / n  # [n_x, num_labels]
 
         def loss(params):
-            logp = jax.nn.log_softmax(logits_of(params))  # [n_x, k]
+            logp = jax.nn.log_softmax(logits_of(params))  # [n_x, num_labels]
             reg = sum(jnp.sum(w ** 2) for w in jax.tree.leaves(params))
             return -jnp.sum(counts * logp) + l2 * reg
 
@@ -205,9 +206,9 @@ def train_and_measure(inst: Instance, alphas, seeds, *, learner: str = "logistic
             updates, state = opt.update(jax.grad(loss)(params), state)
             return (optax.apply_updates(params, updates), state), None
 
-        params = init(key_init, n_x, k, hidden)
+        params = init(key_init, n_x, num_labels, hidden)
         (params, _), _ = jax.lax.scan(step, (params, opt.init(params)), None, length=steps)
-        predictive = jax.nn.softmax(logits_of(params))  # [n_x, k]
+        predictive = jax.nn.softmax(logits_of(params))  # [n_x, num_labels]
         decision = jnp.argmax(predictive, axis=1)  # [n_x]
         return success(tab, decision), min_tv_to_optimal(p, decision), predictive_tv(p, predictive)
 

@@ -205,11 +205,3 @@ def tipping_budget(dist: CostDistribution, gamma: float, Delta: float, xi: float
         gap = np.maximum(dist.quantile(a) - (1 - gamma) * curve(a), 0.0)
         total += float(np.trapezoid(gap, a))
     return total
-
-
-def dynamics(G: Callable, start: float, steps: int = 200) -> np.ndarray:
-    """Best-response dynamics alpha_{t+1} = G(alpha_t) from ``start``: [steps + 1] sizes."""
-    out = [float(start)]
-    for _ in range(steps):
-        out.append(float(G(np.array([out[-1]]))[0]))
-    return np.asarray(out)

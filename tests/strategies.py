@@ -15,10 +15,10 @@ def instances(draw, max_x: int = 5, min_y: int = 2, max_y: int = 4, max_weight: 
     For erasure, g is an idempotent summary map onto representatives that carry mass (Theorem 5's hypothesis).
     alpha is k/alpha_den for k in 1..alpha_den, or 1 when alpha_den is None.
     """
-    nx, ny = draw(st.integers(1, max_x)), draw(st.integers(min_y, max_y))
-    weights = draw(st.lists(st.integers(0, max_weight), min_size=nx * ny, max_size=nx * ny).filter(any))
+    nx, num_labels = draw(st.integers(1, max_x)), draw(st.integers(min_y, max_y))
+    weights = draw(st.lists(st.integers(0, max_weight), min_size=nx * num_labels, max_size=nx * num_labels).filter(any))
     total = sum(weights)
-    p0 = [[F(weights[i * ny + j], total) for j in range(ny)] for i in range(nx)]
+    p0 = [[F(weights[i * num_labels + j], total) for j in range(num_labels)] for i in range(nx)]
     strategy = draw(st.sampled_from(strategies))
     if strategy == "erasure":
         heavy = [x for x in range(nx) if sum(p0[x]) > 0]
@@ -26,7 +26,7 @@ def instances(draw, max_x: int = 5, min_y: int = 2, max_y: int = 4, max_weight: 
         signal = [x if x in reps else draw(st.sampled_from(reps)) for x in range(nx)]
     else:
         signal = [draw(st.integers(0, nx - 1)) for _ in range(nx)]
-    target = draw(st.integers(0, ny - 1))
+    target = draw(st.integers(0, num_labels - 1))
     alpha = 1 if alpha_den is None else F(draw(st.integers(1, alpha_den)), alpha_den)
     return make_instance(p0, signal, target, strategy, alpha)
 
@@ -40,10 +40,10 @@ def multi_instances(draw, max_x: int = 4, max_y: int = 3, max_k: int = 3, max_we
     """
     from theory.multi import make_multi
 
-    nx, ny = draw(st.integers(1, max_x)), draw(st.integers(2, max_y))
-    weights = draw(st.lists(st.integers(0, max_weight), min_size=nx * ny, max_size=nx * ny).filter(any))
+    nx, num_labels = draw(st.integers(1, max_x)), draw(st.integers(2, max_y))
+    weights = draw(st.lists(st.integers(0, max_weight), min_size=nx * num_labels, max_size=nx * num_labels).filter(any))
     total = sum(weights)
-    p0 = [[F(weights[i * ny + j], total) for j in range(ny)] for i in range(nx)]
+    p0 = [[F(weights[i * num_labels + j], total) for j in range(num_labels)] for i in range(nx)]
     heavy = [x for x in range(nx) if sum(p0[x]) > 0]
     k = draw(st.integers(1, max_k))
     budget, groups = alpha_den, []
@@ -58,5 +58,5 @@ def multi_instances(draw, max_x: int = 4, max_y: int = 3, max_k: int = 3, max_we
             signal = [x if x in reps else draw(st.sampled_from(reps)) for x in range(nx)]
         else:
             signal = [draw(st.integers(0, nx - 1)) for _ in range(nx)]
-        groups.append((F(a, alpha_den), signal, draw(st.integers(0, ny - 1)), strategy))
+        groups.append((F(a, alpha_den), signal, draw(st.integers(0, num_labels - 1)), strategy))
     return make_multi(p0, groups)

@@ -51,7 +51,7 @@ def first_stage_errors(inst: single.Instance) -> tuple[tuple[bool, ...], ...]:
     """Cells (x, y) that the first stage (ERM = Bayes-optimal on the mixture) gets wrong: y != f(x); every cell
     of a point where f(x) is not a unique argmax."""
     f = single.predictions(inst)
-    return tuple(tuple(f[x] is None or f[x] != y for y in range(inst.ny)) for x in range(inst.nx))
+    return tuple(tuple(f[x] is None or f[x] != y for y in range(inst.num_labels)) for x in range(inst.nx))
 
 
 def jtt_table(inst: single.Instance, lam) -> single.Table:
@@ -98,7 +98,7 @@ def window_success(inst: single.Instance, lam) -> Fraction:
             continue
         if inst.p0[x][inst.target] != 0:
             raise ValueError(f"window needs P0(x*, y*) = 0 on the signal set; x = {x} has {inst.p0[x][inst.target]}")
-        ratios = sorted((inst.p0[x][y] / s for y in range(inst.ny) if y != inst.target), reverse=True)
+        ratios = sorted((inst.p0[x][y] / s for y in range(inst.num_labels) if y != inst.target), reverse=True)
         r, r2 = ratios[0], (ratios[1] if len(ratios) > 1 else Fraction(0))
         if t is None or window(t, r, r2, lam):
             total += s

@@ -52,7 +52,7 @@ def _label(row) -> int:
 def mixture(inst: Instance, s: Scaled) -> list[list[int]]:
     """b D P = a D P* + (b - a) N with alpha = a / b: the mixture on the integer scale b D (argmaxes as P's)."""
     a, b = inst.alpha.numerator, inst.alpha.denominator
-    nx, ny, g, t, N, mass = inst.nx, inst.ny, inst.signal, inst.target, s.table, s.mass
+    nx, num_labels, g, t, N, mass = inst.nx, inst.num_labels, inst.signal, inst.target, s.table, s.mass
     c = b - a
     mix = [[c * v for v in row] for row in N]
     if inst.strategy == Strategy.FEATURE_LABEL:
@@ -62,7 +62,7 @@ def mixture(inst: Instance, s: Scaled) -> list[list[int]]:
         for x in range(nx):
             row = N[x]
             mix[g[x]][t] += a * row[t]
-            for y in range(ny):
+            for y in range(num_labels):
                 if y != t:
                     mix[x][y] += a * row[y]
     else:
@@ -72,7 +72,7 @@ def mixture(inst: Instance, s: Scaled) -> list[list[int]]:
             if mass[g[x]] > 0:
                 mix[x][_label(N[g[x]])] += a * mass[x]
             else:  # a point whose image has no mass keeps its labels (theory.instance.collective_table)
-                for y in range(ny):
+                for y in range(num_labels):
                     mix[x][y] += a * N[x][y]
     return mix
 
@@ -101,19 +101,10 @@ def success(inst: Instance) -> Fraction:
     return Fraction(success_numerator(inst, s, predictions(inst, s)), s.den)
 
 
-def _max_ratio(pairs) -> tuple[int, int] | None:
-    """The largest of num / den over (num, den) pairs with den > 0, by integer cross-products."""
-    best = None
-    for num, den in pairs:
-        if best is None or num * best[1] > best[0] * den:
-            best = (num, den)
-    return best
-
-
 def params_scaled(inst: Instance, s: Scaled) -> dict[str, Fraction | None]:
     """xi, Delta, p, tau, rho of theory.instance.params, from the integer table (ratios compared by integer
     cross-products, one Fraction per value)."""
-    N, mass, den, g, t, nx, ny = s.table, s.mass, s.den, inst.signal, inst.target, inst.nx, inst.ny
+    N, mass, den, g, t, nx, num_labels = s.table, s.mass, s.den, inst.signal, inst.target, inst.nx, inst.num_labels
     image = set(g)
     xi = Fraction(sum(mass[z] for z in image), den)
     gn, gd = 0, 1  # Delta = max over signal points with mass of (max_y N - N[.][t]) / mass, 0 if none
@@ -145,7 +136,7 @@ def params_scaled(inst: Instance, s: Scaled) -> dict[str, Fraction | None]:
             per_z = None
             break
         rx, rz = N[x], N[z]
-        per_z[z] = per_z.get(z, 0) + max(abs(rx[y] * mz - mx * rz[y]) for y in range(ny))
+        per_z[z] = per_z.get(z, 0) + max(abs(rx[y] * mz - mx * rz[y]) for y in range(num_labels))
     if per_z is not None:
         common = math.lcm(*(mass[z] for z in per_z)) if per_z else 1
         tau = Fraction(sum(v * (common // mass[z]) for z, v in per_z.items()), den * common)

@@ -68,7 +68,7 @@ class Instance:
         return len(self.p0)
 
     @property
-    def ny(self) -> int:
+    def num_labels(self) -> int:
         return len(self.p0[0])
 
     def with_alpha(self, alpha) -> Instance:
@@ -139,7 +139,7 @@ def parse_instance(doc) -> Instance:
     total = sum(sum(r) for r in p0)
     if total != 1:
         raise InputError(f"p0 sums to {total}; expected exactly 1")
-    nx, ny = len(p0), len(p0[0])
+    nx, num_labels = len(p0), len(p0[0])
     signal = doc["signal"]
     if not isinstance(signal, list) or len(signal) != nx:
         raise InputError(f"signal: expected a list of {nx} indices (one per row of p0)")
@@ -147,8 +147,8 @@ def parse_instance(doc) -> Instance:
         if isinstance(s, bool) or not isinstance(s, int) or not 0 <= s < nx:
             raise InputError(f"signal[{i}] = {s!r}: expected an index in 0..{nx - 1}")
     target = doc["target"]
-    if isinstance(target, bool) or not isinstance(target, int) or not 0 <= target < ny:
-        raise InputError(f"target = {target!r}: expected a label index in 0..{ny - 1}")
+    if isinstance(target, bool) or not isinstance(target, int) or not 0 <= target < num_labels:
+        raise InputError(f"target = {target!r}: expected a label index in 0..{num_labels - 1}")
     strategy = parse_strategy(doc["strategy"], STRATEGIES)
     alpha = _fraction(doc["alpha"], "alpha")
     if not 0 < alpha <= 1:
@@ -219,11 +219,11 @@ def erasure_label(p0: Table, x: int) -> int:
 
 def collective_table(inst: Instance) -> Table:
     """P*, the joint distribution of the collective's (feature, label) pairs under its strategy."""
-    nx, ny, g, t = inst.nx, inst.ny, inst.signal, inst.target
-    out = [[Fraction(0)] * ny for _ in range(nx)]
+    nx, num_labels, g, t = inst.nx, inst.num_labels, inst.signal, inst.target
+    out = [[Fraction(0)] * num_labels for _ in range(nx)]
     mass = marginal(inst.p0)
     for x in range(nx):
-        for y in range(ny):
+        for y in range(num_labels):
             m = inst.p0[x][y]
             if m == 0:
                 continue
@@ -274,7 +274,7 @@ def params(inst: Instance) -> dict[str, Fraction | None]:
         if mass[g[x]] == 0:
             tau = None
             break
-        tau += mass[x] * max(abs(p0[x][y] / mass[x] - p0[g[x]][y] / mass[g[x]]) for y in range(inst.ny))
+        tau += mass[x] * max(abs(p0[x][y] / mass[x] - p0[g[x]][y] / mass[g[x]]) for y in range(inst.num_labels))
     return {"xi": xi, "Delta": delta, "p": p, "tau": tau, "rho": _rho(inst)}
 
 
@@ -352,7 +352,7 @@ def attack_costs(inst: Instance, notion: str = "tv") -> tuple[Fraction | None, .
     keeps (1-eps) P(x, 0) > 0 there.
     """
     m = margins(inst)
-    if inst.ny > 1:
+    if inst.num_labels > 1:
         return m
     return tuple(2 * v if notion == "tv" else (None if v > 0 else Fraction(0)) for v in m)
 
@@ -482,7 +482,7 @@ def adversarial_table(inst: Instance, worst: WorstCase) -> Table:
     """
     P, m = [list(r) for r in mixture(inst)], margins(inst)
     eps = worst.epsilon
-    if inst.ny == 1:  # tied means emptied (tv only): the row's mass moves to a row that does not matter
+    if inst.num_labels == 1:  # tied means emptied (tv only): the row's mass moves to a row that does not matter
         if worst.tied:
             sink = next(x for x in range(inst.nx) if x not in worst.tied and P[x][0] > 0)  # keeps f(sink) = 0
             P[sink][0] += sum(P[x][0] for x in worst.tied)
@@ -491,7 +491,7 @@ def adversarial_table(inst: Instance, worst: WorstCase) -> Table:
         return tuple(tuple(r) for r in P)
     runner = {}
     for x in worst.tied:
-        order = sorted(range(inst.ny), key=lambda y: (-P[x][y], y))
+        order = sorted(range(inst.num_labels), key=lambda y: (-P[x][y], y))
         runner[x] = (order[0], order[1])
     if worst.notion == "tv":
         for x, (top, second) in runner.items():
@@ -500,11 +500,11 @@ def adversarial_table(inst: Instance, worst: WorstCase) -> Table:
         return tuple(tuple(r) for r in P)
     if eps == 0:
         return tuple(tuple(r) for r in P)
-    Q = [[Fraction(0)] * inst.ny for _ in range(inst.nx)]
+    Q = [[Fraction(0)] * inst.num_labels for _ in range(inst.nx)]
     for x, (_, second) in runner.items():
         Q[x][second] += (1 - eps) * m[x] / eps
-    rest = (1 - sum(map(sum, Q))) / (inst.nx * inst.ny)
-    return tuple(tuple((1 - eps) * P[x][y] + eps * (Q[x][y] + rest) for y in range(inst.ny)) for x in range(inst.nx))
+    rest = (1 - sum(map(sum, Q))) / (inst.nx * inst.num_labels)
+    return tuple(tuple((1 - eps) * P[x][y] + eps * (Q[x][y] + rest) for y in range(inst.num_labels)) for x in range(inst.nx))
 
 
 def success_of(inst: Instance, table: Table) -> Fraction:

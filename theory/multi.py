@@ -70,7 +70,7 @@ class MultiInstance:
         return len(self.p0)
 
     @property
-    def ny(self) -> int:
+    def num_labels(self) -> int:
         return len(self.p0[0])
 
     @property
@@ -140,7 +140,7 @@ def mixture(m: MultiInstance) -> single.Table:
     for k, c in enumerate(m.collectives):
         star = single.collective_table(m.alone(k))
         for x in range(m.nx):
-            for y in range(m.ny):
+            for y in range(m.num_labels):
                 out[x][y] += c.alpha * star[x][y]
     return tuple(tuple(r) for r in out)
 
@@ -184,7 +184,7 @@ def competing_mass(m: MultiInstance, k: int) -> Fraction:
         if j == k or j in coop:
             continue
         star = single.collective_table(m.alone(j))
-        total += o.alpha * sum((star[x][y] for x in image for y in range(m.ny) if y != c.target), Fraction(0))
+        total += o.alpha * sum((star[x][y] for x in image for y in range(m.num_labels) if y != c.target), Fraction(0))
     return total
 
 

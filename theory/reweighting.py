@@ -164,14 +164,6 @@ def _positive_when(expr: sp.Expr) -> sp.Basic:
     return sp.solve_univariate_inequality(sign * decisive > 0, e_c, relational=True)
 
 
-def _clean(rel: sp.Basic, var: sp.Symbol) -> sp.Basic:
-    """Keep the one relation of a solved inequality that bounds ``var`` by the other symbols."""
-    for arg in sp.And.make_args(rel):
-        if isinstance(arg, sp.Rel) and arg.free_symbols - {var}:
-            return arg
-    return rel
-
-
 def _model(name: str, extras: dict, hypotheses=(), notes=()) -> Statement:
     return state(
         f"reweight-{name}", f"Effective collective size under {_TITLES[name]}", kind="model",

@@ -21,15 +21,15 @@ from verify.check import check_instance, core
 SEED = 0
 
 
-def random_instances(n: int, nx: int = 6, ny: int = 4, seed: int = SEED) -> list:
+def random_instances(n: int, nx: int = 6, num_labels: int = 4, seed: int = SEED) -> list:
     """n random nx x ny instances (zero-mass cells, idempotent maps for erasure), reproducible by seed."""
     rng = random.Random(seed)
     out = []
     while len(out) < n:
-        w = [rng.choice([0, 0, 1, 2, 3, 5]) for _ in range(nx * ny)]
+        w = [rng.choice([0, 0, 1, 2, 3, 5]) for _ in range(nx * num_labels)]
         if not any(w):
             continue
-        p0 = [[Fraction(w[x * ny + y], sum(w)) for y in range(ny)] for x in range(nx)]
+        p0 = [[Fraction(w[x * num_labels + y], sum(w)) for y in range(num_labels)] for x in range(nx)]
         strategy = STRATEGIES[len(out) % 3]
         if strategy == Strategy.ERASURE:
             heavy = [x for x in range(nx) if sum(p0[x]) > 0]
@@ -37,7 +37,7 @@ def random_instances(n: int, nx: int = 6, ny: int = 4, seed: int = SEED) -> list
             signal = [x if x in reps else rng.choice(reps) for x in range(nx)]
         else:
             signal = [rng.randrange(nx) for _ in range(nx)]
-        out.append(make_instance(p0, signal, rng.randrange(ny), strategy, Fraction(rng.randint(1, 20), 20)))
+        out.append(make_instance(p0, signal, rng.randrange(num_labels), strategy, Fraction(rng.randint(1, 20), 20)))
     return out
 
 
@@ -45,11 +45,11 @@ def sympy_check(inst) -> tuple[sp.Rational, sp.Rational | None]:
     """The baseline: success and bound (epsilon = 0) with sympy Rationals, straight from the definitions."""
     R = sp.Rational
     p0 = [[R(v.numerator, v.denominator) for v in row] for row in inst.p0]
-    a, g, t, nx, ny = R(inst.alpha.numerator, inst.alpha.denominator), inst.signal, inst.target, inst.nx, inst.ny
+    a, g, t, nx, num_labels = R(inst.alpha.numerator, inst.alpha.denominator), inst.signal, inst.target, inst.nx, inst.num_labels
     mass = [sum(row, R(0)) for row in p0]
-    star = [[R(0)] * ny for _ in range(nx)]
+    star = [[R(0)] * num_labels for _ in range(nx)]
     for x in range(nx):
-        for y in range(ny):
+        for y in range(num_labels):
             if p0[x][y] == 0:
                 continue
             if inst.strategy == Strategy.FEATURE_LABEL:
@@ -58,8 +58,8 @@ def sympy_check(inst) -> tuple[sp.Rational, sp.Rational | None]:
                 star[g[x] if y == t else x][y] += p0[x][y]
             else:
                 row = p0[g[x]]
-                star[x][max(range(ny), key=lambda z: (row[z], -z))] += p0[x][y]
-    mix = [[a * star[x][y] + (1 - a) * p0[x][y] for y in range(ny)] for x in range(nx)]
+                star[x][max(range(num_labels), key=lambda z: (row[z], -z))] += p0[x][y]
+    mix = [[a * star[x][y] + (1 - a) * p0[x][y] for y in range(num_labels)] for x in range(nx)]
     f = []
     for row in mix:
         best = max(row)
@@ -75,7 +75,7 @@ def sympy_check(inst) -> tuple[sp.Rational, sp.Rational | None]:
     p = min(p0[x][t] / mass[x] for x in heavy)
     tau = None
     if all(mass[g[x]] > 0 for x in heavy):
-        tau = sum((mass[x] * max(abs(p0[x][y] / mass[x] - p0[g[x]][y] / mass[g[x]]) for y in range(ny))
+        tau = sum((mass[x] * max(abs(p0[x][y] / mass[x] - p0[g[x]][y] / mass[g[x]]) for y in range(num_labels))
                    for x in heavy), R(0))
     values = {"alpha": a, "xi": xi, "Delta": delta, "p": p, "tau": tau, "epsilon": R(0)}
     r = result(BOUND_OF[inst.strategy])

@@ -100,15 +100,15 @@ def signal_maps(nx: int, idempotent: bool):
             yield g
 
 
-def encode(strategy: Strategy, claim: sp.Expr, nx: int, ny: int, alpha=None, idempotent: bool = True,
+def encode(strategy: Strategy, claim: sp.Expr, nx: int, num_labels: int, alpha=None, idempotent: bool = True,
            where: tuple[sp.Basic, ...] = (), epsilon=None, notion: str = notions.DEFAULT):
     """The Z3 formula 'an nx x ny instance and an epsilon-optimal firm (under ``notion``) whose success is
     below the claim (and every ``where`` holds)', and its variables; the signal map is free (booleans
     ``g_x_z``: g(x) = z). ``epsilon``: a Fraction to fix it, None to leave it free in [0, 1)."""
     t = 0
-    j = [[z3.Real(f"p0_{x}_{y}") for y in range(ny)] for x in range(nx)]
+    j = [[z3.Real(f"p0_{x}_{y}") for y in range(num_labels)] for x in range(nx)]
     m = [z3.Sum(*j[x]) for x in range(nx)]
-    cond = [[z3.Real(f"c_{x}_{y}") for y in range(ny)] for x in range(nx)]
+    cond = [[z3.Real(f"c_{x}_{y}") for y in range(num_labels)] for x in range(nx)]
     G = [[z3.Bool(f"g_{x}_{z}") for z in range(nx)] for x in range(nx)]
     a = z3.Real("alpha") if alpha is None else z3.RealVal(f"{alpha.numerator}/{alpha.denominator}")
     F = []
@@ -116,8 +116,8 @@ def encode(strategy: Strategy, claim: sp.Expr, nx: int, ny: int, alpha=None, ide
     cs += [v >= 0 for r in j for v in r]
     for x in range(nx):
         cs.append(z3.PbEq([(G[x][z], 1) for z in range(nx)], 1))  # g is a map: one image per x
-        cs += [z3.Implies(m[x] > 0, cond[x][y] * m[x] == j[x][y]) for y in range(ny)]
-        cs += [z3.Implies(m[x] == 0, cond[x][y] == 0) for y in range(ny)]
+        cs += [z3.Implies(m[x] > 0, cond[x][y] * m[x] == j[x][y]) for y in range(num_labels)]
+        cs += [z3.Implies(m[x] == 0, cond[x][y] == 0) for y in range(num_labels)]
     if strategy == Strategy.ERASURE and idempotent:
         cs += [z3.Implies(G[x][z], G[z][z]) for x in range(nx) for z in range(nx)]
 
@@ -126,22 +126,22 @@ def encode(strategy: Strategy, claim: sp.Expr, nx: int, ny: int, alpha=None, ide
 
     in_image = [z3.Or(*[G[x][z] for x in range(nx)]) for z in range(nx)]
     # P*, the collective's table, as in theory.instance.collective_table.
-    star = [[z3.RealVal(0)] * ny for _ in range(nx)]
+    star = [[z3.RealVal(0)] * num_labels for _ in range(nx)]
     if strategy == Strategy.FEATURE_LABEL:
         for z in range(nx):
             star[z][t] = z3.Sum(*[z3.If(G[x][z], m[x], 0) for x in range(nx)])
     elif strategy == Strategy.FEATURE_ONLY:
         for z in range(nx):
             star[z] = [z3.Sum(*[z3.If(G[x][z], j[x][t], 0) for x in range(nx)]) if y == t else j[z][y]
-                       for y in range(ny)]
+                       for y in range(num_labels)]
     else:
         label = [[z3.And(*[cond[z][y] > cond[z][w] for w in range(y)],
-                         *[cond[z][y] >= cond[z][w] for w in range(y + 1, ny)]) for y in range(ny)]
+                         *[cond[z][y] >= cond[z][w] for w in range(y + 1, num_labels)]) for y in range(num_labels)]
                  for z in range(nx)]  # argmax P0(.|z), lowest index among ties
-        gl = [[z3.Or(*[z3.And(G[x][z], label[z][y]) for z in range(nx)]) for y in range(ny)] for x in range(nx)]
-        star = [[z3.If(gl[x][y], m[x], 0) for y in range(ny)] for x in range(nx)]
+        gl = [[z3.Or(*[z3.And(G[x][z], label[z][y]) for z in range(nx)]) for y in range(num_labels)] for x in range(nx)]
+        star = [[z3.If(gl[x][y], m[x], 0) for y in range(num_labels)] for x in range(nx)]
         cs += [z3.Implies(z3.And(m[x] > 0, G[x][z]), m[z] > 0) for x in range(nx) for z in range(nx)]
-    mix = [[a * star[x][y] + (1 - a) * j[x][y] for y in range(ny)] for x in range(nx)]
+    mix = [[a * star[x][y] + (1 - a) * j[x][y] for y in range(num_labels)] for x in range(nx)]
     odds = None
     if epsilon is not None:
         e = z3.RealVal(f"{epsilon.numerator}/{epsilon.denominator}")
@@ -156,22 +156,22 @@ def encode(strategy: Strategy, claim: sp.Expr, nx: int, ny: int, alpha=None, ide
         e = z3.Real("epsilon")
     cs += [e >= 0, e < 1]
     # f(x) = y iff y is the unique argmax of P(x, .) (and positive) and the firm does not tie x.
-    F = [[z3.And(mix[x][y] > 0, *[mix[x][y] > mix[x][w] for w in range(ny) if w != y]) for y in range(ny)]
+    F = [[z3.And(mix[x][y] > 0, *[mix[x][y] > mix[x][w] for w in range(num_labels) if w != y]) for y in range(num_labels)]
          for x in range(nx)]
     if epsilon != 0:
         tie, firm_cs = _ties(mix, e, notion, odds)
         cs += firm_cs
-        F = [[z3.And(F[x][y], z3.Not(tie[x])) for y in range(ny)] for x in range(nx)]
-    fg = [[z3.Or(*[z3.And(G[x][z], F[z][y]) for z in range(nx)]) for y in range(ny)] for x in range(nx)]
+        F = [[z3.And(F[x][y], z3.Not(tie[x])) for y in range(num_labels)] for x in range(nx)]
+    fg = [[z3.Or(*[z3.And(G[x][z], F[z][y]) for z in range(nx)]) for y in range(num_labels)] for x in range(nx)]
     if strategy == Strategy.ERASURE:
-        hit = [z3.Or(*[z3.And(F[x][y], fg[x][y]) for y in range(ny)]) for x in range(nx)]
+        hit = [z3.Or(*[z3.And(F[x][y], fg[x][y]) for y in range(num_labels)]) for x in range(nx)]
     else:
         hit = [fg[x][t] for x in range(nx)]
     S = z3.Sum(*[z3.If(hit[x], m[x], 0) for x in range(nx)])
 
     xi, Delta, p, tau = z3.Reals("xi Delta p tau")
     cs.append(xi == z3.Sum(*[z3.If(in_image[z], m[z], 0) for z in range(nx)]))
-    gaps = [(z3.And(in_image[z], m[z] > 0), cond[z][y] - cond[z][t]) for z in range(nx) for y in range(ny)]
+    gaps = [(z3.And(in_image[z], m[z] > 0), cond[z][y] - cond[z][t]) for z in range(nx) for y in range(num_labels)]
     cs += [Delta >= 0, *[z3.Implies(w, Delta >= gap) for w, gap in gaps],
            z3.Or(z3.And(Delta == 0, *[z3.Not(w) for w, _ in gaps]), *[z3.And(w, Delta == gap) for w, gap in gaps])]
     cs += [z3.Implies(m[x] > 0, p <= cond[x][t]) for x in range(nx)]
@@ -181,7 +181,7 @@ def encode(strategy: Strategy, claim: sp.Expr, nx: int, ny: int, alpha=None, ide
         tx = [z3.Real(f"tau_{x}") for x in range(nx)]
         for x in range(nx):
             cg = at_g(x, cond)
-            diffs = [z3.If(cond[x][y] >= cg[y], cond[x][y] - cg[y], cg[y] - cond[x][y]) for y in range(ny)]
+            diffs = [z3.If(cond[x][y] >= cg[y], cond[x][y] - cg[y], cg[y] - cond[x][y]) for y in range(num_labels)]
             cs += [tx[x] >= d for d in diffs] + [z3.Or(*[tx[x] == d for d in diffs])]
             cs += [z3.Implies(z3.And(m[x] > 0, G[x][z]), m[z] > 0) for z in range(nx)]  # tau defined
         cs.append(tau == z3.Sum(*[m[x] * tx[x] for x in range(nx)]))
@@ -216,19 +216,19 @@ def _ties(mix, e, notion: str, odds=None):
     of P(x, .)) sum to at most 2 e (tv; verify/: tv.flip-cost, tv.tie) or e/(1-e) (mixture). With one label
     a point can only be emptied, at TV cost P(x, 0) (tv), and never under mixture.
     """
-    nx, ny = len(mix), len(mix[0])
+    nx, num_labels = len(mix), len(mix[0])
     tie = [z3.Bool(f"tie_{x}") for x in range(nx)]
     cost = [z3.Real(f"margin_{x}") for x in range(nx)]
     cs = []
     for x in range(nx):
         row = mix[x]
-        if ny == 1:
+        if num_labels == 1:
             cs.append(cost[x] == 2 * row[0])
             if notion == "mixture":
                 cs.append(z3.Not(tie[x]))
             continue
-        for y in range(ny):
-            leads = [row[y] - row[w] for w in range(ny) if w != y]
+        for y in range(num_labels):
+            leads = [row[y] - row[w] for w in range(num_labels) if w != y]
             top = z3.And(*[d >= 0 for d in leads])  # y is a (maybe tied) argmax: cost = its lead, 0 if tied
             cs.append(z3.Implies(top, z3.And(*[cost[x] <= d for d in leads], z3.Or(*[cost[x] == d for d in leads]))))
     total = z3.Sum(*[z3.If(tie[x], cost[x], 0) for x in range(nx)])

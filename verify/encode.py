@@ -63,41 +63,41 @@ class Case:
         return out + (f" erasure labels={dict(self.labels)}" if self.labels else "")
 
 
-def _planting_choices(ny: int) -> list[tuple]:
-    return ["hit"] + ([("beat", y) for y in range(1, ny)] if ny > 1 else [("empty",)])
+def _planting_choices(num_labels: int) -> list[tuple]:
+    return ["hit"] + ([("beat", y) for y in range(1, num_labels)] if num_labels > 1 else [("empty",)])
 
 
-def _erasure_choices(ny: int) -> list[tuple]:
-    if ny == 1:
+def _erasure_choices(num_labels: int) -> list[tuple]:
+    if num_labels == 1:
         return [("top", 0), ("tie",)]
-    return [("top", y) for y in range(ny)] + [("tie", y, w) for y in range(ny) for w in range(y + 1, ny)]
+    return [("top", y) for y in range(num_labels)] + [("tie", y, w) for y in range(num_labels) for w in range(y + 1, num_labels)]
 
 
-def cases(strategy: Strategy, nx: int, ny: int, maps):
+def cases(strategy: Strategy, nx: int, num_labels: int, maps):
     """Every case for the signal maps ``maps`` (each g once per relabelling class), lazily: at 6 x 6 there are
     billions (``count_cases``), so the search walks them and never holds the list."""
     for g in maps:
         image = sorted(set(g))
         if strategy != Strategy.ERASURE:
-            for d in itertools.product(_planting_choices(ny), repeat=len(image)):
+            for d in itertools.product(_planting_choices(num_labels), repeat=len(image)):
                 yield Case(tuple(g), d)
             continue
         for k in range(len(image), 0, -1):
             for alive in itertools.combinations(image, k):
-                for labels in itertools.product(range(ny), repeat=len(alive)):
-                    for d in itertools.product(_erasure_choices(ny), repeat=nx):
+                for labels in itertools.product(range(num_labels), repeat=len(alive)):
+                    for d in itertools.product(_erasure_choices(num_labels), repeat=nx):
                         yield Case(tuple(g), d, alive, tuple(zip(alive, labels)))
 
 
-def count_cases(strategy: Strategy, nx: int, ny: int, maps) -> int:
+def count_cases(strategy: Strategy, nx: int, num_labels: int, maps) -> int:
     """How many cases ``cases`` yields, without enumerating them."""
     total = 0
     for g in maps:
         k = len(set(g))
         if strategy != Strategy.ERASURE:
-            total += len(_planting_choices(ny)) ** k
+            total += len(_planting_choices(num_labels)) ** k
         else:
-            total += sum(math.comb(k, a) * ny ** a for a in range(1, k + 1)) * len(_erasure_choices(ny)) ** nx
+            total += sum(math.comb(k, a) * num_labels ** a for a in range(1, k + 1)) * len(_erasure_choices(num_labels)) ** nx
     return total
 
 
@@ -184,7 +184,7 @@ def relation(rel: sp.Basic, alpha: Fraction | None, env: dict, form: str = "gamm
             sp.GreaterThan: out >= zero, sp.Eq: out == zero, sp.Ne: out != zero}[op]
 
 
-def build(strategy: Strategy, case: Case, nx: int, ny: int, claim: sp.Expr, where: tuple, alpha: Fraction | None,
+def build(strategy: Strategy, case: Case, nx: int, num_labels: int, claim: sp.Expr, where: tuple, alpha: Fraction | None,
           exact: bool) -> tuple[Query, list[list]]:
     """The constraints of ``case``: an instance in the case with success < claim and every ``where``.
 
@@ -192,8 +192,8 @@ def build(strategy: Strategy, case: Case, nx: int, ny: int, claim: sp.Expr, wher
     constraint sets, one of which must hold): the points where Delta and p are attained.
     """
     g, t = case.g, T
-    j = [[z3.Real(f"p0_{x}_{y}") for y in range(ny)] for x in range(nx)]
-    m = [z3.Sum(*r) if ny > 1 else r[0] for r in j]
+    j = [[z3.Real(f"p0_{x}_{y}") for y in range(num_labels)] for x in range(nx)]
+    m = [z3.Sum(*r) if num_labels > 1 else r[0] for r in j]
     cs = [v >= 0 for r in j for v in r] + [z3.Sum(*m) == 1]
     S_sym = sp.Symbol("S", real=True, nonnegative=True)
     rels = (sp.StrictLessThan(S_sym, claim), *where)
@@ -211,14 +211,14 @@ def build(strategy: Strategy, case: Case, nx: int, ny: int, claim: sp.Expr, wher
     else:
         gamma, A, B = None, _rational(alpha), _rational(1 - alpha)
     image = sorted(set(g))
-    star = [[z3.RealVal(0)] * ny for _ in range(nx)]
+    star = [[z3.RealVal(0)] * num_labels for _ in range(nx)]
     if strategy == Strategy.FEATURE_LABEL:
         for x in range(nx):
             star[g[x]][t] = star[g[x]][t] + m[x]
     elif strategy == Strategy.FEATURE_ONLY:
         for x in range(nx):
             star[g[x]][t] = star[g[x]][t] + j[x][t]
-            for y in range(ny):
+            for y in range(num_labels):
                 if y != t:
                     star[x][y] = star[x][y] + j[x][y]
     else:
@@ -227,33 +227,33 @@ def build(strategy: Strategy, case: Case, nx: int, ny: int, claim: sp.Expr, wher
             if z in label:
                 cs.append(m[z] > 0)
                 L = label[z]
-                cs += [j[z][L] > j[z][w] for w in range(L)] + [j[z][L] >= j[z][w] for w in range(L + 1, ny)]
+                cs += [j[z][L] > j[z][w] for w in range(L)] + [j[z][L] >= j[z][w] for w in range(L + 1, num_labels)]
             else:  # a signal point without mass: nothing maps onto it with mass
                 cs += [v == 0 for x in range(nx) if g[x] == z for v in j[x]]
         for x in range(nx):
             if g[x] in label:
                 star[x][label[g[x]]] = m[x]
-    mix = [[A * star[x][y] + B * j[x][y] for y in range(ny)] for x in range(nx)]
+    mix = [[A * star[x][y] + B * j[x][y] for y in range(num_labels)] for x in range(nx)]
     if strategy == Strategy.ERASURE:
         f = {}
         for x, d in enumerate(case.decisions):
             row = mix[x]
             if d[0] == "top":
                 y = d[1]
-                cs += [row[y] > 0] + [row[y] > row[w] for w in range(ny) if w != y]
+                cs += [row[y] > 0] + [row[y] > row[w] for w in range(num_labels) if w != y]
                 f[x] = y
-            elif ny == 1:
+            elif num_labels == 1:
                 cs.append(row[0] <= 0)
             else:
                 y, w2 = d[1], d[2]
-                cs += [row[y] == row[w2]] + [row[y] >= row[w] for w in range(ny)]
+                cs += [row[y] == row[w2]] + [row[y] >= row[w] for w in range(num_labels)]
         hit = [x in f and g[x] in f and f[x] == f[g[x]] for x in range(nx)]
     else:
         ok = {}
         for z, d in zip(image, case.decisions):
             row = mix[z]
             if d == "hit":
-                cs += [row[t] > 0] + [row[t] > row[w] for w in range(ny) if w != t]
+                cs += [row[t] > 0] + [row[t] > row[w] for w in range(num_labels) if w != t]
             elif d[0] == "beat":
                 cs.append(row[d[1]] >= row[t])
             else:
@@ -270,10 +270,10 @@ def build(strategy: Strategy, case: Case, nx: int, ny: int, claim: sp.Expr, wher
     if "Delta" in used:
         D = env["Delta"] = z3.Real("Delta")
         cs.append(D >= 0)
-        cs += [D * m[z] >= j[z][y] - j[z][t] for z in image for y in range(ny) if y != t]
+        cs += [D * m[z] >= j[z][y] - j[z][t] for z in image for y in range(num_labels) if y != t]
         if exact:
-            split.append([[D == 0, *[j[z][y] <= j[z][t] for z in image for y in range(ny)]]]
-                         + [[m[z] > 0, D * m[z] == j[z][y] - j[z][t]] for z in image for y in range(ny) if y != t])
+            split.append([[D == 0, *[j[z][y] <= j[z][t] for z in image for y in range(num_labels)]]]
+                         + [[m[z] > 0, D * m[z] == j[z][y] - j[z][t]] for z in image for y in range(num_labels) if y != t])
     if "p" in used and recip:  # q = 1/p: q P0(y*, x) >= P0(x)
         q = env["q"] = z3.Real("q")
         cs.append(q > 0)
@@ -294,11 +294,11 @@ def build(strategy: Strategy, case: Case, nx: int, ny: int, claim: sp.Expr, wher
             cs.append(tau_x[x] >= 0)
             if strategy != Strategy.ERASURE:
                 cs.append(z3.Or(m[x] == 0, m[z] > 0))  # tau is defined
-            for y in range(ny):
+            for y in range(num_labels):
                 dev = j[x][y] * m[z] - m[x] * j[z][y]  # m[z] * m[x] * (P0(y|x) - P0(y|g(x)))
                 cs += [tau_x[x] * m[z] >= dev, tau_x[x] * m[z] >= -dev]
             if exact:
-                devs = [j[x][y] * m[z] - m[x] * j[z][y] for y in range(ny)]
+                devs = [j[x][y] * m[z] - m[x] * j[z][y] for y in range(num_labels)]
                 cs.append(z3.Or(z3.And(m[x] == 0, tau_x[x] == 0),
                                 *[z3.And(m[z] > 0, z3.Or(tau_x[x] * m[z] == d, tau_x[x] * m[z] == -d)) for d in devs]))
     if not used <= SYMBOL_NAMES:
@@ -323,7 +323,7 @@ def _alternatives(split: list[list]):
     return itertools.product(*split) if split else [()]
 
 
-def settle(strategy: Strategy, case: Case, nx: int, ny: int, claim: sp.Expr, where: tuple, alpha: Fraction | None,
+def settle(strategy: Strategy, case: Case, nx: int, num_labels: int, claim: sp.Expr, where: tuple, alpha: Fraction | None,
            rlimit: int, confirm, deadline: float | None = None) -> tuple[str, dict | None, str]:
     """One case: ("unsat", None, ""), ("sat", confirmed result, "") or ("unknown", None, reason).
 
@@ -334,7 +334,7 @@ def settle(strategy: Strategy, case: Case, nx: int, ny: int, claim: sp.Expr, whe
     from verify import z3util
 
 
-    q, _ = build(strategy, case, nx, ny, claim, where, alpha, exact=False)
+    q, _ = build(strategy, case, nx, num_labels, claim, where, alpha, exact=False)
     status, model, reason = z3util.check_portfolio(q.constraints, rlimit, deadline)
     if status != "sat":
         return status, None, reason
@@ -344,7 +344,7 @@ def settle(strategy: Strategy, case: Case, nx: int, ny: int, claim: sp.Expr, whe
             return "sat", found, ""
     except z3util.NonRationalValue:
         pass
-    q, split = build(strategy, case, nx, ny, claim, where, alpha, exact=True)
+    q, split = build(strategy, case, nx, num_labels, claim, where, alpha, exact=True)
     reasons = []
     for choice in _alternatives(split):
         status, model, reason = z3util.check_portfolio(q.constraints + [c for cs in choice for c in cs], rlimit,

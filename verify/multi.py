@@ -51,12 +51,12 @@ def claim_value(name: str, m: multi.MultiInstance, k: int) -> Fraction:
     raise InputError(f"claim {name!r}: expected one of {', '.join(CLAIMS)}")
 
 
-def _tables(nx: int, ny: int, weight: int):
+def _tables(nx: int, num_labels: int, weight: int):
     """Every joint table of non-negative integers summing to ``weight``, as Fractions."""
-    cells = nx * ny
+    cells = nx * num_labels
     for cut in itertools.combinations(range(weight + cells - 1), cells - 1):
         counts = [b - a - 1 for a, b in zip((-1, *cut), (*cut, weight + cells - 1))]
-        yield [[Fraction(counts[i * ny + j], weight) for j in range(ny)] for i in range(nx)]
+        yield [[Fraction(counts[i * num_labels + j], weight) for j in range(num_labels)] for i in range(nx)]
 
 
 def search(claim: str, max_x: int = 2, max_y: int = 2, collectives: int = 2, weight: int = 4,

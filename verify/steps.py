@@ -696,8 +696,8 @@ def _(k):
 @step("binomial.events", "binomial", note="The union bound's event count: 2|X*| + 2|X*|(|Y|-1) + 2 events.")
 def _():
     from theory.finite import BINOMIAL, X_star, Y, events
-    xs, ny = X_star.symbol, Y.symbol
-    return [xs >= 1, ny >= 2], sp.Eq(2 * xs + 2 * xs * (ny - 1) + 2, events(BINOMIAL))
+    xs, num_labels = X_star.symbol, Y.symbol
+    return [xs >= 1, num_labels >= 2], sp.Eq(2 * xs + 2 * xs * (num_labels - 1) + 2, events(BINOMIAL))
 
 
 @step("binomial.observed-implies-deterministic", "binomial",

@@ -90,12 +90,12 @@ def register(kinds) -> None:
 
 def _shape(text: str) -> tuple[int, int]:
     try:
-        nx, ny = (int(v) for v in text.lower().split("x"))
+        nx, num_labels = (int(v) for v in text.lower().split("x"))
     except ValueError:
         raise InputError(f"--shape {text!r}: expected |X|x|Y|, e.g. 6x4") from None
-    if nx < 1 or ny < 2:
+    if nx < 1 or num_labels < 2:
         raise InputError(f"--shape {text!r}: expected |X| >= 1 and |Y| >= 2")
-    return nx, ny
+    return nx, num_labels
 
 
 def cmd_exact(args) -> int:
@@ -122,16 +122,16 @@ def cmd_exact(args) -> int:
         strategy = parse_strategy(args.strategy, DISCRETE, "--strategy")
         if args.random < 1:
             raise InputError(f"--random {args.random}: expected a positive count")
-        nx, ny = _shape(args.shape)
+        nx, num_labels = _shape(args.shape)
         # instances are streamed in blocks of exact.BLOCK, two in flight: memory grows with the block, not --random
-        D.check_memory(2 * 64.0 * min(args.random, exact.BLOCK) * nx * ny, f"--shape {args.shape}")
+        D.check_memory(2 * 64.0 * min(args.random, exact.BLOCK) * nx * num_labels, f"--shape {args.shape}")
         # "generator" names the random-instance stream (numerics.exact.random_block), so rows of another
         # stream in an old store are not taken for these
-        doc = {"count": args.random, "nx": nx, "ny": ny, "strategy": strategy, "generator": exact.GENERATOR}
+        doc = {"count": args.random, "nx": nx, "ny": num_labels, "strategy": strategy, "generator": exact.GENERATOR}
         configs = [{"random": doc, "alpha": a, "seed": args.seed} for a in alphas]
 
         def compute(batch):  # streamed in blocks: memory does not grow with --random
-            s = exact.random_summary(args.seed, args.random, nx, ny, strategy, [c["alpha"] for c in batch])
+            s = exact.random_summary(args.seed, args.random, nx, num_labels, strategy, [c["alpha"] for c in batch])
             return [{"mean_success": float(s["mean"][i]), "min_success": float(s["min"][i]),
                      "max_success": float(s["max"][i])} for i in range(len(batch))]
     rows = sweep(args, "exact", configs, compute)

@@ -48,15 +48,15 @@ def test_reading_success_off_alpha_eff_is_wrong_where_the_window_is_right():
 @st.composite
 def signal_instances(draw):
     """Feature-label instances whose signal points carry no base mass on the target label."""
-    nx, ny = draw(st.integers(2, 5)), draw(st.integers(2, 4))
-    target = draw(st.integers(0, ny - 1))
+    nx, num_labels = draw(st.integers(2, 5)), draw(st.integers(2, 4))
+    target = draw(st.integers(0, num_labels - 1))
     signal = [draw(st.integers(0, nx - 1)) for _ in range(nx)]
-    weights = [[draw(st.integers(0, 6)) for _ in range(ny)] for _ in range(nx)]
+    weights = [[draw(st.integers(0, 6)) for _ in range(num_labels)] for _ in range(nx)]
     for x in set(signal):
         weights[x][target] = 0
     total = sum(map(sum, weights))
     if total == 0:
-        weights[0][(target + 1) % ny], total = 1, 1
+        weights[0][(target + 1) % num_labels], total = 1, 1
     p0 = [[F(w, total) for w in row] for row in weights]
     return make_instance(p0, signal, target, "feature-label", F(draw(st.integers(1, 39)), 40))
 

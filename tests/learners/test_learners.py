@@ -64,7 +64,7 @@ def test_instance_parameters():
 
 @pytest.mark.parametrize("learner,feature_only", [("logistic", False), ("mlp", True)])
 def test_measured_epsilon_and_the_bayes_firm_against_the_bound(learner, feature_only):
-    inst = signal_instance(0, n_x=8, k=3, strategy="feature-only" if feature_only else "feature-label")
+    inst = signal_instance(0, n_x=8, num_labels=3, strategy="feature-only" if feature_only else "feature-label")
     alphas = [0.01, 0.1, 0.5]
     run = train_and_measure(inst, alphas, np.arange(2), learner=learner, n=400, steps=40, hidden=6)
     assert run.success.shape == (2, 3)
@@ -102,7 +102,7 @@ def test_a_registered_learner_is_the_one_trained():
 
     register_learner("always-target", init, logits)
     assert "always-target" in learners()
-    inst = signal_instance(0, n_x=6, k=3)
+    inst = signal_instance(0, n_x=6, num_labels=3)
     run = train_and_measure(inst, [0.01, 0.5], np.arange(2), learner="always-target", n=200, steps=3)
     assert run.success.shape == (2, 2) and np.all(run.success == pytest.approx(1.0))
     with pytest.raises(InputError, match="already registered"):

@@ -14,7 +14,7 @@ ALPHAS = np.geomspace(1e-3, 1, 40)
 
 @pytest.fixture(scope="module")
 def inst():
-    return signal_instance(0, n_x=8, k=3, signal_mass=0.03)
+    return signal_instance(0, n_x=8, num_labels=3, signal_mass=0.03)
 
 
 def test_no_weights_line_up_exactly(inst):

@@ -35,7 +35,7 @@ def reference(table, fix, target, n, N, Nt, delta, strategy, x0=None, n_est=None
     rows = [tuple(int(v) for v in table.features[i]) for i in train]
     ys = [int(table.labels[i]) for i in train]
     tests = [tuple(int(v) for v in table.features[i]) for i in test]
-    ny = len(table.label_values)
+    num_labels = len(table.label_values)
 
     def g(x, f=fix):
         return tuple(f.get(j, v) for j, v in enumerate(x))
@@ -49,7 +49,7 @@ def reference(table, fix, target, n, N, Nt, delta, strategy, x0=None, n_est=None
         submitted = [(g(x), y) if y == target else (g(x, x0), y) for x, y in zip(rows[:n], ys[:n])]
     else:
         est = Counter(zip(rows[:n_est], ys[:n_est]))
-        others = [v for v in range(ny) if v != target]
+        others = [v for v in range(num_labels) if v != target]
 
         def yhat(key):
             best = others[0]
@@ -61,8 +61,8 @@ def reference(table, fix, target, n, N, Nt, delta, strategy, x0=None, n_est=None
     counts = Counter(submitted + list(zip(rows[n:], ys[n:])))
     hits = 0
     for x in tests:
-        cell = [counts[(g(x), v)] for v in range(ny)]
-        rival = max(cell[v] for v in range(ny) if v != target)
+        cell = [counts[(g(x), v)] for v in range(num_labels)]
+        rival = max(cell[v] for v in range(num_labels) if v != target)
         hits += (rival > cell[target]) if strategy == "unplanting" else (cell[target] > rival)
     success = hits / Nt
     raw = Counter(zip(rows[:n], ys[:n]))
@@ -80,7 +80,7 @@ def reference(table, fix, target, n, N, Nt, delta, strategy, x0=None, n_est=None
                     - (N - n) / N * (dlt + R(d, n) + R(d, plant) + 2 * R(d, N - n)))
             count += cond > 0
         return success, count / n - R(d, n) - R(d, Nt)
-    d = delta / (2 + 2 * xs + 2 * xs * ny)
+    d = delta / (2 + 2 * xs + 2 * xs * num_labels)
     if strategy == "feature-label":
         p_hat = Counter(g(x) for x in rows[:n])
     else:
@@ -88,7 +88,7 @@ def reference(table, fix, target, n, N, Nt, delta, strategy, x0=None, n_est=None
     count = 0
     for x in rows[:n]:
         key = g(x)
-        dlt = (max(raw[(key, v)] for v in range(ny) if v != target) - raw[(key, target)]) / n
+        dlt = (max(raw[(key, v)] for v in range(num_labels) if v != target) - raw[(key, target)]) / n
         cond = n / N * (p_hat[key] / n - 2 * R(d, n)) - (N - n) / N * (dlt + 2 * R(d, n) + 2 * R(d, N - n))
         count += cond > 0
     return success, count / n - R(d, n) - R(d, Nt)

@@ -102,13 +102,13 @@ def test_seed_axis_is_sharded_over_two_devices_with_equal_results():
 def _plug_in_by_draws(inst, n, n_samples, n_test, seeds, rng):
     """The reference: N explicit iid draws per seed, the first n moved by feature-label, the plug-in on counts."""
     p0 = np.array([[float(v) for v in row] for row in inst.p0])
-    nx, ny = p0.shape
+    nx, num_labels = p0.shape
     out = []
     for _ in range(seeds):
-        cells = rng.choice(nx * ny, size=n_samples, p=p0.ravel() / p0.sum())
-        x, y = cells // ny, cells % ny
+        cells = rng.choice(nx * num_labels, size=n_samples, p=p0.ravel() / p0.sum())
+        x, y = cells // num_labels, cells % num_labels
         x[:n], y[:n] = np.asarray(inst.signal)[x[:n]], inst.target
-        counts = np.bincount(x * ny + y, minlength=nx * ny).reshape(nx, ny)
+        counts = np.bincount(x * num_labels + y, minlength=nx * num_labels).reshape(nx, num_labels)
         best = counts.max(axis=1)
         unique = (counts == best[:, None]).sum(axis=1) == 1
         good = (unique & (counts.argmax(axis=1) == inst.target))[np.asarray(inst.signal)]

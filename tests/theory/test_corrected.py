@@ -133,11 +133,11 @@ def test_erasure_needs_rho_at_a_light_summary_point():
 
 @st.composite
 def feature_only(draw):
-    nx, ny = draw(st.integers(1, 4)), draw(st.integers(2, 4))
-    weights = draw(st.lists(st.integers(0, 5), min_size=nx * ny, max_size=nx * ny).filter(any))
-    p0 = [[F(weights[i * ny + j], sum(weights)) for j in range(ny)] for i in range(nx)]
+    nx, num_labels = draw(st.integers(1, 4)), draw(st.integers(2, 4))
+    weights = draw(st.lists(st.integers(0, 5), min_size=nx * num_labels, max_size=nx * num_labels).filter(any))
+    p0 = [[F(weights[i * num_labels + j], sum(weights)) for j in range(num_labels)] for i in range(nx)]
     signal = [draw(st.integers(0, nx - 1)) for _ in range(nx)]
-    return make_instance(p0, signal, draw(st.integers(0, ny - 1)), "feature-only", F(draw(st.integers(1, 40)), 40))
+    return make_instance(p0, signal, draw(st.integers(0, num_labels - 1)), "feature-only", F(draw(st.integers(1, 40)), 40))
 
 
 @settings(max_examples=300, deadline=None)
@@ -146,7 +146,7 @@ def test_claim_b2_condition_implies_the_target_label(inst):
     """Exact: competing mass stays in place, and Claim B.2's condition makes y* the unique argmax at x*."""
     P, t, mass = mixture(inst), inst.target, marginal(inst.p0)
     for x in range(inst.nx):
-        for y in range(inst.ny):
+        for y in range(inst.num_labels):
             if y != t:
                 assert P[x][y] == inst.p0[x][y]
     p = params(inst)["p"]
@@ -156,7 +156,7 @@ def test_claim_b2_condition_implies_the_target_label(inst):
         if p > 0 and pre > 0 and inst.alpha > (1 - p) / p * mass[xs] / pre:
             assert f[xs] == t
             # and the claim's own conclusion, instantiated at this point, holds for every rival label
-            for y in range(inst.ny):
+            for y in range(inst.num_labels):
                 if y != t and mass[xs] > 0:
                     vals = {"alpha": inst.alpha, "p": p, "P0_x": mass[xs], "P0_preimage": pre,
                             "P0_ystar_x": inst.p0[xs][t] / mass[xs], "P0_y_x": inst.p0[xs][y] / mass[xs]}

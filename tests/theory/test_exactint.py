@@ -31,14 +31,14 @@ def _odd_instances(n: int, seed: int):
     rng = random.Random(seed)
     out = []
     while len(out) < n:
-        nx, ny = rng.randint(1, 6), rng.randint(1, 5)
-        w = [rng.choice([0, 0, 1, 7, 13, 97, 10**9 + 7]) for _ in range(nx * ny)]
+        nx, num_labels = rng.randint(1, 6), rng.randint(1, 5)
+        w = [rng.choice([0, 0, 1, 7, 13, 97, 10**9 + 7]) for _ in range(nx * num_labels)]
         if not any(w):
             continue
         den = [rng.choice([1, 3, 11, 10**6 + 3]) for _ in w]
         cells = [Fraction(a, d) for a, d in zip(w, den)]
         total = sum(cells)
-        p0 = [[cells[x * ny + y] / total for y in range(ny)] for x in range(nx)]
+        p0 = [[cells[x * num_labels + y] / total for y in range(num_labels)] for x in range(nx)]
         strategy = rng.choice(STRATEGIES)
         signal = [rng.randrange(nx) for _ in range(nx)]
         if strategy == "erasure":
@@ -46,12 +46,12 @@ def _odd_instances(n: int, seed: int):
             heavy = [x for x in range(nx) if mass[x] > 0]
             signal = [rng.choice(heavy) if mass[x] > 0 and mass[signal[x]] == 0 else signal[x] for x in range(nx)]
         alpha = rng.choice([Fraction(1), Fraction(rng.randint(1, 10**6), 10**6 + 1), Fraction(1, 3)])
-        out.append(make_instance(p0, signal, rng.randrange(ny), strategy, alpha))
+        out.append(make_instance(p0, signal, rng.randrange(num_labels), strategy, alpha))
     return out
 
 
 def test_integer_checks_equal_the_reference_on_a_large_random_set():
-    insts = random_instances(3000, seed=7) + random_instances(500, nx=3, ny=2, seed=8) + _odd_instances(1500, seed=9)
+    insts = random_instances(3000, seed=7) + random_instances(500, nx=3, num_labels=2, seed=8) + _odd_instances(1500, seed=9)
     for inst in insts:
         _same_as_reference(inst)
     assert {i.strategy for i in insts} == set(STRATEGIES)

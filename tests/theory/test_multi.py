@@ -22,7 +22,7 @@ def brute_force(m: multi.MultiInstance) -> tuple:
     Independent of theory.multi's tables: each base point (x, y) sends (1 - A) P0(x, y) to itself and
     alpha_k P0(x, y) to where collective k's strategy moves it; the firm takes the unique argmax per x.
     """
-    nx, ny = m.nx, m.ny
+    nx, num_labels = m.nx, m.num_labels
     mass = {}
     total = sum(c.alpha for c in m.collectives)
     px = [sum(row) for row in m.p0]
@@ -30,10 +30,10 @@ def brute_force(m: multi.MultiInstance) -> tuple:
     def erase_label(z):
         row = m.p0[z]
         best = max(row)
-        return min(y for y in range(ny) if row[y] == best)
+        return min(y for y in range(num_labels) if row[y] == best)
 
     for x in range(nx):
-        for y in range(ny):
+        for y in range(num_labels):
             w = m.p0[x][y]
             mass[(x, y)] = mass.get((x, y), 0) + (1 - total) * w
             for c in m.collectives:
@@ -47,7 +47,7 @@ def brute_force(m: multi.MultiInstance) -> tuple:
                 mass[dest] = mass.get(dest, 0) + c.alpha * w
     f = []
     for x in range(nx):
-        cells = [mass.get((x, y), 0) for y in range(ny)]
+        cells = [mass.get((x, y), 0) for y in range(num_labels)]
         top = max(cells)
         f.append(cells.index(top) if top > 0 and cells.count(top) == 1 else None)
     out = []

@@ -25,7 +25,7 @@ def noisy(table, e, k):
 @given(instances(), st.sampled_from([F(11, 10), F(3, 2), F(3), F(20)]))
 def test_randomized_response_keeps_every_bayes_decision_and_tie(inst, e):
     clean = mixture(inst)
-    assert tuple(unique_argmax(r) for r in noisy(clean, e, inst.ny)) == predictions(inst)
+    assert tuple(unique_argmax(r) for r in noisy(clean, e, inst.num_labels)) == predictions(inst)
 
 
 def test_randomized_response_slope_is_kappa():

@@ -58,7 +58,7 @@ def test_sympy_objects_and_lazy_fields_are_accepted():
     ('[[results]]\nid = "x"\ntitle = "t"\nsource = "s"\nbound = "1 - q"\n', "unknown name 'q'"),
     ('[[results]]\nid = "x"\ntitle = "t"\nsource = "s"\nbund = "1"\n', "unknown key 'bund'"),
     ('[[results]]\ntitle = "t"\nsource = "s"\nbound = "1"\n', "missing id"),
-    ('[[results]]\nid = "x"\ntitle = "t"\nsource = "s"\nbound = "1"\nstrategy = "magic"\n', "strategy 'magic'"),
+    ('[[results]]\nid = "x"\ntitle = "t"\nsource = "s"\nbound = "1"\nstrategy = "magic"\n', "strategy = 'magic'"),
     ('[parameters.zz]\ndomain = "(1, 0)"\n', "lower end must be below"),
     ('[parameters.xi]\ndomain = "(0, 2]"\n', "already exists with domain [0, 1]"),
     ('[parameters.lambda]\ndomain = "(0, 1]"\n', "not a Python keyword"),

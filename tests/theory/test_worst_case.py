@@ -88,7 +88,7 @@ def test_the_worst_firm_exists_and_no_other_firm_does_worse(notion, inst, eps):
     if eps == 0:
         assert worst.success == success(inst)
     rng = random.Random(hash((inst, eps, notion)) & 0xFFFF)
-    cells = [(x, y) for x in range(inst.nx) for y in range(inst.ny)]
+    cells = [(x, y) for x in range(inst.nx) for y in range(inst.num_labels)]
     for _ in range(30):  # random firms: a move of mass within TV eps, or a random Q
         if notion == "tv":
             Pp = [list(r) for r in P]
@@ -99,7 +99,7 @@ def test_the_worst_firm_exists_and_no_other_firm_does_worse(notion, inst, eps):
         else:
             w = [F(rng.randint(0, 3)) for _ in cells]
             w = w if any(w) else [F(1)] * len(cells)
-            Pp = [[(1 - eps) * P[x][y] + eps * w[x * inst.ny + y] / sum(w) for y in range(inst.ny)]
+            Pp = [[(1 - eps) * P[x][y] + eps * w[x * inst.num_labels + y] / sum(w) for y in range(inst.num_labels)]
                   for x in range(inst.nx)]
         assert success_of(inst, Pp) >= worst.success
 

@@ -19,9 +19,9 @@ from verify.counterexample import parse_claim, search, signal_maps
 
 def _values(inst, query_form: str, recip: bool) -> dict:
     """The instance's own values for every variable of a relaxed query (Delta, p or q, tau_x at their true values)."""
-    nx, ny, g = inst.nx, inst.ny, inst.signal
+    nx, num_labels, g = inst.nx, inst.num_labels, inst.signal
     prm, mass = ref.params(inst), ref.marginal(inst.p0)
-    vals = {f"p0_{x}_{y}": inst.p0[x][y] for x in range(nx) for y in range(ny)}
+    vals = {f"p0_{x}_{y}": inst.p0[x][y] for x in range(nx) for y in range(num_labels)}
     a = inst.alpha
     vals["gamma" if query_form == "gamma" else "alpha"] = a / (1 - a) if query_form == "gamma" else a
     vals["Delta"] = prm["Delta"]
@@ -30,7 +30,7 @@ def _values(inst, query_form: str, recip: bool) -> dict:
     for x in range(nx):
         z = g[x]
         vals[f"tau_{x}"] = F(0) if mass[x] == 0 else mass[x] * max(
-            abs(inst.p0[x][y] / mass[x] - inst.p0[z][y] / mass[z]) for y in range(ny))
+            abs(inst.p0[x][y] / mass[x] - inst.p0[z][y] / mass[z]) for y in range(num_labels))
     return vals
 
 
@@ -45,17 +45,17 @@ def test_every_instance_lies_in_a_relaxed_case(strategy, claim):
     """Soundness of 'none': every random instance (with a claim it violates) satisfies some case's constraints."""
     expr = parse_claim(claim).subs(SYMBOLS["epsilon"], 0)
     rng = random.Random(3)
-    for nx, ny in ((2, 2), (3, 2), (2, 3)):
+    for nx, num_labels in ((2, 2), (3, 2), (2, 3)):
         maps = list(signal_maps(nx, strategy == "erasure"))
-        cases = list(encode.cases(strategy, nx, ny, maps))
-        assert len(cases) == encode.count_cases(strategy, nx, ny, maps)
+        cases = list(encode.cases(strategy, nx, num_labels, maps))
+        assert len(cases) == encode.count_cases(strategy, nx, num_labels, maps)
         checked = 0
         while checked < 12:
-            w = [rng.choice([0, 1, 2, 3]) for _ in range(nx * ny)]
+            w = [rng.choice([0, 1, 2, 3]) for _ in range(nx * num_labels)]
             g = rng.choice(maps)
             if not any(w):
                 continue
-            p0 = [[F(w[x * ny + y], sum(w)) for y in range(ny)] for x in range(nx)]
+            p0 = [[F(w[x * num_labels + y], sum(w)) for y in range(num_labels)] for x in range(nx)]
             mass = [sum(r) for r in p0]
             if any(mass[x] > 0 and mass[g[x]] == 0 for x in range(nx)) or min(
                     (p0[x][0] / mass[x] for x in range(nx) if mass[x] > 0)) == 0:
@@ -65,7 +65,7 @@ def test_every_instance_lies_in_a_relaxed_case(strategy, claim):
                 continue  # only instances on which the claim fails must lie in some case
             form, recip = encode.forms((sp.StrictLessThan(sp.Symbol("S"), expr),), None)
             vals = _values(inst, form, recip)
-            assert any(_holds(encode.build(strategy, case, nx, ny, expr, (), None, exact=False)[0].constraints, vals)
+            assert any(_holds(encode.build(strategy, case, nx, num_labels, expr, (), None, exact=False)[0].constraints, vals)
                        for case in cases if case.g == tuple(g)), (inst, strategy)
             checked += 1
 

@@ -14,11 +14,11 @@ from critmass.report.tex import frac, num, table
 from theory.strategy import Strategy
 
 #: The demo instance's shape: feature values, labels, and how many of the feature values form the signal set.
-SHAPE = {"nx": 12, "ny": 3, "signals": 4}
+SHAPE = {"nx": 12, "num_labels": 3, "signals": 4}
 PARTICIPATION = {"c": 0.3, "gamma": 0.5}
 
 
-def demo_instance(strategy: Strategy, seed: int, nx: int = 12, ny: int = 3, signals: int = 4, alpha="1/2"):
+def demo_instance(strategy: Strategy, seed: int, nx: int = 12, num_labels: int = 3, signals: int = 4, alpha="1/2"):
     """A seeded random instance in the regime the paper's theory is about.
 
     The last ``signals`` feature values form the signal set: rarer than the others and with the target label
@@ -28,8 +28,8 @@ def demo_instance(strategy: Strategy, seed: int, nx: int = 12, ny: int = 3, sign
     from theory.instance import make_instance
 
     rng = np.random.default_rng(seed)
-    target = int(rng.integers(ny))
-    weights = rng.integers(1, 20, size=(nx, ny))
+    target = int(rng.integers(num_labels))
+    weights = rng.integers(1, 20, size=(nx, num_labels))
     weights[nx - signals:, target] = 1
     rarity = rng.integers(5, 200, size=signals)
     scale = [200] * (nx - signals) + [int(r) for r in rarity]
@@ -120,7 +120,7 @@ def figures(data: dict) -> list[Plot]:
     return [
         Plot("exact_curves", rf"Exact success (steps) and the paper's lower bound where it is positive (dashed), per "
                              rf"strategy, on one instance each (seed ${data['seed']}$, $|X| = {data['nx']}$, "
-                             rf"$|Y| = {data['ny']}$), at ${n}$ collective sizes, in exact rational arithmetic." + note,
+                             rf"$|Y| = {data['num_labels']}$), at ${n}$ collective sizes, in exact rational arithmetic." + note,
              draw_curves),
         Plot("participation", r"Participation economics (the paper's Figure 7) computed from the exact feature-label "
                               rf"curve at ${n}$ sizes: the self-sustaining size and the investment $B$ (shaded).",
@@ -135,7 +135,7 @@ def write(data: dict) -> str:
             rf"investment is $B(\alpha_{{crit}}) = {num(p['investment'])}$" if p["alpha_crit"] is not None
             and np.isfinite(p["alpha_crit"]) else r"no size of the grid makes the collective self-sustaining")
     return (rf"Each strategy runs on a seeded random instance (seed ${data['seed']}$, $|X| = {data['nx']}$, "
-            rf"$|Y| = {data['ny']}$, a signal set of ${data['signals']}$ rare feature values); the firm is "
+            rf"$|Y| = {data['num_labels']}$, a signal set of ${data['signals']}$ rare feature values); the firm is "
             r"Bayes-optimal on the mixture and success is computed in exact rational arithmetic at "
             rf"${data['n_alphas']}$ collective sizes. The parameters of the paper's bound on each instance:" "\n\n"
             + table(["strategy", "bound", r"$\xi$", r"$\Delta$", "$p$", r"$\tau$"], rows, "llrrrr", stretch=1.4)

@@ -12,7 +12,7 @@ from critmass.report.tex import num, table
 SCHEME_OPTIONS = {"inverse-class": {}, "importance": {}, "jtt": {"lam": 5.0}, "cvar": {"level": 0.1}}
 S_STAR = 0.9
 SIGNAL_MASS = 0.02
-SHAPE = {"nx": 12, "ny": 3}  # numerics.learners.signal_instance's planting instances
+SHAPE = {"nx": 12, "num_labels": 3}  # numerics.learners.signal_instance's planting instances
 
 
 def derived_alpha_eff(scheme: str, inst, alphas, w_star, w_0, options: dict) -> np.ndarray:
@@ -142,7 +142,7 @@ def write(data: dict) -> str:
              f"${num(r['gap_mean'])}$", f"${opt(r['critical_measured'])}$", f"${opt(r['critical_predicted'])}$"]
             for s, v in data["schemes"].items() for r in v]
     return (r"The firm minimizes the $w$-weighted risk on $P = \alpha P^* + (1-\alpha) P_0$, exactly, on seeded "
-            rf"planting instances (${data['nx']}$ feature values, ${data['ny']}$ labels, signal mass "
+            rf"planting instances (${data['nx']}$ feature values, ${data['num_labels']}$ labels, signal mass "
             rf"${num(data['signal_mass'])}$; seeds {', '.join(f'${s}$' for s in data['instance_seeds'])}) at "
             rf"${data['n_alphas']}$ log-spaced $\alpha \in [{num(min(data['alphas']))}, {num(max(data['alphas']))}]$. "
             r"The derived $\alpha_{\mathrm{eff}}$ of \texttt{theory/reweighting.py} (closed forms for inverse-class and "

@@ -19,8 +19,8 @@ def random_instances(rng: np.random.Generator, count: int, max_x: int = 6, max_y
 
     out = []
     while len(out) < count:
-        nx, ny = int(rng.integers(1, max_x + 1)), int(rng.integers(2, max_y + 1))
-        w = rng.integers(0, 7, size=(nx, ny)) * (rng.random((nx, ny)) < 0.8)
+        nx, num_labels = int(rng.integers(1, max_x + 1)), int(rng.integers(2, max_y + 1))
+        w = rng.integers(0, 7, size=(nx, num_labels)) * (rng.random((nx, num_labels)) < 0.8)
         if w.sum() == 0:
             continue
         total = int(w.sum())
@@ -33,7 +33,7 @@ def random_instances(rng: np.random.Generator, count: int, max_x: int = 6, max_y
             signal = [x if x in reps else int(rng.choice(reps)) for x in range(nx)]
         else:
             signal = [int(v) for v in rng.integers(0, nx, size=nx)]
-        out.append(make_instance(p0, signal, int(rng.integers(ny)), strategy, Fraction(int(rng.integers(1, 21)), 20)))
+        out.append(make_instance(p0, signal, int(rng.integers(num_labels)), strategy, Fraction(int(rng.integers(1, 21)), 20)))
     return out
 
 
