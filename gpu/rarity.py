@@ -23,7 +23,7 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
-from gpu.collective import TRIGGER_ID, _round_trips, rarest_unused_token, vocab
+from gpu.collective import TRIGGER_ID, TextStrategy, _round_trips, rarest_unused_token, vocab
 from gpu.experiments import DEFAULTS, ENCODER_FIELDS, Split, configs, crossing_text, split, summarize
 from gpu.theory_overlay import critical_mass, uniqueness
 from theory.errors import InputError
@@ -123,7 +123,7 @@ def plan(corpus: str, data: str | None, levels=LEVELS, alphas=ALPHAS, seeds=(0, 
     first = configs(corpus=corpus, **fields)[0]
     sp = split(corpus, data, first["drop_words"], first["test_fraction"], first["split_seed"], first.get("limit"))
     triggers = choose_triggers(sp, levels, first["target"])
-    grid = configs(corpus=corpus, strategy=1, alpha=list(alphas), seed=list(seeds),
+    grid = configs(corpus=corpus, strategy=TextStrategy.TEXT_AND_LABEL, alpha=list(alphas), seed=list(seeds),
                    token=[t.token for t in triggers], **fields)
     return triggers, grid
 
@@ -146,7 +146,7 @@ def compute(rows, measure: str = MEASURE, n_boot: int = 200, boot_seed: int = 0)
     groups = defaultdict(list)
     for r in rows:
         c = r.config
-        if c["strategy"] == 1 and c["random_labels"] == 0:
+        if c["strategy"] == TextStrategy.TEXT_AND_LABEL and c["random_labels"] == 0:
             groups[tuple(c.get(k) for k in GROUP)].append(r)
     results = []
     for key, rs in groups.items():

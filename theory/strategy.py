@@ -57,7 +57,8 @@ def parse_strategy(value, allowed=tuple(Strategy), where: str = "strategy") -> S
     ``InputError`` in one line naming the value and what was expected."""
     if isinstance(value, str) and value in names(allowed):
         return Strategy(value)
-    raise InputError(f"{where} = {value!r}: expected one of {', '.join(names(allowed))}")
+    shown = value.value if isinstance(value, enum.Enum) else value
+    raise InputError(f"{where} = {shown!r}: expected one of {', '.join(names(allowed))}")
 
 
 def code(strategy) -> int:

@@ -22,7 +22,7 @@ SEED = 0
 
 
 def random_instances(n: int, nx: int = 6, num_labels: int = 4, seed: int = SEED) -> list:
-    """n random nx x ny instances (zero-mass cells, idempotent maps for erasure), reproducible by seed."""
+    """n random |X| x |Y| instances (zero-mass cells, idempotent maps for erasure), reproducible by seed."""
     rng = random.Random(seed)
     out = []
     while len(out) < n:

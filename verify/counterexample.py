@@ -102,7 +102,7 @@ def signal_maps(nx: int, idempotent: bool):
 
 def encode(strategy: Strategy, claim: sp.Expr, nx: int, num_labels: int, alpha=None, idempotent: bool = True,
            where: tuple[sp.Basic, ...] = (), epsilon=None, notion: str = notions.DEFAULT):
-    """The Z3 formula 'an nx x ny instance and an epsilon-optimal firm (under ``notion``) whose success is
+    """The Z3 formula 'an |X| x |Y| instance and an epsilon-optimal firm (under ``notion``) whose success is
     below the claim (and every ``where`` holds)', and its variables; the signal map is free (booleans
     ``g_x_z``: g(x) = z). ``epsilon``: a Fraction to fix it, None to leave it free in [0, 1)."""
     t = 0

@@ -114,6 +114,7 @@ def plan(args) -> list[dict]:
 
 def plan_with_triggers(args) -> tuple[list | None, list[dict]]:
     """(the rarity plan's chosen triggers or None, the configurations the options describe)."""
+    from gpu.collective import TextStrategy
     from gpu.experiments import configs
 
     if args.seeds < 1:
@@ -159,10 +160,11 @@ def plan_with_triggers(args) -> tuple[list | None, list[dict]]:
     if not epochs:  # the encoder's default, for the paper's epochs sub-sweep too
         epochs = [configs(**base)[0]["epochs"]]
     epochs, every = epochs[0], args.every[0]
-    return None, (configs(**base, strategy=[1, 2], alpha=alphas, epochs=epochs, every=every)  # Figures 2, 3
-            + configs(**base, strategy=2, alpha=few, epochs=epochs, every=every, random_labels=[0.05, 0.2])  # 4
-            + configs(**base, strategy=[1, 2], alpha=few, epochs=[2, 5], every=every)  # 5
-            + configs(**base, strategy=[1, 2], alpha=few, epochs=epochs, every=[5, 50]))  # 6
+    return None, (configs(**base, strategy=list(TextStrategy), alpha=alphas, epochs=epochs, every=every)  # Figs 2, 3
+            + configs(**base, strategy=TextStrategy.TEXT_ONLY, alpha=few, epochs=epochs, every=every,
+                      random_labels=[0.05, 0.2])  # 4
+            + configs(**base, strategy=list(TextStrategy), alpha=few, epochs=[2, 5], every=every)  # 5
+            + configs(**base, strategy=list(TextStrategy), alpha=few, epochs=epochs, every=[5, 50]))  # 6
 
 
 def _fmt(x) -> str:

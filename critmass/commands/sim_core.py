@@ -126,7 +126,7 @@ def cmd_exact(args) -> int:
         # instances are streamed in blocks of exact.BLOCK, two in flight: memory grows with the block, not --random
         D.check_memory(2 * 64.0 * min(args.random, exact.BLOCK) * nx * num_labels, f"--shape {args.shape}")
         # "generator" names the random-instance stream (numerics.exact.random_block), so rows of another
-        # stream in an old store are not taken for these
+        # stream in an old store are not taken for these; the keys nx and ny stay as old stores have them
         doc = {"count": args.random, "nx": nx, "ny": num_labels, "strategy": strategy, "generator": exact.GENERATOR}
         configs = [{"random": doc, "alpha": a, "seed": args.seed} for a in alphas]
 

@@ -252,6 +252,10 @@ def test_the_report_typesets_stated_results(tmp_path):
     assert list(data["stated"]) == ["thm1-share", "thm1-share-wrong", "report-demo"]
     section = STAGE.write(data)
     assert r"\subsection*{Stated results}" in section and r"alpha{\textasciicircum}2 \& 50\% of x\_1" in section
+    # printed once: in full under Stated results, never again as a row of a per-family table
+    assert "api" not in data["families"] and section.count(r"alpha{\textasciicircum}2 \& 50\% of x\_1") == 1
+    assert not {row["id"] for rows in data["families"].values() for row in rows} & set(data["stated"])
+    assert r"Family \texttt{api}." in section
     assert "Critical mass: closed form; non-decreasing in" in section
     data["_seconds"] = 1.0
     tex = tmp_path / "report.tex"

@@ -24,6 +24,7 @@ LINE_POINTS = 60  # points of Corollary 2's line over the measured range of xi
 
 def compute(ctx: Context) -> dict:
     from gpu import rarity
+    from gpu.collective import TextStrategy
     from gpu.theory_overlay import critical_mass
 
     n_boot = 50 if ctx.quick else 200
@@ -31,8 +32,8 @@ def compute(ctx: Context) -> dict:
     for path in ctx.stores:
         rows = _store_rows(path)
         for res in rarity.compute(rows, n_boot=n_boot, boot_seed=ctx.seed):
-            own = [r for r in rows if r.config["strategy"] == 1 and r.config["random_labels"] == 0
-                   and all(r.config.get(k) == res.get(k) for k in rarity.GROUP)]
+            own = [r for r in rows if r.config["strategy"] == TextStrategy.TEXT_AND_LABEL
+                   and r.config["random_labels"] == 0 and all(r.config.get(k) == res.get(k) for k in rarity.GROUP)]
             res["n_models"] = sum(r.config["alpha"] > 0 for r in own)
             res["n_heldout"] = sum(r.config["alpha"] == 0 for r in own)
             xis = [lv["xi"] for lv in res["levels"]]
@@ -42,7 +43,7 @@ def compute(ctx: Context) -> dict:
             for lv in res["levels"]:
                 lv["shown"] = rarity.shown(lv["word"])
             results.append({"store": path.name, **res, "cor2_line": line})
-    return {"stores": [p.name for p in ctx.stores], "results": results, "strategy": 1, "levels_percent": list(LEVELS_PERCENT),
+    return {"stores": [p.name for p in ctx.stores], "results": results, "strategy": TextStrategy.TEXT_AND_LABEL, "levels_percent": list(LEVELS_PERCENT),
             "confidence_percent": 95, "commands": list(COMMANDS)}
 
 

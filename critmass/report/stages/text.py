@@ -66,6 +66,7 @@ def _source(label: str, rows: list, n_boot: int, seed: int, run: dict | None = N
 
 def compute(ctx: Context) -> dict:
     from gpu import experiments as ex
+    from gpu.collective import TextStrategy
     from gpu.data import NAMED
     from numerics.store import SweepStore
     from theory.errors import InputError
@@ -85,7 +86,7 @@ def compute(ctx: Context) -> dict:
         except InputError as e:
             data["missing"] = {"reason": str(e), "command": f"critmass report --data DIR --corpus {ctx.corpus}"}
         else:
-            grid = ex.configs(corpus=ctx.corpus, strategy=[1, 2], alpha=sizes["alphas"],
+            grid = ex.configs(corpus=ctx.corpus, strategy=list(TextStrategy), alpha=sizes["alphas"],
                               seed=list(range(sizes["seeds"])), epochs=sizes["epochs"])
             # the store's name carries the corpus subset, which the configurations do not
             path = ctx.out / f"text_{ctx.corpus}_{sizes['limit'] or 'all'}.sqlite"

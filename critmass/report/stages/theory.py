@@ -91,17 +91,19 @@ def compute(ctx: Context) -> dict:
                            "bound": s.tolist()})
     from theory.paper import extension_results, families
 
+    # one line per built-in extension result; a stated result is printed once, in full, under Stated results
+    stated_ids = {r.id for r in stated}
     others = {fam: [{"id": i, "title": extension_results()[i].title, "kind": extension_results()[i].kind,
-                     "source": extension_results()[i].source} for i in ids]
-              for fam, ids in families().items() if fam != "paper"}
+                     "source": extension_results()[i].source} for i in ids if i not in stated_ids]
+              for fam, ids in families().items() if fam != "paper" and fam in catalog.BUILTIN}
     # the corrected bounds at eps > 0 for the small xis nearly coincide (the eps term dominates): say by how much
     small = np.array([c["bound"] for c in curves if c["id"] == "thm1-corrected" and c["xi"] <= 1e-2])
     shown = (small > 0).all(axis=0)
     overlap = {"xi_max": 1e-2, "spread": float(np.ptp(small[:, shown], axis=0).max()) if shown.any() else None}
     return {"derive_seconds": derive_s, "families": others, "fig1_overlap": overlap, "n_results": len(derived), "n_corollary_checks": len(checks), "results": {id: {"name": latex.display_name(r), "latex": latex.render(r)}
                                                    for id, r in derived.items()},
-            "stated": {r.id: {"name": latex.display_name(r), "latex": latex.render(r), "derivation": derivation(r)}
-                       for r in stated},
+            "stated": {r.id: {"name": latex.display_name(r), "latex": latex.render(r), "derivation": derivation(r),
+                              "family": r.family} for r in stated},
             "n_stated": len(stated), "corollary_checks": checks, "fig1": {"alphas": alphas.tolist(), "n_alphas": len(alphas), "curves": curves},
             "critical_mass": {"S_star": S_STAR, "rows": latex.critical_mass_rows(S_STAR)},
             "validity": validity_rows([i for i, r in derived.items()
@@ -156,17 +158,18 @@ def write(data: dict) -> str:
 
 
 def _stated(stated: dict, n: int) -> str:
-    """The results stated in results files or from Python, typeset like the paper's, each with how its critical
-    mass was derived (its title and source escaped by theory.latex.render: they are plain text a user typed)."""
-    from critmass.report.tex import text
+    """The results stated in results files or from Python, typeset like the paper's, each with its family and how
+    its critical mass was derived (its title and source escaped by theory.latex.render: they are plain text a user
+    typed). The only place they are printed: the per-family tables list the built-in families alone."""
+    from critmass.report.tex import text, tt
 
     if not stated:
         return ""
     return ("\n\n" r"\subsection*{Stated results}" "\n"
             rf"${n}$ result(s) stated in results files (\texttt{{--results}}) or from Python, derived the "
             "same way:\n\n"
-            + "\n\n".join(r["latex"] + (rf"\par\noindent {text(r['derivation'])}" if r["derivation"] else "")
-                           for r in stated.values()))
+            + "\n\n".join(r["latex"] + rf"\par\noindent Family {tt(r['family'])}."
+                           + (rf" {text(r['derivation'])}" if r["derivation"] else "") for r in stated.values()))
 
 
 def _validity(rows: list[dict]) -> str:
