@@ -102,7 +102,7 @@ def write_figures(rows, outdir: Path) -> tuple[list[Path], list[dict]]:
                     th = compare(summary, pos, heldout.get(t, [])) if (not needs_p or heldout.get(t)) else None
                     _curve(ax, curve, measure, f"class {t}", colors[i % len(colors)], th)
                     if th and measure == "success_top1":
-                        theory_rows.append({**setting, "strategy": strategy, "target": t, **th})
+                        theory_rows.append({**setting, "strategy": strategy.value, "target": t, **th})
                 _axes(ax, f"Strategy {strategy.value} ({strategy.instantiates}), "
                           f"{setting['corpus']}, {setting['learner']}, {e0} epochs", measure)
             save(fig, f"fig{number}_strategy{strategy.value}")

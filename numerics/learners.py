@@ -299,7 +299,8 @@ def sweep(store, *, learners=("logistic", "mlp"), steps=(5, 300), strategies=PLA
 
     # "bound" names what the runs are compared with, so that rows a store holds from the printed (refuted)
     # comparison are not read back as if they were against the valid bound.
-    configs = [{"learner": lr, "steps": st, "strategy": s, "seed": i, "signal_mass": signal_mass, "samples": n,
+    strategies = [parse_strategy(s, PLANTING) for s in strategies]
+    configs = [{"learner": lr, "steps": st, "strategy": s.value, "seed": i, "signal_mass": signal_mass, "samples": n,
                 "seeds": seeds, "bound": f"{BOUND_ID[s]} ({NOTION})", "alpha": a}
                for lr in learners for st in steps for s in strategies for i in instance_seeds for a in alphas]
     return run(store, KIND, configs, sweep_metrics, **run_options)

@@ -77,7 +77,7 @@ class Instance:
     def to_json(self) -> dict:
         """The JSON document of this instance, fractions as "a/b" strings."""
         return {"p0": [[str(v) for v in row] for row in self.p0], "signal": list(self.signal),
-                "target": self.target, "strategy": self.strategy, "alpha": str(self.alpha)}
+                "target": self.target, "strategy": self.strategy.value, "alpha": str(self.alpha)}
 
 
 def _fraction(value, where: str) -> Fraction:

@@ -85,7 +85,7 @@ class MultiInstance:
     def to_json(self) -> dict:
         return {"p0": [[str(v) for v in row] for row in self.p0],
                 "collectives": [{"alpha": str(c.alpha), "signal": list(c.signal), "target": c.target,
-                                 "strategy": c.strategy} for c in self.collectives]}
+                                 "strategy": c.strategy.value} for c in self.collectives]}
 
 
 def parse_multi(doc) -> MultiInstance:

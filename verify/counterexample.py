@@ -307,7 +307,7 @@ def search(strategy: Strategy, claim: str, max_x: int, max_y: int, alpha=None, i
     at0 = {SYMBOLS["epsilon"]: 0}
     names = {s.name for e in (expr, *conds) for s in e.subs(at0).free_symbols}
     engine = "split" if epsilon == 0 and names <= split.SYMBOL_NAMES else "one-formula"
-    head = {"strategy": strategy, "claim": str(expr), "where": [str(c) for c in conds], "max_x": max_x,
+    head = {"strategy": strategy.value, "claim": str(expr), "where": [str(c) for c in conds], "max_x": max_x,
             "max_y": max_y, "alpha": None if alpha is None else str(alpha), "notion": notion,
             "epsilon": None if epsilon is None else str(epsilon), "epsilon_free": epsilon is None, "engine": engine}
     maps = list(signal_maps(max_x, idempotent and strategy == Strategy.ERASURE))

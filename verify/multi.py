@@ -31,7 +31,7 @@ def check_multi(m: multi.MultiInstance) -> dict:
     rows = []
     for k, c in enumerate(m.collectives):
         b = multi.bound(m, k) if c.strategy == Strategy.FEATURE_LABEL else None
-        rows.append({"collective": k, "alpha": str(c.alpha), "target": c.target, "strategy": c.strategy,
+        rows.append({"collective": k, "alpha": str(c.alpha), "target": c.target, "strategy": c.strategy.value,
                      "success": str(got[k]), "success_float": float(got[k]),
                      "success_alone": str(single.success(m.alone(k))),
                      "bound": None if b is None else str(b), "bound_float": None if b is None else float(b),

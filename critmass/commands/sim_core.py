@@ -127,7 +127,7 @@ def cmd_exact(args) -> int:
         D.check_memory(2 * 64.0 * min(args.random, exact.BLOCK) * nx * num_labels, f"--shape {args.shape}")
         # "generator" names the random-instance stream (numerics.exact.random_block), so rows of another
         # stream in an old store are not taken for these; the keys nx and ny stay as old stores have them
-        doc = {"count": args.random, "nx": nx, "ny": num_labels, "strategy": strategy, "generator": exact.GENERATOR}
+        doc = {"count": args.random, "nx": nx, "ny": num_labels, "strategy": strategy.value, "generator": exact.GENERATOR}
         configs = [{"random": doc, "alpha": a, "seed": args.seed} for a in alphas]
 
         def compute(batch):  # streamed in blocks: memory does not grow with --random

@@ -187,7 +187,7 @@ def describe(r) -> dict:
         if cm.monotonicity:
             row["monotonicity"] = cm.monotonicity
     if r.strategy is not None:
-        row["strategy"] = r.strategy
+        row["strategy"] = r.strategy.value
     row["family"] = r.family
     if r.printed is not None:
         row["printed"] = str(r.printed)

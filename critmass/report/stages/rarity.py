@@ -43,7 +43,7 @@ def compute(ctx: Context) -> dict:
             for lv in res["levels"]:
                 lv["shown"] = rarity.shown(lv["word"])
             results.append({"store": path.name, **res, "cor2_line": line})
-    return {"stores": [p.name for p in ctx.stores], "results": results, "strategy": TextStrategy.TEXT_AND_LABEL, "levels_percent": list(LEVELS_PERCENT),
+    return {"stores": [p.name for p in ctx.stores], "results": results, "strategy": TextStrategy.TEXT_AND_LABEL.value, "levels_percent": list(LEVELS_PERCENT),
             "confidence_percent": 95, "commands": list(COMMANDS)}
 
 
