@@ -388,7 +388,7 @@ def plug_in(table, fix: dict[int, int], target: int, ns, train: np.ndarray, test
     first = n_est if strategy == Strategy.UNPLANTING else 0
     est = counts(cell[:first]) if first else None                              # [K, Y]
     yhat = others[np.argmax(est[:, others], axis=1)] if first else None        # [K] lowest label among ties
-    m = est.copy() if first else np.zeros((k, num_labels), np.int64)                   # [K, Y] the collective's own rows
+    m = est.copy() if first else np.zeros((k, num_labels), np.int64)           # [K, Y] the collective's own rows
     mass = np.zeros(k, np.int64)
     own_t = np.zeros(k, np.int64)
     prev = first

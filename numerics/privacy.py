@@ -28,66 +28,66 @@ from scipy.special import gammaln
 from theory.errors import InputError
 
 
-def keep_probability(eps: float, k: int) -> float:
+def keep_probability(eps: float, num_labels: int) -> float:
     """q = e^eps / (e^eps + K - 1): randomized response keeps a label with this probability."""
     if not eps > 0 or not np.isfinite(eps):
         raise InputError(f"eps = {eps}: expected a privacy level > 0")
-    if k < 2:
-        raise InputError(f"K = {k}: expected at least 2 labels")
-    return math.exp(eps) / (math.exp(eps) + k - 1)
+    if num_labels < 2:
+        raise InputError(f"num_labels = {num_labels}: expected at least 2 labels")
+    return math.exp(eps) / (math.exp(eps) + num_labels - 1)
 
 
-@functools.partial(jax.jit, static_argnames=("k", "max_n"))
-def _rr_hits(key, ns, q, k, max_n):
+@functools.partial(jax.jit, static_argnames=("num_labels", "max_n"))
+def _rr_hits(key, ns, q, num_labels, max_n):
     """[S, A] bools: does the plurality of n noisy labels (true label 0) stay 0, for each seed and size?"""
     def one(key):
         keep = jax.random.uniform(key, (max_n,)) < q                               # [M]
-        other = 1 + jax.random.randint(jax.random.fold_in(key, 1), (max_n,), 0, k - 1)
+        other = 1 + jax.random.randint(jax.random.fold_in(key, 1), (max_n,), 0, num_labels - 1)
         label = jnp.where(keep, 0, other)                                          # [M] noisy labels
 
         def at(n):
-            counts = jnp.zeros(k, jnp.int32).at[label].add((jnp.arange(max_n) < n).astype(jnp.int32))
+            counts = jnp.zeros(num_labels, jnp.int32).at[label].add((jnp.arange(max_n) < n).astype(jnp.int32))
             return counts[0] > jnp.max(counts[1:])
 
         return jax.vmap(at)(ns)
     return jax.vmap(one)(key)
 
 
-def rr_success(ns, eps: float, k: int, seeds: int = 2000, seed: int = 0) -> np.ndarray:
+def rr_success(ns, eps: float, num_labels: int, seeds: int = 2000, seed: int = 0) -> np.ndarray:
     """[A] share of seeds whose noisy plurality at the planted point is y*, for each collective size n."""
     ns = np.asarray(ns, np.int32)
     if ns.ndim != 1 or ns.size == 0 or np.any(ns < 1):
         raise InputError(f"ns = {ns.tolist()}: expected positive collective sizes")
-    q = keep_probability(eps, k)
+    q = keep_probability(eps, num_labels)
     keys = jax.random.split(jax.random.key(seed), seeds)
-    hits = _rr_hits(keys, jnp.asarray(ns), q, k, int(ns.max()))
+    hits = _rr_hits(keys, jnp.asarray(ns), q, num_labels, int(ns.max()))
     return np.asarray(hits).mean(axis=0)
 
 
-def rr_exact(n: int, eps: float, k: int) -> float:
+def rr_exact(n: int, eps: float, num_labels: int) -> float:
     """P(noisy count of y* > every other label's count) for n planted points, exactly up to float64 rounding.
 
     Given a points keep y*, the other n - a are uniform over the K - 1 rivals; P(all rivals < a) is
     (n-a)! / (K-1)^(n-a) times the coefficient of t^(n-a) in (sum_{c<a} t^c/c!)^(K-1), by polynomial powers.
     """
-    q = keep_probability(eps, k)
+    q = keep_probability(eps, num_labels)
     if n < 1:
         raise InputError(f"n = {n}: expected at least one collective member")
     total = 0.0
     for a in range(1, n + 1):
         rest = n - a
-        if rest > (k - 1) * (a - 1):
+        if rest > (num_labels - 1) * (a - 1):
             continue  # some rival must reach a
         log_pa = gammaln(n + 1) - gammaln(a + 1) - gammaln(rest + 1) + a * math.log(q) + (
             rest * math.log1p(-q) if rest else 0.0)
         base = np.exp(-gammaln(np.arange(a) + 1))                                     # t^c / c!, c < a
         poly = np.array([1.0])
-        for _ in range(k - 1):
+        for _ in range(num_labels - 1):
             poly = np.convolve(poly, base)[:rest + 1]
         coeff = poly[rest] if rest < poly.size else 0.0
         if coeff <= 0:
             continue
-        log_cond = gammaln(rest + 1) - rest * math.log(k - 1) + math.log(coeff)
+        log_cond = gammaln(rest + 1) - rest * math.log(num_labels - 1) + math.log(coeff)
         total += math.exp(log_pa + log_cond)
     return min(total, 1.0)
 
