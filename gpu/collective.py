@@ -170,11 +170,6 @@ def rarest_unused_token(corpus: Corpus, vocabulary: tuple[str, ...] | None = Non
     raise InputError("no vocabulary token round-trips through the tokenizer; expected the uncased BERT vocabulary")
 
 
-def trigger_count(corpus: Corpus, token: int) -> int:
-    """How many texts of the corpus contain the token (after tokenization)."""
-    return sum(token in set(ids) for ids in token_ids(corpus.texts))
-
-
 @dataclass(frozen=True)
 class Action:
     """What the collective does to a training set, before any text is touched.

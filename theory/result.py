@@ -97,10 +97,6 @@ class Result:
                 if stray:
                     raise ValueError(f"{self.id}: symbols {stray} are not among its parameters")
 
-    @property
-    def parameter_names(self) -> tuple[str, ...]:
-        return tuple(p.name for p in self.parameters)
-
     def derived_equals_printed(self) -> bool | None:
         """For a result with a printed formula: does the derived critical mass simplify to it?"""
         if self.printed is None or self.critical_mass is None:

@@ -42,3 +42,23 @@ def test_alpha_outside_unit_interval_is_refused(alpha):
     inst = make_instance([[1, 0]], [0], 0, "feature-label", 1)
     with pytest.raises(InputError, match="alpha"):
         success_grid(stack_instances([inst]), [0.5, alpha])
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(instances(alpha_den=None), min_size=1, max_size=4))
+def test_success_one_is_the_definition_the_engine_computes(batch):
+    """``success_one`` (mixture rebuilt at one alpha, per instance) equals the interval engine and the reference."""
+    import jax
+    import jax.numpy as jnp
+
+    from numerics.exact import success_one
+
+    padded = (batch * 4)[:4]
+    arrays = stack_instances(padded, shape=(5, 4))
+    alphas = [F(1, 7), F(1, 2), F(1)]
+    with jax.enable_x64(True):
+        one = jax.vmap(jax.vmap(success_one, in_axes=(None, None, None, None, 0)), in_axes=(0, 0, 0, 0, None))
+        got = np.asarray(one(*(jnp.asarray(v) for v in arrays), jnp.asarray([float(a) for a in alphas])))
+    want = np.array([[float(success(inst.with_alpha(a))) for a in alphas] for inst in padded])
+    np.testing.assert_allclose(got, want, rtol=0, atol=1e-12)
+    np.testing.assert_allclose(got, success_grid(arrays, [float(a) for a in alphas]), rtol=0, atol=1e-12)
