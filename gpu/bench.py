@@ -154,23 +154,23 @@ def finetune_step_vs_torch(quick: bool, batch: int | None = None, length: int | 
     gpu = precision == "bfloat16" and torch.cuda.is_available() and jax.default_backend() == "gpu"
     dev = torch.device("cuda" if gpu else "cpu")
     ck = load_checkpoint()
-    K = 4
+    num_labels = 4
     B = batch or (4 if quick else 8)
     S = length or (64 if quick else 128)
     steps = steps or (2 if quick else 5)
     rng = np.random.default_rng(0)
     ids = rng.integers(1000, ck.config.vocab_size, (B, S)).astype(np.int32)
     ids[:, 0], ids[:, -1] = 101, 102
-    labels = rng.integers(0, K, B)
-    head_w = (0.5 * rng.standard_normal((ck.config.hidden_size, K))).astype(np.float32)
+    labels = rng.integers(0, num_labels, B)
+    head_w = (0.5 * rng.standard_normal((ck.config.hidden_size, num_labels))).astype(np.float32)
     lr = 5e-5
 
     config = resolve({"precision": precision, "dropout": 0.0, "batch_size": B, "max_length": S, "pooling": "pooler"})
-    params = {**jax.tree.map(jnp.asarray, ck.params), "head": {"w": jnp.asarray(head_w), "b": jnp.zeros(K)}}
-    clf = Classifier(ck.config, params, None, tuple(map(str, range(K))), False, "pooler", S, precision)
+    params = {**jax.tree.map(jnp.asarray, ck.params), "head": {"w": jnp.asarray(head_w), "b": jnp.zeros(num_labels)}}
+    clf = Classifier(ck.config, params, None, tuple(map(str, range(num_labels))), False, "pooler", S, precision)
     opt = unscaled_optimizer(config)
     step = make_train_step(clf, opt, 0.0)
-    batch_arrays = (jnp.asarray(ids), jnp.ones((B, S), bool), jax.nn.one_hot(labels, K), jnp.ones(B))
+    batch_arrays = (jnp.asarray(ids), jnp.ones((B, S), bool), jax.nn.one_hot(labels, num_labels), jnp.ones(B))
     key, lr_arr = jax.random.key(0), jnp.float32(lr)
     state = [jax.tree.map(jnp.array, params), None]
     state[1] = opt.init(state[0])
@@ -182,7 +182,7 @@ def finetune_step_vs_torch(quick: bool, batch: int | None = None, length: int | 
     state = [p1, o1]
 
     model = transformers.BertForSequenceClassification.from_pretrained(
-        str(ck.path), num_labels=K, hidden_dropout_prob=0.0, attention_probs_dropout_prob=0.0).to(dev)
+        str(ck.path), num_labels=num_labels, hidden_dropout_prob=0.0, attention_probs_dropout_prob=0.0).to(dev)
     with torch.no_grad():
         model.classifier.weight.copy_(torch.from_numpy(head_w.T.copy()))
         model.classifier.bias.zero_()
@@ -235,7 +235,7 @@ def finetune_step_vs_torch(quick: bool, batch: int | None = None, length: int | 
     ours_s, base_s = min(ours_t), min(base_t)
     kind = jax.devices()[0].device_kind
     peak = next((v for k, v in PEAK_BF16.items() if k in kind), None) if gpu else None
-    flops = train_flops_per_sequence(ck.config, S, K) * B
+    flops = train_flops_per_sequence(ck.config, S, num_labels) * B
     return {"name": f"gpu.finetune_step MiniLM-L6 B={B} S={S} {precision}",
             "baseline": f"HF transformers {transformers.__version__} PyTorch {torch.__version__} training loop",
             "ours_s": ours_s, "baseline_s": base_s, "ratio": base_s / ours_s, "device": device_name(),
@@ -277,22 +277,22 @@ def trainer_throughput(quick: bool) -> list[dict]:
     from gpu.finetune import Classifier, make_train_step, optimizer, resolve
 
     ck = load_checkpoint()
-    B, S, K = 32, 512, 4
+    B, S, num_labels = 32, 512, 4
     warm, steps = (3, 10) if quick else (5, 50)
     rng = np.random.default_rng(0)
     ids = rng.integers(1000, ck.config.vocab_size, (B, S)).astype(np.int32)
     ids[:, 0], ids[:, -1] = 101, 102
-    labels = rng.integers(0, K, B)
-    head_w = (0.02 * rng.standard_normal((ck.config.hidden_size, K))).astype(np.float32)
+    labels = rng.integers(0, num_labels, B)
+    head_w = (0.02 * rng.standard_normal((ck.config.hidden_size, num_labels))).astype(np.float32)
 
     # Ours: the jitted train step, bf16 matmuls, float32 master weights.
     config = resolve({"precision": "bfloat16", "dropout": 0.0, "batch_size": B, "max_length": S, "pooling": "pooler"})
-    params = {**jax.tree.map(jnp.asarray, ck.params), "head": {"w": jnp.asarray(head_w), "b": jnp.zeros(K)}}
-    clf = Classifier(ck.config, params, None, tuple(map(str, range(K))), False, "pooler", S, "bfloat16")
+    params = {**jax.tree.map(jnp.asarray, ck.params), "head": {"w": jnp.asarray(head_w), "b": jnp.zeros(num_labels)}}
+    clf = Classifier(ck.config, params, None, tuple(map(str, range(num_labels))), False, "pooler", S, "bfloat16")
     opt = optimizer(config, warm + steps)
     step = make_train_step(clf, opt, 0.0)
     state = (params, opt.init(params))
-    batch = (jnp.asarray(ids), jnp.ones((B, S), bool), jax.nn.one_hot(labels, K), jnp.ones(B))
+    batch = (jnp.asarray(ids), jnp.ones((B, S), bool), jax.nn.one_hot(labels, num_labels), jnp.ones(B))
     key = jax.random.key(0)
     first = None
     for i in range(warm):
@@ -308,7 +308,7 @@ def trainer_throughput(quick: bool) -> list[dict]:
 
     # HF: BertForSequenceClassification (pooler + linear head on [CLS]) under the Trainer, bf16 autocast.
     model = transformers.BertForSequenceClassification.from_pretrained(
-        str(ck.path), num_labels=K, hidden_dropout_prob=0.0, attention_probs_dropout_prob=0.0)
+        str(ck.path), num_labels=num_labels, hidden_dropout_prob=0.0, attention_probs_dropout_prob=0.0)
     with torch.no_grad():
         model.classifier.weight.copy_(torch.from_numpy(head_w.T.copy()))
         model.classifier.bias.zero_()
@@ -335,7 +335,7 @@ def trainer_throughput(quick: bool) -> list[dict]:
         raise AssertionError(f"first-step losses differ: ours {first:.4f}, Trainer {losses[0]:.4f}")
     kind = jax.devices()[0].device_kind
     peak = next((v for k, v in PEAK_BF16.items() if k in kind), None)
-    flops = train_flops_per_sequence(ck.config, S, K) * B
+    flops = train_flops_per_sequence(ck.config, S, num_labels) * B
     return [{"name": f"gpu.finetune_throughput MiniLM-L6 B={B} S={S} bf16", "baseline": "HF PyTorch Trainer bf16",
              "ours_s": ours_s, "baseline_s": base_s, "ratio": base_s / ours_s, "device": device_name(),
              "ours_sequences_per_s": B / ours_s, "baseline_sequences_per_s": B / base_s,

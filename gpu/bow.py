@@ -86,12 +86,12 @@ def logits(params: dict, ids: jnp.ndarray, counts: jnp.ndarray, trig: jnp.ndarra
     c = counts.at[-1].add(trig)  # [L]
     x = jnp.log1p(c)  # [L]
     x = x / jnp.maximum(jnp.linalg.norm(x), 1e-6)  # [L]
-    return x @ params["w"][ids] + params["b"]  # [L] @ [L, k] -> [k]
+    return x @ params["w"][ids] + params["b"]  # [L] @ [L, Y] -> [Y]
 
 
 def loss(params: dict, ids, counts, trig, y, head: str) -> jnp.ndarray:
     """Cross-entropy of one text: softmax against its label set made a distribution, or per-label sigmoid."""
-    z = logits(params, ids, counts, trig)  # [k]
+    z = logits(params, ids, counts, trig)  # [Y]
     if head == "softmax":
         return optax.softmax_cross_entropy(z, y / jnp.maximum(y.sum(), 1.0))
     return optax.sigmoid_binary_cross_entropy(z, y).sum()
@@ -99,8 +99,8 @@ def loss(params: dict, ids, counts, trig, y, head: str) -> jnp.ndarray:
 
 def _fit_one(key, ids, counts, trig, y, *, n_features: int, epochs: int, batch_size: int, lr: float, head: str):
     """Minibatch Adam for ``epochs`` passes (last partial batch dropped); one collective's training set."""
-    n, k = y.shape
-    params = {"w": jnp.zeros((n_features, k), jnp.float32), "b": jnp.zeros((k,), jnp.float32)}
+    n, num_labels = y.shape
+    params = {"w": jnp.zeros((n_features, num_labels), jnp.float32), "b": jnp.zeros((num_labels,), jnp.float32)}
     opt = optax.adam(lr)
     steps = n // batch_size
 
@@ -124,9 +124,9 @@ def _fit_one(key, ids, counts, trig, y, *, n_features: int, epochs: int, batch_s
 
 def fit_many(seeds, enc: Encoded, trig: np.ndarray, labels: np.ndarray, *, n_features: int, epochs: int = 5,
              batch_size: int = 32, lr: float = 0.01, head: str = "softmax") -> dict:
-    """Train one model per row of ``trig`` ``[B, n]`` and ``labels`` ``[B, n, k]``, all at once (vmap).
+    """Train one model per row of ``trig`` ``[B, n]`` and ``labels`` ``[B, n, Y]``, all at once (vmap).
 
-    Returns params with a leading batch axis: ``w [B, F, k]``, ``b [B, k]``.
+    Returns params with a leading batch axis: ``w [B, F, Y]``, ``b [B, Y]``.
     """
     if head not in HEADS:
         raise InputError(f"head {head!r} is unknown; expected one of {', '.join(HEADS)}")
@@ -147,12 +147,12 @@ _fit_jit = jax.jit(_fit_batched, static_argnames=("n_features", "epochs", "batch
 
 
 @jax.jit
-def _probs(params, ids, counts, trig):  # params batched [B, ...], trig [B, m] -> [B, m, k]
-    one = lambda p, t: jax.vmap(logits, in_axes=(None, 0, 0, 0))(p, ids, counts, t)  # [m, k]
+def _probs(params, ids, counts, trig):  # params batched [B, ...], trig [B, m] -> [B, m, Y]
+    one = lambda p, t: jax.vmap(logits, in_axes=(None, 0, 0, 0))(p, ids, counts, t)  # [m, Y]
     return jax.vmap(one)(params, trig)
 
 
 def predict_proba(params: dict, enc: Encoded, trig: np.ndarray, head: str) -> np.ndarray:
-    """Probabilities ``[B, m, k]`` of each of B models on the m texts with ``trig`` ``[B, m]`` triggers added."""
+    """Probabilities ``[B, m, Y]`` of each of B models on the m texts with ``trig`` ``[B, m]`` triggers added."""
     z = _probs(params, jnp.asarray(enc.ids), jnp.asarray(enc.counts), jnp.asarray(trig, jnp.float32))
     return np.asarray(jax.nn.softmax(z, -1) if head == "softmax" else jax.nn.sigmoid(z))

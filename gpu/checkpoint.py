@@ -217,7 +217,7 @@ def hf_to_params(state: dict[str, np.ndarray], config: BertConfig, family: str |
     if prefix + "pooler.dense.weight" in state:
         params["pooler"] = {"w": get("pooler.dense.weight").T, "b": get("pooler.dense.bias")}  # [D, D]
     if "classifier.weight" in state:  # a *ForSequenceClassification checkpoint: its head sits outside the prefix
-        params["head"] = {"w": get("classifier.weight", True).T, "b": get("classifier.bias", True)}  # [D, K]
+        params["head"] = {"w": get("classifier.weight", True).T, "b": get("classifier.bias", True)}  # [D, Y]
         if family == "distilbert":
             params["head"]["pre"] = {"w": get("pre_classifier.weight", True).T,
                                      "b": get("pre_classifier.bias", True)}  # [D, D]

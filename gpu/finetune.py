@@ -95,8 +95,8 @@ def build_classifier(config: dict, label_names: tuple[str, ...], multilabel: boo
 def loss_fn(logits: jax.Array, targets: jax.Array, multilabel: bool) -> jax.Array:
     """Per-example loss: sigmoid BCE averaged over labels (multi-label) or softmax cross-entropy."""
     if multilabel:
-        return optax.sigmoid_binary_cross_entropy(logits, targets).mean(-1)  # [B, K] -> [B]
-    return optax.softmax_cross_entropy(logits, targets)  # [B, K] -> [B]
+        return optax.sigmoid_binary_cross_entropy(logits, targets).mean(-1)  # [B, Y] -> [B]
+    return optax.softmax_cross_entropy(logits, targets)  # [B, Y] -> [B]
 
 
 def learning_rate_schedule(config: dict, total_steps: int) -> optax.Schedule:
@@ -151,7 +151,7 @@ def make_train_step(clf: Classifier, opt: optax.GradientTransformation, rate: fl
         # One dropout stream per example; none at all without dropout (its random bits cost compile time).
         keys = jax.random.split(key, ids.shape[0]) if rate else None  # [B] keys
         out = jax.vmap(classify, in_axes=(None, 0, 0, None, None, None, None, 0 if rate else None))(
-            params, ids, mask, clf.config, clf.pooling, dtype, rate, keys)  # [B, S] -> [B, K]
+            params, ids, mask, clf.config, clf.pooling, dtype, rate, keys)  # [B, S] -> [B, Y]
         per = loss_fn(out, targets, clf.multilabel)  # [B]
         return (per * valid).sum() / jnp.maximum(valid.sum(), 1.0)
 
@@ -189,8 +189,8 @@ def data_mesh(devices=None) -> Mesh:
 
 
 def _targets(corpus: Corpus, rows: np.ndarray) -> np.ndarray:
-    full = corpus.label_matrix()  # [n, K]
-    out = full[np.maximum(rows, 0)]  # [B, K]
+    full = corpus.label_matrix()  # [n, Y]
+    out = full[np.maximum(rows, 0)]  # [B, Y]
     out[rows < 0] = 0.0
     return out
 
@@ -233,13 +233,13 @@ def train(clf: Classifier, corpus: Corpus, config: dict, mesh: Mesh | None = Non
 @functools.partial(jax.jit, static_argnames=("config", "pooling", "dtype", "multilabel"))
 def _proba(params, ids, mask, config, pooling, dtype, multilabel):
     out = jax.vmap(classify, in_axes=(None, 0, 0, None, None, None))(params, ids, mask, config, pooling, dtype)
-    return jax.nn.sigmoid(out) if multilabel else jax.nn.softmax(out, axis=-1)  # [B, K]
+    return jax.nn.sigmoid(out) if multilabel else jax.nn.softmax(out, axis=-1)  # [B, Y]
 
 
 def predict_proba(clf: Classifier, texts, batch_size: int = 64) -> np.ndarray:
     """Label probabilities ``[n_texts, num_labels]``: sigmoid per label (multi-label) or softmax."""
     seqs = tokenize(clf.tokenizer, texts)
-    out = np.zeros((len(seqs), len(clf.label_names)), np.float32)  # [n, K]
+    out = np.zeros((len(seqs), len(clf.label_names)), np.float32)  # [n, Y]
     for b in batches(seqs, batch_size, clf.max_length):
         p = np.asarray(_proba(clf.params, b.ids, b.mask, clf.config, clf.pooling, DTYPES[clf.dtype], clf.multilabel))
         real = b.rows >= 0
@@ -248,7 +248,7 @@ def predict_proba(clf: Classifier, texts, batch_size: int = 64) -> np.ndarray:
 
 
 def predictions(proba: np.ndarray, multilabel: bool) -> np.ndarray:
-    """0/1 predictions ``[n, K]``: probability > 1/2 per label (multi-label) or the arg-max label."""
+    """0/1 predictions ``[n, Y]``: probability > 1/2 per label (multi-label) or the arg-max label."""
     if multilabel:
         return (proba > 0.5).astype(np.float32)
     return np.eye(proba.shape[1], dtype=np.float32)[proba.argmax(1)]
@@ -266,7 +266,7 @@ def scores(truth: np.ndarray, predicted: np.ndarray, multilabel: bool) -> dict:
     """
     from sklearn.metrics import accuracy_score, hamming_loss, precision_recall_fscore_support
 
-    truth, predicted = truth.astype(bool), predicted.astype(bool)  # [n, K]
+    truth, predicted = truth.astype(bool), predicted.astype(bool)  # [n, Y]
     if multilabel:
         y_true, y_pred, labels = truth, predicted, None  # indicator matrices: every label
         accuracy = 1.0 - hamming_loss(truth, predicted)
@@ -275,7 +275,7 @@ def scores(truth: np.ndarray, predicted: np.ndarray, multilabel: bool) -> dict:
         labels = np.flatnonzero((truth | predicted).any(0))  # the labels that occur
         accuracy = accuracy_score(y_true, y_pred)
     per_p, per_r, _, _ = precision_recall_fscore_support(y_true, y_pred, labels=np.arange(truth.shape[1]),
-                                                          average=None, zero_division=0)  # [K] each
+                                                          average=None, zero_division=0)  # [Y] each
     macro_p, macro_r, _, _ = precision_recall_fscore_support(y_true, y_pred, labels=labels, average="macro",
                                                              zero_division=0)
     return {"accuracy": float(accuracy), "precision": float(macro_p), "recall": float(macro_r),
@@ -317,6 +317,6 @@ def finetune(config: dict, corpus_train: Corpus, corpus_test: Corpus, *, mesh: M
 
 def chance_accuracy(train: Corpus, test: Corpus) -> float:
     """The test accuracy of the best constant predictor learned from the training labels (the baseline to beat)."""
-    freq = train.label_matrix().mean(0)  # [K]
-    constant = (freq > 0.5) if train.multilabel else np.eye(len(freq), dtype=bool)[freq.argmax()]  # [K]
+    freq = train.label_matrix().mean(0)  # [Y]
+    constant = (freq > 0.5) if train.multilabel else np.eye(len(freq), dtype=bool)[freq.argmax()]  # [Y]
     return scores(test.label_matrix(), np.broadcast_to(constant, (len(test), len(freq))), train.multilabel)["accuracy"]

@@ -4,13 +4,13 @@ Above numerics/ in the layers; knows nothing of files (gpu/checkpoint.py convert
 Each function computes one example; ``forward`` batches with ``jax.vmap`` and jits.
 
 The parameter tree, in one place (D hidden size, F intermediate size, L layers, V vocabulary, P positions,
-T token types, K labels; layers are stacked on a leading axis so the encoder is one ``lax.scan``)::
+T token types, Y labels; layers are stacked on a leading axis so the encoder is one ``lax.scan``)::
 
     embeddings: word [V, D], position [P, D], token_type [T, D] (absent for DistilBERT), norm {scale [D], bias [D]}
     layers:     attention {query, key, value, output: {w [L, D, D], b [L, D]}}, attention_norm {scale, bias [L, D]}
                 ffn {intermediate: {w [L, D, F], b [L, F]}, output: {w [L, F, D], b [L, D]}}, ffn_norm {scale, bias}
     pooler:     w [D, D], b [D]           (BERT checkpoints; tanh dense on [CLS], used by pooling="pooler")
-    head:       w [D, K], b [K]           (only in a classifier)
+    head:       w [D, Y], b [Y]           (only in a classifier)
                 pre: {w [D, D], b [D]}    (DistilBERT's pre_classifier: ReLU(pre(pooled)) feeds the head)
 
 The two families differ only where HF's modules differ: DistilBERT has no token-type embeddings, no dropout on
@@ -114,7 +114,7 @@ def init_params(config: BertConfig, key: jax.Array, num_labels: int | None = Non
 def init_head(config: BertConfig, key: jax.Array, num_labels: int, std: float = 0.02) -> dict:
     """A fresh classification head as HF initializes one (normal(0, std) weights, zero biases).
 
-    BERT: ``{w [D, K], b [K]}``; DistilBERT adds its ``pre_classifier`` ``{pre: {w [D, D], b [D]}}``.
+    BERT: ``{w [D, Y], b [Y]}``; DistilBERT adds its ``pre_classifier`` ``{pre: {w [D, D], b [D]}}``.
     """
     D = config.hidden_size
     head = {"w": std * jax.random.normal(key, (D, num_labels), F32), "b": jnp.zeros(num_labels, F32)}
@@ -224,7 +224,7 @@ def pool(hidden: jax.Array, mask: jax.Array, pooling: str, pooler: dict | None =
 
 def head_logits(head: dict, features: jax.Array, config: BertConfig, rate: float = 0.0,
                 key: jax.Array | None = None) -> jax.Array:
-    """The classification head on a pooled vector [D] -> [K], as HF's ``*ForSequenceClassification``.
+    """The classification head on a pooled vector [D] -> [Y], as HF's ``*ForSequenceClassification``.
 
     BERT: dropout, then ``classifier``. DistilBERT (a head with ``pre``): ``pre_classifier``, ReLU, dropout,
     ``classifier``. The dropout rate is ``config.classifier_dropout`` where set (DistilBERT's
@@ -234,12 +234,12 @@ def head_logits(head: dict, features: jax.Array, config: BertConfig, rate: float
         features = jax.nn.relu(features @ head["pre"]["w"] + head["pre"]["b"])  # [D]
     head_rate = rate if config.classifier_dropout is None or rate == 0.0 else config.classifier_dropout
     features = dropout(features, head_rate, key)  # [D]
-    return features @ head["w"] + head["b"]  # [D] -> [K]
+    return features @ head["w"] + head["b"]  # [D] -> [Y]
 
 
 def classify(params: dict, ids: jax.Array, mask: jax.Array, config: BertConfig, pooling: str = "cls",
              dtype=F32, rate: float = 0.0, key: jax.Array | None = None) -> jax.Array:
-    """Label logits of one sequence: the head applied to the pooled hidden states -> [K]."""
+    """Label logits of one sequence: the head applied to the pooled hidden states -> [Y]."""
     hidden = encode(params, ids, mask, config, dtype, rate, key)  # [S, D]
     features = pool(hidden, mask, pooling, params.get("pooler"))  # [D]
     return head_logits(params["head"], features, config, rate, None if key is None else jax.random.fold_in(key, 1))
@@ -254,7 +254,7 @@ def forward(params: dict, ids: jax.Array, mask: jax.Array, config: BertConfig, d
 @functools.partial(jax.jit, static_argnames=("config", "pooling", "dtype"))
 def logits(params: dict, ids: jax.Array, mask: jax.Array, config: BertConfig, pooling: str = "cls",
            dtype=F32) -> jax.Array:
-    """Batched label logits: ids, mask [B, S] -> [B, K] (jitted, no dropout)."""
+    """Batched label logits: ids, mask [B, S] -> [B, Y] (jitted, no dropout)."""
     return jax.vmap(classify, in_axes=(None, 0, 0, None, None, None))(params, ids, mask, config, pooling, dtype)
 
 

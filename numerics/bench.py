@@ -104,7 +104,7 @@ def numpy_signal_planting(table: collusion.NamedTable, signal: dict, target: int
     fixed, values = np.fromiter(signal, np.int64), np.fromiter(signal.values(), np.int64)
     free = [j for j in range(len(cards)) if j not in signal]
     grid = np.stack(np.meshgrid(*[np.arange(cards[j]) for j in free], indexing="ij"), -1).reshape(-1, len(free))
-    x_star = np.sort(int(values @ radix[fixed]) + grid @ radix[free])         # [K] codes of X*
+    x_star = np.sort(int(values @ radix[fixed]) + grid @ radix[free])         # [S] codes of X*
     code = lambda f: f.astype(np.int64) @ radix
 
     def g_code(f):
@@ -118,8 +118,8 @@ def numpy_signal_planting(table: collusion.NamedTable, signal: dict, target: int
         inside = np.isin(codes, x_star)
         return np.bincount(where(codes[inside]) * num_labels + labels[inside], minlength=len(x_star) * num_labels).reshape(-1, num_labels)
 
-    c = np.bincount(where(g_code(table.features[mine])), minlength=len(x_star))   # [K]
-    m = on_x_star(code(table.features[mine]), table.labels[mine])                # [K, Y]
+    c = np.bincount(where(g_code(table.features[mine])), minlength=len(x_star))   # [S]
+    m = on_x_star(code(table.features[mine]), table.labels[mine])                # [S, Y]
     seen = on_x_star(code(table.features[others]), table.labels[others])
     seen[:, target] += c
     best = seen.max(axis=1)

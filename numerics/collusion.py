@@ -301,7 +301,7 @@ def x_star_size(table, fix: dict[int, int]) -> int:
 
 
 class Places(NamedTuple):
-    """Where rows sit relative to X*: ``ids`` [M] the place of g(x) among the signals (0..K-1, in increasing
+    """Where rows sit relative to X*: ``ids`` [M] the place of g(x) among the signals (0..S-1, in increasing
     order of the free columns' mixed-radix code), ``own`` [M] whether x = g(x) (x itself lies in X*)."""
 
     ids: np.ndarray
@@ -312,9 +312,9 @@ class Places(NamedTuple):
 def places(table, fix: dict[int, int], rows: np.ndarray) -> Places:
     """The X* places of ``rows`` (indices into the table) under the signal ``fix``.
 
-    When |X*| is at most the number of rows the place is the free columns' mixed-radix code itself (K = |X*|);
+    When |X*| is at most the number of rows the place is the free columns' mixed-radix code itself (S = |X*|);
     otherwise the codes that occur are numbered in increasing order (numerics.tabular.dense_ids: a presence
-    table or a hash, no sort of the rows), K their number.
+    table or a hash, no sort of the rows), S their number.
     """
     cards = np.asarray(table.cards, np.int64)
     free = [j for j in range(len(cards)) if j not in fix]
@@ -365,12 +365,12 @@ def plug_in(table, fix: dict[int, int], target: int, ns, train: np.ndarray, test
     """The plug-in classifier after the collective of each size n (ascending, 1 <= n <= len(train)) acts.
 
     ``train`` [N] rows in the collective's order (the collective of n is train[:n]), ``test`` [T] rows.
-    Yields one dict per n: ``hits`` [K] (f(x~) = y* uniquely; for unplanting, y* strictly beaten), ``tied`` [K]
-    (the most votes at x~ are shared), ``test_at`` [K] test points per place, and the collective's statistics
-    for the bounds: ``mass`` [K] its points whose g(x) is x~ (for unplanting: its planting points), ``c`` [K]
-    those moved to (x~, y*) (feature-only: its y* points; unplanting: = mass), ``m`` [K, Y] its untransformed
-    counts on X* (unplanting: of its planting points), ``est`` [K, Y] the estimation points' counts and ``yhat``
-    [K] the label each signal gets (unplanting only).
+    Yields one dict per n: ``hits`` [S] (f(x~) = y* uniquely; for unplanting, y* strictly beaten), ``tied`` [S]
+    (the most votes at x~ are shared), ``test_at`` [S] test points per place, and the collective's statistics
+    for the bounds: ``mass`` [S] its points whose g(x) is x~ (for unplanting: its planting points), ``c`` [S]
+    those moved to (x~, y*) (feature-only: its y* points; unplanting: = mass), ``m`` [S, Y] its untransformed
+    counts on X* (unplanting: of its planting points), ``est`` [S, Y] the estimation points' counts and ``yhat``
+    [S] the label each signal gets (unplanting only).
     """
     num_labels = len(table.label_values)
     at = places(table, fix, np.concatenate([train, test]))
@@ -382,13 +382,13 @@ def plug_in(table, fix: dict[int, int], target: int, ns, train: np.ndarray, test
     def counts(cells):
         return np.bincount(cells[cells >= 0], minlength=k * num_labels).reshape(k, num_labels)
 
-    everyone = counts(cell)                                                    # [K, Y] all training rows on X*
-    test_at = np.bincount(test_ids, minlength=k)                               # [K]
+    everyone = counts(cell)                                                    # [S, Y] all training rows on X*
+    test_at = np.bincount(test_ids, minlength=k)                               # [S]
     others = np.array([v for v in range(num_labels) if v != target])
     first = n_est if strategy == Strategy.UNPLANTING else 0
-    est = counts(cell[:first]) if first else None                              # [K, Y]
-    yhat = others[np.argmax(est[:, others], axis=1)] if first else None        # [K] lowest label among ties
-    m = est.copy() if first else np.zeros((k, num_labels), np.int64)           # [K, Y] the collective's own rows
+    est = counts(cell[:first]) if first else None                              # [S, Y]
+    yhat = others[np.argmax(est[:, others], axis=1)] if first else None        # [S] lowest label among ties
+    m = est.copy() if first else np.zeros((k, num_labels), np.int64)           # [S, Y] the collective's own rows
     mass = np.zeros(k, np.int64)
     own_t = np.zeros(k, np.int64)
     prev = first
@@ -399,7 +399,7 @@ def plug_in(table, fix: dict[int, int], target: int, ns, train: np.ndarray, test
         if strategy == Strategy.FEATURE_ONLY:
             own_t += np.bincount(ids[seg][y[seg] == target], minlength=k)
         prev = n
-        seen = everyone - m                                                    # [K, Y] the others' rows
+        seen = everyone - m                                                    # [S, Y] the others' rows
         if strategy == Strategy.FEATURE_LABEL:
             seen[:, target] += mass
             c = mass
@@ -410,7 +410,7 @@ def plug_in(table, fix: dict[int, int], target: int, ns, train: np.ndarray, test
             seen[np.arange(k), yhat] += mass
             c = mass
         best = seen.max(axis=1)
-        tied = np.sum(seen == best[:, None], axis=1) > 1                       # [K]
+        tied = np.sum(seen == best[:, None], axis=1) > 1                       # [S]
         rival = seen[:, others].max(axis=1)
         hits = rival > seen[:, target] if strategy == Strategy.UNPLANTING else seen[:, target] > rival
         yield {"n": n, "hits": hits, "tied": tied, "test_at": test_at, "mass": mass.copy(), "c": c.copy(),
@@ -454,7 +454,7 @@ def run(table, fix: dict[int, int], target: int, ns, samples: int, test: int, *,
             raise InputError("--x0 must fix some column that --fix fixes, to another value, so that x0's image is "
                              "off the signal set")
     if strategy == Strategy.UNPLANTING and (n_est is None or n_est < 1):
-        raise InputError("the unplanting strategy needs --n-est K >= 1 estimation points")
+        raise InputError("the unplanting strategy needs --n-est N >= 1 estimation points")
     ns = [int(v) for v in ns]
     low = (n_est or 0) + 1 if strategy == Strategy.UNPLANTING else 1
     for v in ns:

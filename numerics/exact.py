@@ -174,11 +174,11 @@ def _moved(v: jax.Array, signal: jax.Array) -> jax.Array:
 def success_intervals(p0, signal, target, strategy, planted: bool = True, erased: bool = True):
     """S(alpha) of one instance as a sum of weights over alpha intervals: S(alpha) = sum_k w_k [lo_k < alpha < hi_k].
 
-    p0 [X, Y], signal [X], target [], strategy [] -> (lo, hi, w), each [K]. The mixture is p0 + alpha (P* - p0),
+    p0 [X, Y], signal [X], target [], strategy [] -> (lo, hi, w), each [I]. The mixture is p0 + alpha (P* - p0),
     so each row's unique argmax is label y exactly on an interval (``_label_conditions``). Under a planting
-    strategy (feature-label, feature-only) S(alpha) = sum over x~ of P0(g^-1(x~)) [f(x~) = y*], so K = X (the
+    strategy (feature-label, feature-only) S(alpha) = sum over x~ of P0(g^-1(x~)) [f(x~) = y*], so I = X (the
     target's interval at each x~); under erasure S(alpha) = sum_x P0(x) [f(x) = f(g(x)), both unique], so
-    K = X * Y (for each label, its interval at x intersected with its interval at g(x); for one x these are
+    I = X * Y (for each label, its interval at x intersected with its interval at g(x); for one x these are
     disjoint). ``planted`` and ``erased`` say which forms the batch needs (a batch of one kind computes one
     form); with both, ``strategy`` zeroes the other form's weights. Written per label column (the labels are
     unrolled), so that under vmap every step is a plain vector operation across instances and rows.
@@ -209,9 +209,9 @@ def success_intervals(p0, signal, target, strategy, planted: bool = True, erased
 
 
 def success_at(lo, hi, w, alphas) -> jax.Array:
-    """sum_k w_k [lo_k < alpha < hi_k] for every alpha: lo, hi, w [K], alphas [A] -> [A]."""
+    """sum_k w_k [lo_k < alpha < hi_k] for every alpha: lo, hi, w [I], alphas [A] -> [A]."""
     if lo.shape[0] > UNROLL_LIMIT:
-        inside = (lo[None, :] < alphas[:, None]) & (alphas[:, None] < hi[None, :])    # [A, K]
+        inside = (lo[None, :] < alphas[:, None]) & (alphas[:, None] < hi[None, :])    # [A, I]
         return jnp.sum(jnp.where(inside, w[None, :], 0.0), axis=1)
     total = jnp.zeros_like(alphas)                                               # [A], unrolled over k (see above)
     for k in range(lo.shape[0]):
@@ -227,7 +227,7 @@ UNROLL_LIMIT = 64
 def _success_block(p0, signal, target, strategy, alphas, planted, erased):
     """[B, X, Y], [B, X], [B], [B], [A] -> [B, A]: the interval form per instance, then every alpha."""
     one = functools.partial(success_intervals, planted=planted, erased=erased)
-    lo, hi, w = jax.vmap(one)(p0, signal, target, strategy)                     # [B, K] each
+    lo, hi, w = jax.vmap(one)(p0, signal, target, strategy)                     # [B, I] each
     return jax.vmap(success_at, in_axes=(0, 0, 0, None))(lo, hi, w, alphas)      # [B, A]
 
 

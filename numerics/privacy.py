@@ -120,7 +120,7 @@ def _dpsgd(key, x, y, n, target, sigma, clip, lr, steps, labels):
     grads = jax.vmap(jax.grad(loss), in_axes=(None, 0, 0))
 
     def step(w, key):
-        g = grads(w, xs, ys)                                                         # [R, D, L]
+        g = grads(w, xs, ys)                                                         # [R, D, Y]
         norm = jnp.sqrt(jnp.sum(g ** 2, axis=(1, 2), keepdims=True))
         g = g * jnp.minimum(1.0, clip / jnp.maximum(norm, 1e-12))
         noise = sigma * clip * jax.random.normal(key, (dim, labels))
@@ -147,7 +147,7 @@ def dpsgd_success(ns, sigma: float, *, rows: int = 1000, test: int = 500, target
     keys = jax.random.split(jax.random.key(seed + 1), seeds)
     train = jax.vmap(jax.vmap(lambda k, n: _dpsgd(k, x, y, n, target, sigma, clip, lr, steps, labels),
                               in_axes=(None, 0)), in_axes=(0, None))
-    w = train(keys, jnp.asarray(np.concatenate([[0], ns])))                           # [S, A+1, D, L]
+    w = train(keys, jnp.asarray(np.concatenate([[0], ns])))                           # [S, A+1, D, Y]
     pred = jnp.argmax(jnp.einsum("td,sadl->satl", jnp.asarray(xt), w), axis=-1)       # [S, A+1, T]
     hit = np.asarray((pred == target).mean(axis=(0, 2)))
     return {"n": ns.tolist(), "success": hit[1:].tolist(), "success_0": float(hit[0]), "sigma": sigma}

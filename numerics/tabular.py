@@ -124,12 +124,12 @@ def synthetic_table(rows: int, features: int = 18, labels: int = 4, clusters: in
     """
     rng = np.random.default_rng(seed)
     cards = rng.integers(2, 6, size=features)                                  # [F] drawn values
-    proto = rng.integers(0, cards, size=(clusters, features))                  # [K, F]
-    label_law = rng.dirichlet(np.full(labels, 0.5), size=clusters)             # [K, L]
+    proto = rng.integers(0, cards, size=(clusters, features))                  # [C, F]
+    label_law = rng.dirichlet(np.full(labels, 0.5), size=clusters)             # [C, Y]
     z = rng.integers(0, clusters, size=rows)                                   # [R]
     flip = rng.random((rows, features)) < noise                                # [R, F]
     feats = np.where(flip, rng.integers(0, cards, size=(rows, features)), proto[z]).astype(np.int32)
-    cum = label_law.cumsum(axis=1)[z]                                          # [R, L]
+    cum = label_law.cumsum(axis=1)[z]                                          # [R, Y]
     y = (rng.random((rows, 1)) > cum).sum(axis=1).clip(max=labels - 1).astype(np.int32)
     return Table(feats, y, tuple(int(c) + 1 for c in cards), tuple(f"f{j}" for j in range(features)),
                  tuple(str(v) for v in range(labels)))
@@ -159,7 +159,7 @@ DENSE_LIMIT = 1 << 26
 
 
 def dense_ids(codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Number the distinct values of ``codes`` [R] (int64, >= 0) 0..K-1, without sorting: (ids [R], values [K]).
+    """Number the distinct values of ``codes`` [R] (int64, >= 0) 0..D-1, without sorting: (ids [R], values [D]).
 
     When the largest code is below DENSE_LIMIT a presence table does it in linear time; otherwise pyarrow's hash
     table (values in order of first appearance). Either way no O(R log R) sort.

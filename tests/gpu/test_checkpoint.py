@@ -161,7 +161,7 @@ def test_distilbert_folder_fine_tunes_with_its_own_head(tmp_path):
     assert result["metrics"]["accuracy"] >= 0.9 > result["metrics"]["chance_accuracy"] + 0.3
     # The logits are DistilBertForSequenceClassification's head on the pooled vector: classifier(ReLU(pre(v))).
     ids, mask = jnp.array([[101, 2000, 2001, 102]]), jnp.ones((1, 4), bool)
-    out = np.asarray(logits(clf.params, ids, mask, clf.config, "mean"))  # [1, K]
+    out = np.asarray(logits(clf.params, ids, mask, clf.config, "mean"))  # [1, Y]
     cls = np.asarray(forward(clf.params, ids, mask, clf.config)).mean(1)  # [1, D]
     head = clf.params["head"]
     by_hand = np.maximum(cls @ head["pre"]["w"] + head["pre"]["b"], 0) @ head["w"] + head["b"]

@@ -15,7 +15,7 @@ def test_segment_sums_agree_with_pandas_on_every_test_combination():
     trigger, test, alpha, target = (1, table.cards[1] - 1), 300, 0.04, 2   # cards[j] - 1: a value never drawn
     fix, n = {trigger[0]: trigger[1]}, round(alpha * 1200)
     train, test_rows = collusion.split_rows(1500, 1200, test, seed=9)
-    (got,) = collusion.plug_in(table, fix, target, [n], train, test_rows)  # [K] per place in X*
+    (got,) = collusion.plug_in(table, fix, target, [n], train, test_rows)  # [S] per place in X*
     frame = pd.DataFrame(table.features[train], columns=list(table.names))
     frame["label"] = table.labels[train]
     combos, first = np.unique(tabular.plant(table.features[test_rows], trigger), axis=0, return_index=True)
