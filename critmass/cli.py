@@ -175,7 +175,7 @@ def _known_failure(e: Exception) -> tuple[int, str] | None:
     sweep, store = sys.modules.get("numerics.sweep"), sys.modules.get("numerics.store")
     if sweep is not None and isinstance(e, sweep.Interrupted):
         return 128 + e.signum, (f"interrupted ({signal.Signals(e.signum).name}): {e.saved} of {e.total} "
-                                f"configurations are saved in {e.path}; rerun the same command to resume")
+                                f"{e.unit} are saved in {e.path}; rerun the same command to resume")
     if sweep is not None and isinstance(e, sweep.Failed):
         return 1, f"error: {e}; see critmass store show {e.path}"
     if store is not None and isinstance(e, store.StoreError):

@@ -9,7 +9,9 @@ thread, while the main thread's handler does nothing, so no exception is ever ra
   commits what it finished and raises ``numerics.sweep.Interrupted``, which the app reports in one line
   (rows saved, how to resume). A second signal stops at once.
 - Otherwise (no store being written) the process stops at once: one line, exit 130 (SIGINT) or 143
-  (SIGTERM), via ``os._exit`` so that no interpreter teardown runs while a compilation is in progress.
+  (SIGTERM), via ``os._exit`` so that no interpreter teardown runs while a compilation is in progress. A
+  command that has saved work outside a sweep says what in that line through ``saying`` (the report, while it
+  draws and writes what its store holds).
 - The command's process (``Guard(last=True)``: the console script, ``python -m critmass``) ignores SIGINT and
   SIGTERM from the moment the command has returned (``Guard.code`` set) to the end of the process: its run is
   complete and its output flushed, and a signal during the interpreter's teardown (JAX's atexit clean-up, about
@@ -26,6 +28,25 @@ import sys
 import threading
 
 SIGNALS = (signal.SIGINT, signal.SIGTERM)
+
+
+_SAYING: list = []
+
+
+class saying:
+    """Context manager: while it is open, a signal that stops the process at once (no sweep running) adds
+    ``describe()`` to its line, e.g. what is saved and how to resume."""
+
+    def __init__(self, describe):
+        self.describe = describe
+
+    def __enter__(self):
+        _SAYING.append(self.describe)
+        return self
+
+    def __exit__(self, *exc):
+        _SAYING.remove(self.describe)
+        return False
 
 
 def _sweeps():
@@ -114,13 +135,17 @@ class Guard:
         if running and self.count == 1:
             self._stopping = running[-1]  # reported by a second signal even once the sweep has returned
             mod.request_stop(signum)
-            self._say(f"{name}: stopping after the configurations in flight are saved "
+            self._say(f"{name}: stopping after the {self._stopping.unit} in flight are saved "
                       f"({'Ctrl-C' if signum == signal.SIGINT else 'the signal'} again stops at once)")
             return
         if running or self._stopping:
             p = running[-1] if running else self._stopping
-            self._say(f"stopped at once ({name}): {p.saved} of {p.total} configurations are saved in {p.path}, "
+            self._say(f"stopped at once ({name}): {p.saved} of {p.total} {p.unit} are saved in {p.path}, "
                       f"those in flight are not; rerun the same command to resume")
         else:
-            self._say(f"interrupted ({name})")
+            try:
+                said = _SAYING[-1]() if _SAYING else ""
+            except Exception:  # noqa: BLE001 - the line is said in any case
+                said = ""
+            self._say(f"interrupted ({name})" + (f": {said}" if said else ""))
         os._exit(128 + signum)  # no flush of stdout: the main thread may hold its lock

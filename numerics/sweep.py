@@ -69,10 +69,9 @@ class Shard(NamedTuple):
 class Interrupted(Exception):
     """The sweep stopped at a safe point after a stop request; every finished row is in the store."""
 
-    def __init__(self, signum: int, saved: int, total: int, path: Path):
-        self.signum, self.saved, self.total, self.path = signum, saved, total, path
-        super().__init__(f"stopped by {signal.Signals(signum).name}: {saved} of {total} configurations saved in "
-                         f"{path}")
+    def __init__(self, signum: int, saved: int, total: int, path: Path, unit: str = "configurations"):
+        self.signum, self.saved, self.total, self.path, self.unit = signum, saved, total, path, unit
+        super().__init__(f"stopped by {signal.Signals(signum).name}: {saved} of {total} {unit} saved in {path}")
 
 
 class Failed(Exception):
@@ -113,12 +112,13 @@ def stop_requested() -> int | None:
 
 @dataclass
 class Progress:
-    """A running sweep: its store, rows of its grid saved so far, and the grid's size."""
+    """A running sweep: its store, rows of its grid saved so far, the grid's size, and what a row is (plural)."""
 
     path: Path
     kind: str
     saved: int
     total: int
+    unit: str = "configurations"
 
 
 _RUNNING: list[Progress] = []
@@ -168,13 +168,15 @@ def batches_of(configs: list[dict], batch_size: int, shard: Shard | None = None)
 
 def run(store: SweepStore | str | Path, kind: str, configs: Iterable[dict],
         compute: Callable[[list[dict]], list[dict]], *, batch_size: int = 1, shard: Shard | None = None,
-        progress: bool | None = None, desc: str | None = None, lease: float = LEASE) -> list[Row]:
+        progress: bool | None = None, desc: str | None = None, lease: float = LEASE,
+        unit: str = "configurations") -> list[Row]:
     """Compute every configuration of ``configs`` (of ``shard``) not yet in the store; return all their rows.
 
     ``compute`` maps a batch (list of configurations) to one metrics dict each. Configurations must be finite
     JSON (InputError naming the field otherwise, before anything is computed); duplicates are computed once.
     ``progress=None`` shows a bar on stderr only when it is a terminal, and a closing line (configurations
-    already stored, computed now, computed by other processes) on stderr; ``False`` neither. Raises ``Interrupted`` after a stop
+    already stored, computed now, computed by other processes) on stderr; ``False`` neither. ``unit`` names a
+    configuration in those lines and in ``Interrupted`` (plural: "report stages"). Raises ``Interrupted`` after a stop
     request, ``Failed`` at the end when some results were not finite JSON, StoreError when the store cannot be
     written; in every case the rows finished before are in the store.
     """
@@ -185,17 +187,17 @@ def run(store: SweepStore | str | Path, kind: str, configs: Iterable[dict],
     batches = batches_of(list(unique.values()), batch_size, shard)
     opened = SweepStore(store) if not isinstance(store, SweepStore) else nullcontext(store)
     with opened as st:
-        return _run(st, kind, batches, compute, progress, desc, lease)
+        return _run(st, kind, batches, compute, progress, desc, lease, unit)
 
 
-def _run(store, kind, batches, compute, progress, desc, lease) -> list[Row]:
+def _run(store, kind, batches, compute, progress, desc, lease, unit="configurations") -> list[Row]:
     from tqdm import tqdm
 
     keys = [row_key(kind, c) for b in batches for c in b]
     done = store.done_keys(kind)
     pending = [[c for c in b if row_key(kind, c) not in done] for b in batches]
     pending = [b for b in pending if b]
-    state = Progress(store.path, kind, len(keys) - sum(map(len, pending)), len(keys))
+    state = Progress(store.path, kind, len(keys) - sum(map(len, pending)), len(keys), unit)
     resumed, computed = state.saved, 0
     failures: list[tuple[dict, str]] = []
     if pending and store.readonly:
@@ -204,7 +206,8 @@ def _run(store, kind, batches, compute, progress, desc, lease) -> list[Row]:
     owner, beat = new_owner(), None
     _LIVE_OWNERS.add(owner)
     _RUNNING.append(state)
-    bar = tqdm(total=len(keys), initial=state.saved, desc=desc or kind, unit="cfg", file=sys.stderr, leave=False,
+    bar = tqdm(total=len(keys), initial=state.saved, desc=desc or kind, file=sys.stderr, leave=False,
+               unit="cfg" if unit == "configurations" else unit.split()[-1].removesuffix("s"),
                disable=True if progress is False or not pending else (None if progress is None else False))
     try:
         while pending:
@@ -241,7 +244,7 @@ def _run(store, kind, batches, compute, progress, desc, lease) -> list[Row]:
         bar.close()
     if progress is not False:
         others = state.saved + len(failures) - resumed - computed
-        print(f"{desc or kind}: {state.total} configurations, {resumed} already in {store.path}, {computed} computed "
+        print(f"{desc or kind}: {state.total} {unit}, {resumed} already in {store.path}, {computed} computed "
               f"now" + (f", {others} by other processes" if others else ""), file=sys.stderr)
     if failures:
         raise Failed(failures, state.saved, state.total, store.path)
@@ -252,7 +255,7 @@ def _run(store, kind, batches, compute, progress, desc, lease) -> list[Row]:
 def _check_stop(state: Progress) -> None:
     signum = stop_requested()
     if signum is not None:
-        raise Interrupted(signum, state.saved, state.total, state.path)
+        raise Interrupted(signum, state.saved, state.total, state.path, state.unit)
 
 
 def _compute_and_commit(store: SweepStore, kind: str, batch: list[dict], compute) -> list[tuple[dict, str]]:

@@ -153,6 +153,123 @@ def test_every_long_command_killed_at_random_loses_and_recomputes_nothing(tmp_pa
     _check(kill_and_resume(name, tmp_path, kills=3, seed=sum(map(ord, name))))
 
 
+# ---- the report ------------------------------------------------------------------------------------------------
+
+#: A reduced report: five quick stages of a few seconds each (one committed row each), so that kills fall between
+#: commits; the whole report goes through the same path (critmass.report.resume).
+REPORT_STAGES = ("exact", "bendov", "multi", "privacy", "population")
+REPORT_CLOSING = re.compile(r"report: (\d+) report stages, (\d+) already in .*, (\d+) computed now")
+
+
+def _report_command(out, *extra):
+    stages = [a for key in REPORT_STAGES for a in ("--stage", key)]
+    return [sys.executable, "-m", "critmass", "report", "--quick", "-o", str(out), *stages, *extra]
+
+
+def _untimed(value):
+    """A stage's data without its wall-clock times (keys ``seconds`` and ``*_seconds``), the only numbers that
+    differ between two runs of the same command."""
+    if isinstance(value, dict):
+        return {k: _untimed(v) for k, v in value.items() if k != "seconds" and not k.endswith("_seconds")}
+    if isinstance(value, list):
+        return [_untimed(v) for v in value]
+    return value
+
+
+def _stored(store) -> dict:
+    """{key: stage data without timings} of a report store, read without critmass."""
+    return {k: _untimed(json.loads(json.loads(m)["data"])) for k, (_, m) in _rows(store).items()}
+
+
+def _report_text(out) -> str:
+    """report.tex with each stage's time masked (its only number that is not a result)."""
+    return re.sub(r"Stage time: \$[^$]*\$", "Stage time: $T$", (Path(out) / "report.tex").read_text())
+
+
+@pytest.mark.slow
+def test_report_killed_at_random_loses_and_recomputes_no_stage_and_writes_the_same_report(tmp_path):
+    from critmass.cli import main
+
+    rng = random.Random(2023)
+    ref, out = tmp_path / "reference", tmp_path / "killed"
+    assert main([str(a) for a in _report_command(ref, "--quiet")[3:]]) == 0
+    total = len(REPORT_STAGES)
+    assert len(_rows(ref / "stages.sqlite")) == total
+    store = out / "stages.sqlite"
+    lost = killed_with_rows = 0
+    for _ in range(3):
+        before = _rows(store)
+        if len(before) + 1 > total - 1:
+            break
+        proc = subprocess.Popen(_report_command(out), env=_env(), stdout=subprocess.DEVNULL,
+                                stderr=subprocess.DEVNULL)
+        target, t0 = rng.randint(len(before) + 1, total - 1), time.time()
+        seen, last_change, gap = len(before), None, 0.0
+        while proc.poll() is None and seen < target and time.time() - t0 < 600:
+            time.sleep(0.005)
+            now = len(_rows(store))
+            if now != seen:
+                if last_change is not None:
+                    gap = time.time() - last_change
+                seen, last_change = now, time.time()
+        time.sleep(rng.uniform(0, min(gap, 1.0)))  # a random moment of the next stage
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+        at_kill = _rows(store)
+        killed_with_rows += len(before) < len(at_kill) < total
+        lost += sum(1 for k, v in before.items() if at_kill.get(k) != v)
+    before = _rows(store)
+    done = _run(_report_command(out))
+    assert done.returncode == 0, done.stderr
+    found, resumed, computed = map(int, REPORT_CLOSING.findall(done.stderr)[-1])
+    after = _rows(store)
+    lost += sum(1 for k, v in before.items() if after.get(k) != v)
+    fig = {"stages": total, "killed_with_rows": killed_with_rows, "lost": lost, "before_final": len(before),
+           "resumed": resumed, "recomputed": computed - (total - len(before)),
+           "differ": sum(1 for k, v in _stored(ref / "stages.sqlite").items() if _stored(store).get(k) != v)}
+    print("figures:", json.dumps(fig, sort_keys=True))
+    assert (found, fig["lost"], fig["recomputed"], fig["differ"]) == (total, 0, 0, 0), fig
+    assert resumed == len(before) and len(after) == total, fig
+    assert killed_with_rows >= 1, f"no kill fell between two stages: {fig}"
+    # the report written after the kills is the uninterrupted run's: every number, every line of LaTeX
+    docs = [json.loads((d / "results.json").read_text()) for d in (ref, out)]
+    assert _untimed(docs[0]) == _untimed(docs[1])
+    assert _report_text(ref) == _report_text(out)
+    # a rerun of the finished report computes nothing and writes the same report again
+    again = _run(_report_command(out))
+    assert again.returncode == 0 and REPORT_CLOSING.findall(again.stderr)[-1] == (str(total), str(total), "0")
+    assert _untimed(json.loads((out / "results.json").read_text())) == _untimed(docs[1])
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
+def test_report_interrupted_says_what_is_saved_and_resumes(tmp_path, sig):
+    out = tmp_path / "r"
+    store = out / "stages.sqlite"
+    proc = subprocess.Popen(_report_command(out), env=_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True)
+    t0 = time.time()
+    while len(_rows(store)) < 2 and proc.poll() is None and time.time() - t0 < 600:
+        time.sleep(0.02)
+    proc.send_signal(sig)
+    stdout, err = proc.communicate(timeout=600)
+    assert proc.returncode == 128 + sig, err
+    assert "Traceback" not in err and stdout == "", err
+    said = [line for line in err.splitlines() if line.startswith("critmass report: ")]
+    saved = len(_rows(store))
+    assert saved >= 2
+    name, total = signal.Signals(sig).name, len(REPORT_STAGES)
+    assert said[-1] in (  # stopped after the stage in flight, or (all saved) while drawing and writing
+        f"critmass report: interrupted ({name}): {saved} of {total} report stages are saved in {store}; rerun the "
+        f"same command to resume",
+        f"critmass report: interrupted ({name}): all {total} report stages are saved in {store}; rerun the same "
+        f"command to draw and write the report"), err
+    done = _run(_report_command(out))
+    assert done.returncode == 0, done.stderr
+    found, resumed, computed = map(int, REPORT_CLOSING.findall(done.stderr)[-1])
+    assert (found, resumed, computed) == (len(REPORT_STAGES), saved, len(REPORT_STAGES) - saved)
+
+
 # ---- two writers ---------------------------------------------------------------------------------------------
 
 def test_two_processes_on_one_store_compute_each_configuration_once(tmp_path):

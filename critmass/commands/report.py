@@ -18,7 +18,10 @@ def register(sub) -> None:
         "report", help="derive, verify and simulate everything, and write a compiled report",
         description=lambda: (
             "Run every stage and write DIR/report.tex, DIR/report.pdf (where pdflatex exists), DIR/results.json "
-            "(every number of the report) and DIR/figures/*.{pdf,png}. Stage progress goes to stderr. Stages: "
+            "(every number of the report) and DIR/figures/*.{pdf,png}. Each stage's data is saved in a sweep store "
+            "(DIR/stages.sqlite, or --report-store) as soon as it is computed: a killed or interrupted report, "
+            "rerun with the same command, computes only the stages not yet saved (a stage is recomputed when its "
+            "code, the package versions or its inputs changed). Progress goes to stderr. Stages: "
             + _stage_list() + "."))
     p.add_argument("-o", "--output", type=Path, default=Path("report"), metavar="DIR",
                    help="folder to write into (default: report/)")
@@ -31,7 +34,11 @@ def register(sub) -> None:
                    help="a sweep store of fine-tunes (from `critmass experiment`/`finetune`) to add (repeatable)")
     p.add_argument("--stage", action="append", default=None, metavar="KEY",
                    help="run only this stage (repeatable; default: every stage)")
+    p.add_argument("--report-store", type=Path, default=None, metavar="FILE",
+                   help="the sweep store that keeps each finished stage, read back by a rerun (default: "
+                        "DIR/stages.sqlite; delete it to recompute every stage)")
     p.add_argument("--quick", action="store_true", help="small sizes: the whole run in about a minute (for tests)")
+    p.add_argument("--quiet", action="store_true", help="no progress bar and no stage lines on stderr")
     p.add_argument("--json", action="store_true",
                    help='print {"output", "files", "seconds", "pdf", "overfull", "sections"} as one JSON document')
     p.set_defaults(func=cmd_report)
@@ -42,7 +49,8 @@ def cmd_report(args) -> int:
     from critmass.report.run import build
 
     doc = build(args.output, args.store, quick=args.quick, data=args.data, corpus=args.corpus,
-                only=tuple(args.stage) if args.stage else None)
+                only=tuple(args.stage) if args.stage else None, store=args.report_store,
+                progress=False if args.quiet else None)
     if args.json:
         emit_json({"output": str(args.output), "files": doc["files"], "seconds": doc["seconds"], "pdf": doc["pdf"],
                    "overfull": doc["overfull"], "sections": list(doc["sections"])})

@@ -57,3 +57,10 @@ class Stage:
     figures: Callable[[dict], list[Plot]] = lambda data: []
     results: tuple[str, ...] = ()
     summary: str = ""  # one line for `critmass report --help` and the docs
+    #: The Context fields beyond ``quick`` and ``seed`` that ``compute`` reads, of ``INPUTS``. The others reach it
+    #: at their defaults, so that a stage's stored result (critmass.report.resume) is keyed by all it depends on.
+    uses: tuple[str, ...] = ()
+
+
+#: The Context fields a stage may declare in ``Stage.uses``.
+INPUTS = ("data", "corpus", "stores")

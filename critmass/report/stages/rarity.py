@@ -162,4 +162,5 @@ def write(data: dict) -> str:
 
 
 STAGE = Stage("rarity", "Signal rarity against Corollary 2", 75, compute, write, figures, results=("cor2",),
-              summary="the rarity plan's stores (--store): measured critical mass against xi beside Corollary 2")
+              summary="the rarity plan's stores (--store): measured critical mass against xi beside Corollary 2",
+              uses=("stores",))

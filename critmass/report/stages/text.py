@@ -231,4 +231,5 @@ def _notes(data: dict, src: dict) -> str:
 
 
 STAGE = Stage("text", "The collective on text", 70, compute, write, figures, results=("thm1", "thm3", "cor2", "cor4"),
-              summary="a classifier trained on a real corpus (--data/CRITMASS_DATA) and any --store, against theory")
+              summary="a classifier trained on a real corpus (--data/CRITMASS_DATA) and any --store, against theory",
+              uses=("data", "corpus", "stores"))
