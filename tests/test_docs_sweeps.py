@@ -29,7 +29,7 @@ def test_docs_sweeps_names_only_flags_that_exist():
     text = (DOCS / "sweeps.md").read_text()
     parser = build_parser()
     help_text = ""
-    for cmd in (["simulate", "finite"], ["experiment"], ["store", "export"], ["store", "show"]):
+    for cmd in (["simulate", "finite"], ["experiment"], ["store", "export"], ["store", "show"], ["report"]):
         sub = parser
         for name in cmd:
             sub = next(a for a in sub._actions if a.dest in ("command", "kind", "action")).choices[name]

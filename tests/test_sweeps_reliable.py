@@ -267,7 +267,19 @@ def test_report_interrupted_says_what_is_saved_and_resumes(tmp_path, sig):
     done = _run(_report_command(out))
     assert done.returncode == 0, done.stderr
     found, resumed, computed = map(int, REPORT_CLOSING.findall(done.stderr)[-1])
-    assert (found, resumed, computed) == (len(REPORT_STAGES), saved, len(REPORT_STAGES) - saved)
+    assert (found, resumed, computed) == (total, saved, total - saved)
+    # every stage saved, the figures being drawn: the line says so and how to finish
+    proc = subprocess.Popen(_report_command(out), env=_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True)
+    err = ""
+    while "computed now" not in err and proc.poll() is None:
+        err += proc.stderr.readline()
+    proc.send_signal(sig)
+    stdout, rest = proc.communicate(timeout=600)
+    assert proc.returncode == 128 + sig and stdout == "" and "Traceback" not in rest, err + rest
+    assert (err + rest).rstrip().splitlines()[-1] == (
+        f"critmass report: interrupted ({name}): all {total} report stages are saved in {store}; rerun the same "
+        f"command to draw and write the report")
 
 
 # ---- two writers ---------------------------------------------------------------------------------------------

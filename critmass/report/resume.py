@@ -7,10 +7,11 @@ finished stage back and computes only the others, and the report it writes is th
 writes (figures and LaTeX are drawn from the data, never stored). SIGINT or SIGTERM stop after the stage in
 flight is saved (critmass.interrupt).
 
-Granularity: one row per stage. Every stage computes for seconds (``--quick``) to minutes: the sympy derivations
-of "theory" take about 9 s of a quick run, so none is cheap enough to leave out. The one stage that trains many
-models ("text") keeps each of them in its own sweep store in the report folder as well, so a kill inside it loses
-at most one batch of fine-tunes.
+Granularity: one row per stage. No stage is cheap enough to leave out: even "theory" derives every result
+afresh in sympy (its cache off, so that the derivation time it prints is sympy's own), which is seconds, not
+milliseconds; the others simulate, solve or search. The one stage that trains many models ("text") keeps each of
+them in its own sweep store in the report folder as well, so a kill inside it loses at most one batch of
+fine-tunes.
 
 A stage's configuration (``config``) holds everything its result depends on, so that a stored row is reused only
 where recomputing it would give the same numbers:

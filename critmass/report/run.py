@@ -118,8 +118,7 @@ def build(out: str | Path = "report", stores=(), quick: bool = False, data: str 
     False none of them. Returns the results.json document (with the run's summary). Raises
     ``numerics.sweep.Interrupted`` after SIGINT/SIGTERM (what is saved), InputError for bad input.
     """
-    from numerics import sweep
-    from numerics.store import SweepStore, row_key
+    from numerics.store import SweepStore
 
     from critmass.report import resume
 
@@ -140,9 +139,33 @@ def build(out: str | Path = "report", stores=(), quick: bool = False, data: str 
     except OSError as e:
         raise InputError(f"-o {out}: cannot create the folder ({e.strerror})") from None
     store_path = Path(store) if store is not None else resume.default_store(out)
+    keys: list[str] = []
+
+    def saved_now() -> str:
+        """What a signal that stops the process at once (no stage in flight) leaves, read from the store."""
+        if not keys:
+            return ""
+        with SweepStore(store_path, readonly=True) as st:
+            saved = len(st.done_keys(resume.KIND) & set(keys))
+        if saved == len(keys):
+            return (f"all {saved} report stages are saved in {store_path}; rerun the same command to draw and write "
+                    f"the report")
+        return f"{saved} of {len(keys)} report stages are saved in {store_path}; rerun the same command to resume"
+
+    with saying(saved_now):
+        return _compute_and_write(out, ctx, chosen, stores, quick, store_path, keys, log, progress)
+
+
+def _compute_and_write(out, ctx, chosen, stores, quick, store_path, keys, log, progress) -> dict:
+    from numerics import sweep
+    from numerics.store import SweepStore, row_key
+
+    from critmass.report import resume
+
     say = log if progress is not False else (lambda line: None)
     t_start = time.perf_counter()
     configs = [resume.config(st, ctx) for st in chosen]
+    keys += [row_key(resume.KIND, c) for c in configs]
     by_key = {st.key: (i, st) for i, st in enumerate(chosen, 1)}
 
     def compute(batch: list[dict]) -> list[dict]:
@@ -165,12 +188,9 @@ def build(out: str | Path = "report", stores=(), quick: bool = False, data: str 
             raise
         # a sweep inside a stage (the text stage's fine-tunes) stopped: what matters here is the report's stages
         with SweepStore(store_path, readonly=True) as st:
-            done = st.done_keys(resume.KIND)
-        saved = sum(row_key(resume.KIND, c) in done for c in configs)
+            saved = len(st.done_keys(resume.KIND) & set(keys))
         raise sweep.Interrupted(e.signum, saved, len(configs), store_path, "report stages") from None
-    with saying(lambda: f"all {len(rows)} report stages are saved in {store_path}; rerun the same command to "
-                        f"draw and write the report"):
-        return _write(out, ctx, chosen, rows, stores, quick, store_path, t_start, log, say)
+    return _write(out, ctx, chosen, rows, stores, quick, store_path, t_start, log, say)
 
 
 def _write(out, ctx, chosen, rows, stores, quick, store_path, t_start, log, say) -> dict:
