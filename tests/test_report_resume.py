@@ -85,6 +85,9 @@ def test_the_stage_line_and_the_closing_line_go_to_stderr_unless_quiet(cli, fake
     assert "[1/2] fa ..." in err and "report: 2 report stages, 0 already in" in err and "2 computed now" in err
     code, out, err = cli("report", "-o", tmp_path / "r", "--quiet")
     assert code == 0 and err == "" and out.startswith("wrote ")
+    code, out, err = cli("report", "-o", tmp_path / "r", "--quiet", "--json")
+    doc = json.loads(out)
+    assert code == 0 and doc["store"] == str(tmp_path / "r" / "stages.sqlite") and doc["sections"] == ["fa", "fb"]
 
 
 def test_a_stage_sees_only_the_inputs_it_declares(tmp_path):

@@ -40,7 +40,8 @@ def register(sub) -> None:
     p.add_argument("--quick", action="store_true", help="small sizes: the whole run in about a minute (for tests)")
     p.add_argument("--quiet", action="store_true", help="no progress bar and no stage lines on stderr")
     p.add_argument("--json", action="store_true",
-                   help='print {"output", "files", "seconds", "pdf", "overfull", "sections"} as one JSON document')
+                   help='print {"output", "files", "seconds", "pdf", "overfull", "sections", "store"} as one JSON '
+                        'document (store: the report\'s store of finished stages)')
     p.set_defaults(func=cmd_report)
     register_guide(sub)
 
@@ -53,7 +54,7 @@ def cmd_report(args) -> int:
                 progress=False if args.quiet else None)
     if args.json:
         emit_json({"output": str(args.output), "files": doc["files"], "seconds": doc["seconds"], "pdf": doc["pdf"],
-                   "overfull": doc["overfull"], "sections": list(doc["sections"])})
+                   "overfull": doc["overfull"], "sections": list(doc["sections"]), "store": doc["store"]})
     else:
         print(f"wrote {len(doc['files'])} files to {args.output}/ in {doc['seconds']:.1f} s")
     return 0

@@ -20,7 +20,8 @@ where recomputing it would give the same numbers:
 - ``code``: SHA-256 of the library's source (theory, numerics, verify, gpu) and of the stage's own module and the
   critmass modules it imports; editing a stage's prose recomputes that stage only;
 - ``theory``: ``theory.sources.fingerprint`` (theory's source, sympy's version, the bytes of every results file);
-- ``versions``: the package versions a row records (``numerics.store.versions``);
+- ``versions``: the package versions a row records (``numerics.store.versions``), and scipy's and
+  scikit-learn's;
 - the inputs the stage declares in ``Stage.uses``: the data folder (resolved, with the named corpus file's size
   and modification time), the corpus name, and each ``--store`` given (path and a digest of its rows).
 
@@ -48,6 +49,8 @@ KIND = "report-stage"
 STORE_NAME = "stages.sqlite"
 #: The library packages whose source every stage's result depends on.
 LIBRARY = ("theory", "numerics", "verify", "gpu")
+#: Packages the library computes with beyond those every store row records (numerics.store.versions).
+COMPUTES_WITH = ("scipy", "scikit-learn")
 
 
 def default_store(out: str | Path) -> Path:
@@ -67,7 +70,7 @@ def config(stage: Stage, ctx: Context) -> dict:
     from theory import sources
 
     out = {"stage": stage.key, "quick": bool(ctx.quick), "seed": int(ctx.seed), "code": stage_code(stage),
-           "theory": sources.fingerprint(), "versions": versions()}
+           "theory": sources.fingerprint(), "versions": {**versions(), **_versions(COMPUTES_WITH)}}
     if "data" in stage.uses:
         out["data"] = _data(ctx)
     if "corpus" in stage.uses:
@@ -85,6 +88,18 @@ def encode(data: dict) -> dict:
 
 def decode(metrics: dict) -> dict:
     return json.loads(metrics["data"])
+
+
+def _versions(names) -> dict:
+    from importlib import metadata
+
+    found = {}
+    for name in names:
+        try:
+            found[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            pass
+    return found
 
 
 def _data(ctx: Context) -> dict | None:
