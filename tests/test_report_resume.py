@@ -132,3 +132,32 @@ def test_a_store_given_with_store_is_keyed_by_its_rows(tmp_path):
     with SweepStore(path) as store:
         store.run("k", [{"x": 2}], lambda b: [{"y": 2}], progress=False)
     assert resume.store_digest(path) != first
+
+
+def test_a_stop_inside_a_stages_own_sweep_reports_the_report_stages_saved(cli, fake_stages, tmp_path, monkeypatch):
+    """The text stage's fine-tunes are a sweep of their own: a signal stops it after its batch in flight, and the
+    line counts the report's stages (the fine-tunes finished are kept in their own store as well)."""
+    import signal
+
+    from numerics import sweep
+
+    def nested(ctx):
+        CALLS.append("nested")
+
+        def fn(batch):
+            sweep.request_stop(signal.SIGINT)  # as critmass.interrupt does on Ctrl-C
+            return [{"y": c["x"]} for c in batch]
+
+        sweep.run(tmp_path / "inner.sqlite", "inner", [{"x": 1}, {"x": 2}], fn, progress=False)
+        return {"value": 1}
+
+    monkeypatch.setattr(fake_stages, "stages", lambda: [FAKE[0], Stage("fn", "Nested", 3, nested, str)])
+    try:
+        code, out, err = cli("report", "-o", tmp_path / "r")
+    finally:
+        sweep.clear_stop()  # critmass.interrupt.Guard does it on the main thread; the test may run on another
+    assert code == 130 and out == "", err
+    assert err.splitlines()[-1] == (f"critmass report: interrupted (SIGINT): 1 of 2 report stages are saved in "
+                                    f"{tmp_path / 'r' / 'stages.sqlite'}; rerun the same command to resume")
+    with SweepStore(tmp_path / "inner.sqlite", readonly=True) as inner:
+        assert inner.count("inner") == 1  # the batch in flight was committed before the stop
