@@ -79,6 +79,15 @@ def test_the_store_can_be_elsewhere_and_another_programs_file_is_refused_untouch
     assert foreign.read_bytes() == before and not (tmp_path / "r2").exists()
 
 
+def test_a_report_store_that_cannot_be_used_is_one_line_and_creates_nothing(cli, fake_stages, tmp_path):
+    (tmp_path / "folder.sqlite").mkdir()
+    for bad, says in (("nosuch/s.sqlite", "nosuch does not exist"), ("folder.sqlite", "is a directory")):
+        code, out, err = cli("report", "-o", tmp_path / "r", "--report-store", tmp_path / bad)
+        assert code == 2 and says in err and len(err.strip().splitlines()) == 1, err
+        assert not (tmp_path / "r").exists() and not (tmp_path / "nosuch").exists()
+    assert CALLS == []
+
+
 def test_the_stage_line_and_the_closing_line_go_to_stderr_unless_quiet(cli, fake_stages, tmp_path):
     code, out, err = cli("report", "-o", tmp_path / "r")
     assert code == 0, err

@@ -131,8 +131,12 @@ def build(out: str | Path = "report", stores=(), quick: bool = False, data: str 
     chosen = [s for s in stages() if only is None or s.key in only]
     if only is not None and len(chosen) != len(set(only)):
         raise InputError(f"unknown stage among {', '.join(only)}; stages: {', '.join(s.key for s in stages())}")
-    if store is not None and Path(store).is_file():  # another program's file is refused before -o is created
-        SweepStore(store, readonly=True).close()
+    if store is not None:  # a store that cannot be used is refused before -o is created
+        store = Path(store)
+        if store.exists() or not store.parent.is_dir():
+            SweepStore(store, readonly=True).close()  # a folder, a missing folder, another program's file
+        elif not os.access(store.parent, os.W_OK | os.X_OK):
+            raise InputError(f"--report-store {store}: folder {store.parent} cannot be written")
     ctx = Context(out, quick, stores, data, corpus)
     try:
         ctx.figures.mkdir(parents=True, exist_ok=True)
