@@ -170,3 +170,51 @@ def test_a_stop_inside_a_stages_own_sweep_reports_the_report_stages_saved(cli, f
                                     f"{tmp_path / 'r' / 'stages.sqlite'}; rerun the same command to resume")
     with SweepStore(tmp_path / "inner.sqlite", readonly=True) as inner:
         assert inner.count("inner") == 1  # the batch in flight was committed before the stop
+
+
+def _parted(ctx):
+    """A stage of three parts (resume.each); part 1 fails while CRITMASS_TEST_FAIL_B is set."""
+    def part(config):
+        CALLS.append(f"part{config['i']}")
+        if config["i"] == 1 and os.environ.get("CRITMASS_TEST_FAIL_B"):
+            raise RuntimeError("part 1 failed")
+        return {"square": config["i"] ** 2, "z": 0, "a": [config["i"]]}
+
+    return {"parts": resume.each(ctx, "square", [{"i": i} for i in range(3)], part)}
+
+
+def test_the_parts_of_a_stage_are_saved_as_they_finish_and_read_back(fake_stages, tmp_path, monkeypatch):
+    monkeypatch.setattr(fake_stages, "stages", lambda: [Stage("fp", "Parts", 1, _parted, str)])
+    monkeypatch.setenv("CRITMASS_TEST_FAIL_B", "1")
+    with pytest.raises(RuntimeError, match="part 1 failed"):
+        fake_stages.build(tmp_path / "r", progress=False)
+    monkeypatch.delenv("CRITMASS_TEST_FAIL_B")
+    doc = fake_stages.build(tmp_path / "r", progress=False)
+    assert CALLS == ["part0", "part1", "part1", "part2"]  # part 0 was kept through the failure of part 1
+    direct = _parted(Context(tmp_path))  # no store: the plain loop
+    assert doc["sections"]["fp"]["parts"] == direct["parts"] and list(direct["parts"][0]) == ["square", "z", "a"]
+    with SweepStore(tmp_path / "r" / "stages.sqlite", readonly=True) as store:
+        assert (store.count(resume.KIND), store.count(resume.PART_KIND)) == (1, 3)
+
+
+def test_a_stop_inside_the_parts_of_a_stage_says_what_is_saved(cli, fake_stages, tmp_path, monkeypatch):
+    import signal
+
+    from numerics import sweep
+
+    def stopping(ctx):
+        def part(config):
+            sweep.request_stop(signal.SIGTERM)
+            return {"i": config["i"]}
+
+        return {"parts": resume.each(ctx, "stop", [{"i": i} for i in range(3)], part)}
+
+    monkeypatch.setattr(fake_stages, "stages", lambda: [FAKE[0], Stage("fs", "Stops", 2, stopping, str)])
+    try:
+        code, out, err = cli("report", "-o", tmp_path / "r")
+    finally:
+        sweep.clear_stop()
+    assert code == 143 and out == "", err
+    assert err.splitlines()[-1] == (
+        f"critmass report: interrupted (SIGTERM): 1 of 2 report stages (and 1 of 3 parts of the stage in flight) are "
+        f"saved in {tmp_path / 'r' / 'stages.sqlite'}; rerun the same command to resume")

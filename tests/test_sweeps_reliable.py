@@ -155,15 +155,26 @@ def test_every_long_command_killed_at_random_loses_and_recomputes_nothing(tmp_pa
 
 # ---- the report ------------------------------------------------------------------------------------------------
 
-#: A reduced report: five quick stages of a few seconds each (one committed row each), so that kills fall between
-#: commits; the whole report goes through the same path (critmass.report.resume).
-REPORT_STAGES = ("exact", "bendov", "multi", "privacy", "population")
+#: A reduced report: five quick stages of a few seconds each, one committed row each, and "finite" one more per
+#: strategy (its parts, critmass.report.resume.each), so that kills fall between commits and inside a stage; the
+#: whole report goes through the same path.
+REPORT_STAGES = ("exact", "bendov", "finite", "multi", "population")
 REPORT_CLOSING = re.compile(r"report: (\d+) report stages, (\d+) already in .*, (\d+) computed now")
 
 
 def _report_command(out, *extra):
     stages = [a for key in REPORT_STAGES for a in ("--stage", key)]
     return [sys.executable, "-m", "critmass", "report", "--quick", "-o", str(out), *stages, *extra]
+
+
+def _stages_saved(store) -> int:
+    if not Path(store).exists():
+        return 0
+    with closing(sqlite3.connect(f"file:{store}?mode=ro", uri=True, timeout=30)) as db:
+        try:
+            return db.execute("SELECT count(*) FROM rows WHERE kind = 'report-stage'").fetchone()[0]
+        except sqlite3.OperationalError:
+            return 0
 
 
 def _untimed(value):
@@ -177,7 +188,7 @@ def _untimed(value):
 
 
 def _stored(store) -> dict:
-    """{key: stage data without timings} of a report store, read without critmass."""
+    """{key: data without timings} of every row (stage or part) of a report store, read without critmass."""
     return {k: _untimed(json.loads(json.loads(m)["data"])) for k, (_, m) in _rows(store).items()}
 
 
@@ -193,17 +204,17 @@ def test_report_killed_at_random_loses_and_recomputes_no_stage_and_writes_the_sa
     rng = random.Random(2023)
     ref, out = tmp_path / "reference", tmp_path / "killed"
     assert main([str(a) for a in _report_command(ref, "--quiet")[3:]]) == 0
-    total = len(REPORT_STAGES)
-    assert len(_rows(ref / "stages.sqlite")) == total
+    stages, rows = len(REPORT_STAGES), len(_rows(ref / "stages.sqlite"))  # rows: the stages and finite's parts
+    assert _stages_saved(ref / "stages.sqlite") == stages and rows == stages + 3
     store = out / "stages.sqlite"
     lost = killed_with_rows = 0
     for _ in range(3):
         before = _rows(store)
-        if len(before) + 1 > total - 1:
+        if len(before) + 1 > rows - 1:
             break
         proc = subprocess.Popen(_report_command(out), env=_env(), stdout=subprocess.DEVNULL,
                                 stderr=subprocess.DEVNULL)
-        target, t0 = rng.randint(len(before) + 1, total - 1), time.time()
+        target, t0 = rng.randint(len(before) + 1, rows - 1), time.time()
         seen, last_change, gap = len(before), None, 0.0
         while proc.poll() is None and seen < target and time.time() - t0 < 600:
             time.sleep(0.005)
@@ -212,32 +223,33 @@ def test_report_killed_at_random_loses_and_recomputes_no_stage_and_writes_the_sa
                 if last_change is not None:
                     gap = time.time() - last_change
                 seen, last_change = now, time.time()
-        time.sleep(rng.uniform(0, min(gap, 1.0)))  # a random moment of the next stage
+        time.sleep(rng.uniform(0, min(gap, 1.0)))  # a random moment of the next stage or part
         proc.send_signal(signal.SIGKILL)
         proc.wait()
         at_kill = _rows(store)
-        killed_with_rows += len(before) < len(at_kill) < total
+        killed_with_rows += len(before) < len(at_kill) < rows
         lost += sum(1 for k, v in before.items() if at_kill.get(k) != v)
-    before = _rows(store)
+    before, stages_before = _rows(store), _stages_saved(store)
     done = _run(_report_command(out))
     assert done.returncode == 0, done.stderr
     found, resumed, computed = map(int, REPORT_CLOSING.findall(done.stderr)[-1])
     after = _rows(store)
     lost += sum(1 for k, v in before.items() if after.get(k) != v)
-    fig = {"stages": total, "killed_with_rows": killed_with_rows, "lost": lost, "before_final": len(before),
-           "resumed": resumed, "recomputed": computed - (total - len(before)),
+    fig = {"stages": stages, "rows": rows, "killed_with_rows": killed_with_rows, "lost": lost,
+           "rows_before_final": len(before), "stages_resumed": resumed,
+           "recomputed": computed - (stages - stages_before),
            "differ": sum(1 for k, v in _stored(ref / "stages.sqlite").items() if _stored(store).get(k) != v)}
     print("figures:", json.dumps(fig, sort_keys=True))
-    assert (found, fig["lost"], fig["recomputed"], fig["differ"]) == (total, 0, 0, 0), fig
-    assert resumed == len(before) and len(after) == total, fig
-    assert killed_with_rows >= 1, f"no kill fell between two stages: {fig}"
+    assert (found, fig["lost"], fig["recomputed"], fig["differ"]) == (stages, 0, 0, 0), fig
+    assert resumed == stages_before and len(after) == rows, fig
+    assert killed_with_rows >= 1, f"no kill fell between two commits: {fig}"
     # the report written after the kills is the uninterrupted run's: every number, every line of LaTeX
     docs = [json.loads((d / "results.json").read_text()) for d in (ref, out)]
     assert _untimed(docs[0]) == _untimed(docs[1])
     assert _report_text(ref) == _report_text(out)
     # a rerun of the finished report computes nothing and writes the same report again
     again = _run(_report_command(out))
-    assert again.returncode == 0 and REPORT_CLOSING.findall(again.stderr)[-1] == (str(total), str(total), "0")
+    assert again.returncode == 0 and REPORT_CLOSING.findall(again.stderr)[-1] == (str(stages), str(stages), "0")
     assert _untimed(json.loads((out / "results.json").read_text())) == _untimed(docs[1])
 
 
@@ -256,12 +268,13 @@ def test_report_interrupted_says_what_is_saved_and_resumes(tmp_path, sig):
     assert proc.returncode == 128 + sig, err
     assert "Traceback" not in err and stdout == "", err
     said = [line for line in err.splitlines() if line.startswith("critmass report: ")]
-    saved = len(_rows(store))
-    assert saved >= 2
+    saved = _stages_saved(store)
+    assert len(_rows(store)) >= 2
     name, total = signal.Signals(sig).name, len(REPORT_STAGES)
-    assert said[-1] in (  # stopped after the stage in flight, or (all saved) while drawing and writing
-        f"critmass report: interrupted ({name}): {saved} of {total} report stages are saved in {store}; rerun the "
-        f"same command to resume",
+    # stopped after the stage (or the part of "finite") in flight, or (all saved) while drawing and writing
+    assert re.fullmatch(rf"critmass report: interrupted \({name}\): {saved} of {total} report stages( \(and \d of 3 "
+                        rf"parts of the stage in flight\))? are saved in {re.escape(str(store))}; rerun the same "
+                        rf"command to resume", said[-1]) or said[-1] == (
         f"critmass report: interrupted ({name}): all {total} report stages are saved in {store}; rerun the same "
         f"command to draw and write the report"), err
     done = _run(_report_command(out))

@@ -24,6 +24,10 @@ class Context:
     data: str | None = None  # data directory of the real corpora (--data, else CRITMASS_DATA)
     corpus: str = "resume"  # the named corpus the text stage trains on
     seed: int = SEED
+    #: The report's store and this stage's row key there (set by critmass.report.run): ``resume.each`` keeps the
+    #: parts of a stage in it. None where a stage is computed on its own (tests): parts are computed in memory.
+    store: Path | None = None
+    stage_row: str = ""
 
     @property
     def figures(self) -> Path:

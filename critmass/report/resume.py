@@ -7,7 +7,8 @@ finished stage back and computes only the others, and the report it writes is th
 writes (figures and LaTeX are drawn from the data, never stored). SIGINT or SIGTERM stop after the stage in
 flight is saved (critmass.interrupt).
 
-Granularity: one row per stage. No stage is cheap enough to leave out: even "theory" derives every result
+Granularity: one row per stage, and one per part for the stages that compute independent parts through
+``each`` (finite and collusion: one per strategy). No stage is cheap enough to leave out: even "theory" derives every result
 afresh in sympy (its cache off, so that the derivation time it prints is sympy's own), which is seconds, not
 milliseconds; the others simulate, solve or search. The one stage that trains many models ("text") keeps each of
 them in its own sweep store in the report folder as well, so a kill inside it loses at most one batch of
@@ -43,8 +44,9 @@ from pathlib import Path
 
 from critmass.report.base import INPUTS, Context, Stage
 
-#: The store kind of a stage's row.
+#: The store kind of a stage's row, and of a part of a stage (``each``).
 KIND = "report-stage"
+PART_KIND = "report-part"
 #: The store's file name inside the report folder, where ``--report-store`` does not name another.
 STORE_NAME = "stages.sqlite"
 #: The library packages whose source every stage's result depends on.
@@ -78,6 +80,47 @@ def config(stage: Stage, ctx: Context) -> dict:
     if "stores" in stage.uses:
         out["stores"] = [{"path": str(Path(p).resolve()), "rows": store_digest(p)} for p in ctx.stores]
     return out
+
+
+def plain(value):
+    """``value`` as results.json holds it: JSON (Fractions as text, numpy as numbers and lists), infinities as null."""
+    from critmass.output import jsonable
+
+    return jsonable(json.loads(json.dumps(value, default=_json_default)))
+
+
+def _json_default(value):
+    from fractions import Fraction
+
+    import numpy as np
+
+    if isinstance(value, Fraction):
+        return str(value)
+    if isinstance(value, (np.floating, np.integer)):
+        return value.item()
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    raise TypeError(f"not JSON-able: {type(value).__name__}")
+
+
+def each(ctx: Context, part: str, configs, compute_one) -> list:
+    """``[plain(compute_one(c)) for c in configs]``, each committed to the report's store as it finishes.
+
+    For a stage whose computation is several independent parts (one per strategy, say): a kill inside the stage
+    loses at most the part in flight, and a rerun reads the finished parts back (kind ``PART_KIND``, keyed by the
+    stage's row and ``part`` and the part's configuration ``c``). The results are those of the loop, exactly.
+    Without a store (``ctx.store`` None: a stage computed on its own) it is that loop.
+    """
+    configs = list(configs)
+    if ctx.store is None:
+        return [plain(compute_one(c)) for c in configs]
+    from numerics import sweep
+
+    keyed = [{"stage": ctx.stage_row, "part": part, "config": c} for c in configs]
+    rows = sweep.run(ctx.store, PART_KIND, keyed, lambda batch: [encode(plain(compute_one(k["config"])))
+                                                                 for k in batch],
+                     progress=False, unit="parts of a report stage")
+    return [decode(r.metrics) for r in rows]
 
 
 def encode(data: dict) -> dict:

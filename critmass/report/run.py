@@ -16,13 +16,10 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable
-from fractions import Fraction
+from dataclasses import replace
 from pathlib import Path
 
-import numpy as np
-
 from critmass.interrupt import saying
-from critmass.output import jsonable
 from critmass.report import style, tex
 from critmass.report.base import Context, Stage
 from critmass.report.stages import stages
@@ -179,7 +176,8 @@ def _compute_and_write(out, ctx, chosen, stores, quick, store_path, keys, log, p
             say(f"[{i}/{len(chosen)}] {st.key} ...")
             t0 = time.perf_counter()
             # the data as results.json will hold it (infinities as null), so figures and prose read what it holds
-            data_ = jsonable(json.loads(json.dumps(st.compute(resume.context(st, ctx)), default=_json_default)))
+            data_ = resume.plain(st.compute(replace(resume.context(st, ctx), store=store_path,
+                                                    stage_row=row_key(resume.KIND, config))))
             found.append(resume.encode(data_))
             say(f"[{i}/{len(chosen)}] {st.key}: computed in {time.perf_counter() - t0:.1f} s, saved")
         return found
@@ -188,12 +186,13 @@ def _compute_and_write(out, ctx, chosen, stores, quick, store_path, keys, log, p
         rows = sweep.run(store_path, resume.KIND, configs, compute, batch_size=1, progress=progress,
                          desc="report", unit="report stages")
     except sweep.Interrupted as e:
-        if Path(e.path) == store_path:
+        if Path(e.path) == store_path and e.unit == "report stages":
             raise
-        # a sweep inside a stage (the text stage's fine-tunes) stopped: what matters here is the report's stages
+        # a sweep inside a stage stopped (its parts, the text stage's fine-tunes): count the report's stages
         with SweepStore(store_path, readonly=True) as st:
             saved = len(st.done_keys(resume.KIND) & set(keys))
-        raise sweep.Interrupted(e.signum, saved, len(configs), store_path, "report stages") from None
+        parts = f" (and {e.saved} of {e.total} parts of the stage in flight)" if Path(e.path) == store_path else ""
+        raise sweep.Interrupted(e.signum, saved, len(configs), store_path, "report stages" + parts) from None
     return _write(out, ctx, chosen, rows, stores, quick, store_path, t_start, log, say)
 
 
@@ -237,13 +236,3 @@ def _replace(path: Path, text: str) -> None:
     tmp = path.with_name(f".{path.name}.tmp")
     tmp.write_text(text)
     os.replace(tmp, path)
-
-
-def _json_default(value):
-    if isinstance(value, Fraction):
-        return str(value)
-    if isinstance(value, (np.floating, np.integer)):
-        return value.item()
-    if isinstance(value, np.ndarray):
-        return value.tolist()
-    raise TypeError(f"not JSON-able: {type(value).__name__}")

@@ -12,6 +12,7 @@ from fractions import Fraction
 import numpy as np
 
 from critmass.report.base import Context, Plot, Stage
+from critmass.report.resume import each
 from critmass.report.style import figure_legend, subplots
 from critmass.report.tex import num, table, text
 from theory.strategy import Strategy
@@ -60,10 +61,13 @@ def compute_collusion(ctx: Context) -> dict:
         plan = {Strategy.FEATURE_LABEL: [1000, *range(21000, 200000, 20000), 200000, 300000, 400000, 500000],
                 Strategy.FEATURE_ONLY: [1000, 51000, 101000, 151000, 201000, 251000, 400000, 600000, 800000, 999000],
                 Strategy.UNPLANTING: list(range(10100, 350001, 20000)) + [340100]}
-    runs = {}  # one run per strategy
-    for strategy, ns in plan.items():
-        runs[strategy] = collusion.run(table, fix, excellent, sorted(set(ns)), samples, test, strategy=strategy,
-                                       seed=ctx.seed, x0=x0, n_est=2000 if strategy == Strategy.UNPLANTING else None)
+
+    def run(part: dict) -> list:  # one run per strategy: a part of the stage, saved as it finishes
+        strategy, ns = Strategy(part["strategy"]), part["n"]
+        return collusion.run(table, fix, excellent, ns, samples, test, strategy=strategy, seed=ctx.seed, x0=x0,
+                             n_est=2000 if strategy == Strategy.UNPLANTING else None)
+
+    runs = dict(zip(plan, each(ctx, "run", [{"strategy": k, "n": sorted(set(ns))} for k, ns in plan.items()], run)))
     reproduced = sum(1 for s, d in GBJ_SAVED.items() for n, v in d.items()
                      if any(r["n"] == n and r["gbj"] == v[0] for r in runs.get(s, [])))
     return {"rows": rows, "reproduced": reproduced, "samples": samples, "test": test, "seed": ctx.seed, "delta": 0.05, "target": "Excellent",

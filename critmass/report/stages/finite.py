@@ -8,6 +8,7 @@ from fractions import Fraction
 import numpy as np
 
 from critmass.report.base import Context, Plot, Stage
+from critmass.report.resume import each
 from critmass.report.stages.exact import SHAPE, demo_instance
 from critmass.report.style import figure_legend, subplots
 from critmass.report.tex import num
@@ -25,8 +26,10 @@ def compute(ctx: Context) -> dict:
     n_samples, seeds, delta = (4000, 64, 0.05) if ctx.quick else (20000, 400, 0.05)
     alphas = np.geomspace(2e-3, 0.5, 8 if ctx.quick else 16)
     data: dict = {"alphas": alphas.tolist(), "n_alphas": len(alphas), "n_samples": n_samples, "n_test": n_samples, "seeds": seeds,
-                  "seed": ctx.seed, "delta": delta, "band_percent": [100 * q for q in BAND], "curves": {}}
-    for strategy in STRATEGIES:
+                  "seed": ctx.seed, "delta": delta, "band_percent": [100 * q for q in BAND]}
+
+    def curve(part: dict) -> dict:  # one strategy's curves: a part of the stage, saved as it finishes
+        strategy = part["strategy"]
         inst = demo_instance(strategy, ctx.seed, **SHAPE)
         out = simulate(inst, alphas, n_samples, n_samples, seeds, ctx.seed)
         paper = [bound(inst.with_alpha(Fraction(float(a)).limit_denominator(10**6))) for a in alphas]
@@ -47,7 +50,9 @@ def compute(ctx: Context) -> dict:
                 cur["holds"].append({k: float(np.mean(out["success_test"][i] >= b)) for k, b in per_seed.items()})
             worst = min(min(h.values()) for h in cur["holds"])
             cur["worst_holds_percent"] = 100 * worst
-        data["curves"][strategy] = cur
+        return cur
+
+    data["curves"] = dict(zip(STRATEGIES, each(ctx, "curve", [{"strategy": s} for s in STRATEGIES], curve)))
     data["required_percent"] = 100 * (1 - delta)
     return data
 
