@@ -8,6 +8,7 @@ from fractions import Fraction
 import numpy as np
 
 from critmass.report.base import Context, Stage
+from critmass.report.resume import each
 from critmass.report.tex import frac, num, table, text, tt
 from theory.strategy import Strategy
 
@@ -38,21 +39,29 @@ def random_instances(rng: np.random.Generator, count: int, max_x: int = 6, max_y
 
 
 SHAPE = {"max_x": 6, "max_y": 4}
+CHUNK = 250  # random instances checked per part of the stage (critmass.report.resume.each)
 
 
 def compute(ctx: Context) -> dict:
     from verify import steps
     from verify.check import check_instance
 
-    rows = steps.run()
+    (rows,) = each(ctx, "steps", [{}], lambda part: steps.run())  # parts of the stage, each saved as it finishes
     count = 300 if ctx.quick else 3000
-    t0 = time.perf_counter()
-    checks = [check_instance(i) for i in random_instances(np.random.default_rng(ctx.seed), count, **SHAPE)]
+    insts = random_instances(np.random.default_rng(ctx.seed), count, **SHAPE)
+
+    def check(part: dict) -> dict:  # CHUNK of the instances
+        t0 = time.perf_counter()
+        checks = [check_instance(i) for i in insts[part["first"]:part["first"] + CHUNK]]
+        return {"with_bound": sum(c["bound"] is not None for c in checks), "violated": sum(not c["holds"] for c in checks),
+                "seconds": time.perf_counter() - t0}
+
+    chunks = each(ctx, "instances", [{"first": k} for k in range(0, count, CHUNK)], check)
     return {"steps": rows, "n_steps": len(rows), "proven": sum(r["status"] == "proven" for r in rows),
             "refuted": sum(r["status"] == "refuted" for r in rows), "solver_seconds": sum(r["seconds"] for r in rows),
             "instance_checks": {
-        "count": count, "seed": ctx.seed, **SHAPE, "with_bound": sum(c["bound"] is not None for c in checks),
-        "violated": sum(not c["holds"] for c in checks), "seconds": time.perf_counter() - t0}}
+        "count": count, "seed": ctx.seed, **SHAPE, **{k: sum(c[k] for c in chunks) for k in ("with_bound", "violated")},
+        "seconds": sum(c["seconds"] for c in chunks)}}
 
 
 def _is_fraction(v) -> bool:
