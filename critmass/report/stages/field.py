@@ -290,13 +290,17 @@ def compute_privacy(ctx: Context) -> dict:
     sigmas = [0.0, 100.0, 300.0] if ctx.quick else [0.0, 30.0, 100.0, 300.0, 1000.0]
     ns = [5, 20, 80, 320] if ctx.quick else [5, 10, 20, 40, 80, 160, 320]
     steps, delta = 40 if ctx.quick else 60, 1e-5
-    dp, dp_seeds = [], 4 if ctx.quick else 16
-    for sigma in sigmas:
+    dp_seeds = 4 if ctx.quick else 16
+
+    def dpsgd(part: dict) -> dict:  # one noise level: a part of the stage, saved as it finishes
+        sigma = part["sigma"]
         out = dpsgd_success(ns, sigma, seeds=dp_seeds, target=1, steps=steps, seed=ctx.seed)
         caps = [min(1.0, float(evaluate("privacy-group", "upper", dict(
             n_c=1, eps_dp=min(zcdp_epsilon(sigma, steps, 2 * n, delta), 700.0), delta_dp=delta,
             S_0=max(out["success_0"], 1e-12))))) if sigma > 0 else 1.0 for n in ns]
-        dp.append({**out, "eps_one_record": zcdp_epsilon(sigma, steps, 1, delta), "cap": caps})
+        return {**out, "eps_one_record": zcdp_epsilon(sigma, steps, 1, delta), "cap": caps}
+
+    dp = each(ctx, "dpsgd", [{"sigma": sigma} for sigma in sigmas], dpsgd)
     held = all(s <= c + 0.05 for d in dp for s, c in zip(d["success"], d["cap"]))
     return {"K": k, "S_star": S_STAR, "rr": rr, "cap_held": held, "cap_slack": 0.05, "clip": 1, "rows": 1000, "dpsgd_seeds": dp_seeds, "dpsgd": dp, "ns": ns, "steps": steps, "delta": delta,
             "seed": ctx.seed, "results": rendered(PRIVACY_IDS)}

@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 
 from critmass.report.base import Context, Plot, Stage
+from critmass.report.resume import each
 from critmass.report.style import figure_legend, subplots
 from critmass.report.tex import num
 from theory.strategy import Strategy
@@ -37,17 +38,19 @@ def compute(ctx: Context) -> dict:
             "slack_min": check["slack_min"], "cor8_alpha_star": float(check["cor8_alpha_star"]),
             "least_alpha_reaching_target": check["least_alpha_reaching_target"]}
     t = np.arange(steps + 1)
-    for mode in MODES:
+
+    def control(part: dict) -> dict:  # one mode: a part of the stage, saved as it finishes
         run, dist0, n_params = gradient_control(ctl_alphas, seed=ctx.seed, n_points=points, eta=eta, steps=steps,
-                                                mode=mode, pretrain=pretrain)
+                                                mode=part["mode"], pretrain=pretrain)
         check = theorem10_check(ctl_alphas, run, eta)
         C = np.asarray(check["C"])
         path_bound = (1 - eta * C[:, None]) ** t[None, :] * dist0  # [alphas, T + 1]
-        data["control"][mode] = {"distance": run.distance.tolist(), "path_bound": path_bound.tolist(), "C": C.tolist(),
-                                 "dist0": dist0, "parameters": n_params, "thm10_bound": check["thm10_bound"],
-                                 "slack_min": check["slack_min"], "max_residual": check["max_residual"],
-                                 "max_label": check["max_label"],
-                                 "path_slack_min": float(np.min(path_bound - run.distance))}
+        return {"distance": run.distance.tolist(), "path_bound": path_bound.tolist(), "C": C.tolist(),
+                "dist0": dist0, "parameters": n_params, "thm10_bound": check["thm10_bound"],
+                "slack_min": check["slack_min"], "max_residual": check["max_residual"], "max_label": check["max_label"],
+                "path_slack_min": float(np.min(path_bound - run.distance))}
+
+    data["control"].update(zip(MODES, each(ctx, "control", [{"mode": mode} for mode in MODES], control)))
     byz = data["control"]["byzantine"]
     data["control"]["byzantine_first_alpha_bound_at_T"] = -float(evaluate("thm10", "bound", dict(
         eta=eta, C=byz["C"][0], T=steps, dist0=byz["dist0"])))
