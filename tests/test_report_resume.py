@@ -102,7 +102,8 @@ def test_the_stage_line_and_the_closing_line_go_to_stderr_unless_quiet(cli, fake
 def test_a_stage_sees_only_the_inputs_it_declares(tmp_path):
     ctx = Context(tmp_path, quick=True, stores=(tmp_path / "s.sqlite",), data="/somewhere", corpus="sst2")
     assert resume.context(stage("exact"), ctx) == Context(tmp_path, quick=True)
-    assert resume.context(stage("rarity"), ctx).stores == ctx.stores and resume.context(stage("rarity"), ctx).data is None
+    rarity = resume.context(stage("rarity"), ctx)
+    assert rarity.stores == ctx.stores and rarity.data is None
     assert resume.context(stage("text"), ctx) == ctx
 
 

@@ -4,16 +4,16 @@
 stage, committed as soon as the stage's ``compute`` returns), into ``DIR/stages.sqlite`` unless
 ``--report-store FILE`` names another store. A kill loses at most the stage in flight; a rerun reads every
 finished stage back and computes only the others, and the report it writes is the one an uninterrupted run
-writes (figures and LaTeX are drawn from the data, never stored). SIGINT or SIGTERM stop after the stage in
-flight is saved (critmass.interrupt).
+writes (figures and LaTeX are drawn from the data, never stored). SIGINT or SIGTERM stop after the stage (or
+the part of a stage) in flight is saved (critmass.interrupt).
 
 Granularity: one row per stage, and one per part for the stages that compute independent parts through
-``each`` (finite and collusion: one per strategy; privacy: one per DP-SGD noise level; gradient: one per
-mode of the MLP control; verify: the Z3 steps, then the random instances 250 at a time). No stage is cheap enough to leave out: even "theory" derives every result
-afresh in sympy (its cache off, so that the derivation time it prints is sympy's own), which is seconds, not
-milliseconds; the others simulate, solve or search. The one stage that trains many models ("text") keeps each of
-them in its own sweep store in the report folder as well, so a kill inside it loses at most one batch of
-fine-tunes.
+``each`` (finite and collusion: one per strategy; privacy: one per DP-SGD noise level; gradient: one per mode
+of the MLP control; verify: the Z3 steps, then the random instances 250 at a time). No stage is cheap enough to
+leave out: even "theory" derives every result afresh in sympy (its cache off, so that the derivation time it
+prints is sympy's own), which is seconds, not milliseconds; the others simulate, solve or search. The one stage
+that trains many models ("text") keeps each of them in its own sweep store in the report folder as well, so a
+kill inside it loses at most one batch of fine-tunes.
 
 A stage's configuration (``config``) holds everything its result depends on, so that a stored row is reused only
 where recomputing it would give the same numbers:
