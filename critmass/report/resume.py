@@ -9,7 +9,8 @@ the part of a stage) in flight is saved (critmass.interrupt).
 
 Granularity: one row per stage, and one per part for the stages that compute independent parts through
 ``each`` (finite and collusion: one per strategy; privacy: one per DP-SGD noise level; gradient: one per mode
-of the MLP control; verify: the Z3 steps, then the random instances 250 at a time). No stage is cheap enough to
+of the MLP control; reweighting: one per scheme; population: one per cost distribution; verify: the Z3 steps,
+then the random instances 250 at a time). No stage is cheap enough to
 leave out: even "theory" derives every result afresh in sympy (its cache off, so that the derivation time it
 prints is sympy's own), which is seconds, not milliseconds; the others simulate, solve or search. The one stage
 that trains many models ("text") keeps each of them in its own sweep store in the report folder as well, so a

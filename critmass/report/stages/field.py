@@ -363,17 +363,20 @@ def compute_population(ctx: Context) -> dict:
     from numerics.population import cost_distribution, fixed_points, tipping_budget, willing
     from theory.evaluate import evaluate
 
-    out = {}
-    for kind, prm in POPULATIONS.items():
+    def population(part: dict) -> dict:  # one cost distribution: a part of the stage, saved as it finishes
+        kind = part["kind"]
+        prm = POPULATIONS[kind]
         d = cost_distribution(kind, **prm)
         G = willing(d, GAMMA, DELTA, XI)
         found = fixed_points(G, grid=1025 if ctx.quick else 4097)
         tips = [p["alpha"] for p in found["points"] if p["kind"] == "unstable"] + \
             [j["alpha"] for j in found["tipping_jumps"]]
-        out[kind] = {"params": prm, "points": found["points"], "jumps": found["tipping_jumps"],
-                     "certificate": found["certificate"],
-                     "budgets": {f"{t:.6f}": tipping_budget(d, GAMMA, DELTA, XI, t, points=20_001 if ctx.quick else 200_001)
-                                 for t in sorted(tips)}}
+        return {"params": prm, "points": found["points"], "jumps": found["tipping_jumps"],
+                "certificate": found["certificate"],
+                "budgets": {f"{t:.6f}": tipping_budget(d, GAMMA, DELTA, XI, t, points=20_001 if ctx.quick else 200_001)
+                            for t in sorted(tips)}}
+
+    out = dict(zip(POPULATIONS, each(ctx, "population", [{"kind": k} for k in POPULATIONS], population)))
     v = dict(gamma=GAMMA, c_max=POPULATIONS["uniform"]["c_max"], Delta=DELTA, xi=XI)
     closed = {w: float(evaluate("population-uniform", w, v)) for w in ("tipping", "stable_size", "investment")}
     return {"gamma": GAMMA, "Delta": DELTA, "xi": XI, "populations": out, "uniform_closed_form": closed,

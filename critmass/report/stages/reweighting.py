@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 
 from critmass.report.base import Context, Plot, Stage
+from critmass.report.resume import each
 from critmass.report.style import figure_legend, subplots
 from critmass.report.tex import num, table
 
@@ -59,7 +60,10 @@ def compute(ctx: Context) -> dict:
                   "unweighted": reweighted_curve(insts[0], alphas, "none")["success"]}
     keys = ("success", "bound", "gap_max", "gap_mean", "gap_max_unadjusted", "gap_mean_unadjusted",
             "critical_measured", "critical_predicted", "bound_violations")
-    for scheme, options in SCHEME_OPTIONS.items():
+
+    def scheme_runs(part: dict) -> list:  # one scheme on every instance: a part of the stage, saved as it finishes
+        scheme = part["scheme"]
+        options = SCHEME_OPTIONS[scheme]
         per_instance = []
         for seed, inst in zip(seeds, insts):
             al = alignment(inst, alphas, scheme, s_star=S_STAR, fine=fine, **options)
@@ -72,7 +76,10 @@ def compute(ctx: Context) -> dict:
                                  "alpha_eff_max_rel_diff": float(np.max(rel[alphas < 1])),
                                  "alpha_eff_at_1": {"derived": float(derived[-1]), "computed": float(computed[-1])},
                                  **{k: al[k] for k in keys}})
-        data["schemes"][scheme] = per_instance
+        return per_instance
+
+    data["schemes"] = dict(zip(SCHEME_OPTIONS, each(ctx, "scheme", [{"scheme": k} for k in SCHEME_OPTIONS],
+                                                    scheme_runs)))
     runs = [r for v in data["schemes"].values() for r in v]
     bracketed = [r["critical_measured"] <= r["critical_predicted"] for r in runs if r["critical_predicted"] is not None
                  and r["critical_measured"] is not None]
