@@ -29,7 +29,7 @@ def compute(ctx: Context) -> dict:
                   "seed": ctx.seed, "delta": delta, "band_percent": [100 * q for q in BAND]}
 
     def curve(part: dict) -> dict:  # one strategy's curves: a part of the stage, saved as it finishes
-        strategy = part["strategy"]
+        strategy = Strategy(part["strategy"])
         inst = demo_instance(strategy, ctx.seed, **SHAPE)
         out = simulate(inst, alphas, n_samples, n_samples, seeds, ctx.seed)
         paper = [bound(inst.with_alpha(Fraction(float(a)).limit_denominator(10**6))) for a in alphas]
