@@ -155,9 +155,9 @@ def test_every_long_command_killed_at_random_loses_and_recomputes_nothing(tmp_pa
 
 # ---- the report ------------------------------------------------------------------------------------------------
 
-#: A reduced report: five quick stages of a few seconds each, one committed row each, and "finite" one more per
-#: strategy (its parts, critmass.report.resume.each), so that kills fall between commits and inside a stage; the
-#: whole report goes through the same path.
+#: A reduced report: five quick stages of a few seconds each, one committed row each, and "finite" and
+#: "population" one more per part (critmass.report.resume.each), so that kills fall between commits and inside a
+#: stage; the whole report goes through the same path.
 REPORT_STAGES = ("exact", "bendov", "finite", "multi", "population")
 REPORT_CLOSING = re.compile(r"report: (\d+) report stages, (\d+) already in .*, (\d+) computed now")
 
@@ -204,8 +204,12 @@ def test_report_killed_at_random_loses_and_recomputes_no_stage_and_writes_the_sa
     rng = random.Random(2023)
     ref, out = tmp_path / "reference", tmp_path / "killed"
     assert main([str(a) for a in _report_command(ref, "--quiet")[3:]]) == 0
-    stages, rows = len(REPORT_STAGES), len(_rows(ref / "stages.sqlite"))  # rows: the stages and finite's parts
-    assert _stages_saved(ref / "stages.sqlite") == stages and rows == stages + 3
+    from critmass.report.stages.field import POPULATIONS
+    from theory.instance import STRATEGIES
+
+    # rows: the stages, and the parts of finite (one per strategy) and population (one per cost distribution)
+    stages, rows = len(REPORT_STAGES), len(_rows(ref / "stages.sqlite"))
+    assert _stages_saved(ref / "stages.sqlite") == stages and rows == stages + len(STRATEGIES) + len(POPULATIONS)
     store = out / "stages.sqlite"
     lost = killed_with_rows = 0
     for _ in range(3):
