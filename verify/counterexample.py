@@ -337,6 +337,7 @@ def search(strategy: Strategy, claim: str, max_x: int, max_y: int, alpha=None, i
     start = time.perf_counter()
     deadline = None if timeout_s is None else time.monotonic() + timeout_s
     unknown: list[str] = []
+    unsettled: set[str] = set()
     done = 0
     bar = tqdm(todo, total=total, desc=f"counterexample {strategy} {max_x}x{max_y}", unit="case", file=sys.stderr,
                leave=False, disable=None if progress is None else not progress)
@@ -344,14 +345,19 @@ def search(strategy: Strategy, claim: str, max_x: int, max_y: int, alpha=None, i
         for case in bar:
             if deadline is not None and deadline - time.monotonic() <= 0:
                 break
-            status, found, reason = settle(case, deadline)
-            done += 1
             name = case.describe() if engine == "split" else f"g={list(case)}"
+            if engine == "split" and case.image_of is not None:  # isomorphic to a case settled before
+                rep = case.image_of.describe()
+                status, found, reason = ("unknown", None, f"as {rep}") if rep in unsettled else ("unsat", None, "")
+            else:
+                status, found, reason = settle(case, deadline)
+            done += 1
             if status == "sat":
                 return {**head, **found, "alpha": found["instance"]["alpha"], "case": name,
                         "seconds": time.perf_counter() - start}
             if status == "unknown":
                 unknown.append(f"{name}: {reason}")
+                unsettled.add(name)
                 bar.set_postfix(unknown=len(unknown))
     finally:
         bar.close()
