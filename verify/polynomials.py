@@ -220,14 +220,16 @@ def refute_linear(constraints, rlimit: int = 20_000_000, deadline: float | None 
 
     from verify import z3util
 
-    s = z3util.new_solver(None, rlimit, logic="QF_LRA")
-    if deadline is not None:
-        left = deadline - time.monotonic()
-        if left <= 0:
-            return "unknown", "time budget spent"
-        s.set("timeout", max(1, int(left * 1000)))
-    s.from_string(_linear_smt(linear_relaxation(constraints)))
-    answer = s.check()
-    if answer == z3.unsat:
-        return "unsat", ""
+    atoms = [c for c in constraints if isinstance(c, Atom) and c.op != "!="]
+    for stage in (atoms, linear_relaxation(atoms)):  # the constraints alone first: a few ms where they suffice
+        s = z3util.new_solver(None, rlimit, logic="QF_LRA")
+        if deadline is not None:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return "unknown", "time budget spent"
+            s.set("timeout", max(1, int(left * 1000)))
+        s.from_string(_linear_smt(stage))
+        answer = s.check()
+        if answer == z3.unsat:
+            return "unsat", ""
     return ("sat", "") if answer == z3.sat else ("unknown", s.reason_unknown())
