@@ -172,10 +172,10 @@ def linear_relaxation(constraints) -> list[Atom]:
 
     Every inequality times every linear inequality (the bounds), every equation times every variable, and
     every linear equation also times every degree-2 monomial of the constraints (the normalization
-    ``sum P0 = 1`` times ``gamma P0(x, y)`` links the claim's constant to the table). Each returned atom is implied by ``constraints`` (a product of
-    a nonnegative and a positive factor is nonnegative, of two positives positive, an equation times anything
-    an equation); ``Any`` and Z3 terms are dropped. Its monomials are then read as independent variables
-    (``refute_linear``).
+    ``sum P0 = 1`` times ``gamma P0(x, y)`` links the claim's constant to the table). Each returned atom is
+    implied by ``constraints`` (a product of a nonnegative and a positive factor is nonnegative, of two
+    positives positive, an equation times anything an equation); ``Any`` and Z3 terms are dropped. Its
+    monomials are then read as independent variables (``refute_linear``).
     """
     atoms = [c for c in constraints if isinstance(c, Atom) and c.op != "!="]
     factors = [a for a in atoms if a.op != "==" and a.poly.degree() == 1]

@@ -99,10 +99,7 @@ def test_every_instance_lies_in_a_relaxed_case(strategy, claim):
             checked += 1
 
 
-THEOREMS = [("feature-label", "thm1"), ("feature-only", "thm3"), ("erasure", "thm5")]
-
-
-@pytest.mark.parametrize("strategy,claim", THEOREMS)
+@pytest.mark.parametrize("strategy,claim", [("feature-label", "thm1"), ("feature-only", "thm3"), ("erasure", "thm5")])
 def test_split_search_proves_theorems_1_3_5_at_3x2_within_a_minute(strategy, claim):
     # Issue 15: 'none' within 60 s each. The budget is the search's own --timeout: past it the search stops
     # inconclusive, so 'none' here means every case was settled inside the minute (a few seconds when quiet).
@@ -113,7 +110,7 @@ def test_split_search_proves_theorems_1_3_5_at_3x2_within_a_minute(strategy, cla
 
 
 @pytest.mark.slow  # 4 x 2: 162, 162 and 10044 cases (2466 up to symmetry); minutes on a loaded machine
-@pytest.mark.parametrize("strategy,claim", THEOREMS)
+@pytest.mark.parametrize("strategy,claim", [("feature-label", "thm1"), ("feature-only", "thm3"), ("erasure", "thm5")])
 def test_split_search_proves_theorems_1_3_5_at_4x2_within_ten_minutes(strategy, claim):
     doc = search(strategy, claim, 4, 2, epsilon=0, progress=False, timeout_s=600)
     assert doc["status"] == "none" and doc["engine"] == "split", doc.get("reason")
