@@ -54,6 +54,20 @@ def _with_names(text: str, names: dict) -> str:
     return pattern.sub(sub, text)
 
 
+def _results_in(text: str) -> set[str]:
+    """The ids of results with a strategy that ``text`` names (as ``_with_names`` finds them)."""
+    from verify.stated import with_strategy
+
+    ids = sorted(with_strategy(), key=len, reverse=True)
+    if not ids:
+        return set()
+    pattern = re.compile(r"(?<![\w.])(" + "|".join(re.escape(i) for i in ids) + r")(?![\w-])")
+    by_name = {i.replace("-", "_").replace(".", "_"): i for i in ids}
+    names = re.compile(r"(?<![\w.])(" + "|".join(re.escape(n) for n in sorted(by_name, key=len, reverse=True))
+                       + r")(?:__\w+)?(?![\w-])")
+    return {m.group(1) for m in pattern.finditer(text)} | {by_name[m.group(1)] for m in names.finditer(text)}
+
+
 def parse_claim(text: str, notion: str = notions.DEFAULT, what: str = "--claim", fixed: dict | None = None,
                 relation: bool = False) -> sp.Basic:
     """A claimed lower bound: an expression in alpha xi Delta p tau rho epsilon, where a result that bounds a
@@ -300,6 +314,11 @@ def search(strategy: Strategy, claim: str, max_x: int, max_y: int, alpha=None, i
     notions.check(notion)
     expr = parse_claim(claim, notion, fixed=fixed)
     conds = tuple(parse_condition(w, notion, fixed) for w in where)
+    # A stated result whose collective is not alpha itself (e.g. r*alpha) holds for its own alpha in (0, 1]:
+    # the instance's collective size is kept where that nominal size stays in its domain.
+    from verify.stated import collective_domain
+    conds += tuple(c for i in sorted(set().union(*(_results_in(t) for t in (claim, *where))))
+                   for c in collective_domain(i, fixed, notion))
     if epsilon is not None:
         epsilon = _epsilon(epsilon)
     elif SYMBOLS["epsilon"] not in set().union(expr.free_symbols, *(c.free_symbols for c in conds)):

@@ -89,6 +89,31 @@ def instance_bound(id: str, fixed: dict[str, Fraction] | None = None, epsilon: F
     return bound
 
 
+def collective_domain(id: str, fixed: dict[str, Fraction] | None = None,
+                      notion: str = notions.DEFAULT) -> tuple[sp.Basic, ...]:
+    """Where result ``id`` states its ``collective``: its own alpha (the nominal size, solved from
+    ``collective = alpha`` of the instance, as ``instance_bound`` does) kept in (0, 1], alpha's domain, as
+    conditions on the instance's alpha; () where it states none. A search for counterexamples adds them, so
+    that it never returns an instance whose nominal size lies outside the stated domain.
+
+    >>> collective_domain("thm1")
+    ()
+    """
+    from theory.catalog import result
+
+    r = result(id, notion)
+    if r.collective is None:
+        return ()
+    values = {SYMBOLS[k]: _rational(v) for k, v in (fixed or {}).items() if k in SYMBOLS}
+    alpha, acting = SYMBOLS["alpha"], sp.Symbol("alpha_instance", positive=True)
+    roots = sp.solve(sp.Eq(r.collective.xreplace(values), acting), alpha)
+    if len(roots) != 1:
+        raise InputError(f"{id}: cannot solve its collective {r.collective} = (the instance's alpha) for alpha "
+                         "at these values")
+    nominal = roots[0].subs(acting, alpha)
+    return tuple(c for c in (sp.StrictGreaterThan(nominal, 0), sp.LessThan(nominal, 1)) if c is not sp.true)
+
+
 def _rational(v) -> sp.Rational:
     f = Fraction(v)
     return sp.Rational(f.numerator, f.denominator)

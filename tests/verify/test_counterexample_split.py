@@ -207,3 +207,22 @@ def test_several_collectives_from_the_command_line(cli_json, cli):
     code, _, err = cli("counterexample", "--collectives", 2, "--strategy", "erasure", "--claim", "alone",
                        "--max-x", 2, "--max-y", 2)
     assert code == 2 and "feature-label collectives only" in err
+
+
+def test_a_stated_collective_keeps_the_nominal_size_in_its_domain(cli_json):
+    # thm1-share-wrong states collective = r*alpha: with r = 1/2 an instance's collective above 1/2 would be a
+    # nominal size above 1, outside the result's domain; the search adds 'nominal <= 1' by itself.
+    from pathlib import Path
+
+    tutorial = Path(__file__).resolve().parent.parent / "workbench" / "tutorial.toml"
+    doc = cli_json("counterexample", "--strategy", "feature-label", "--claim", "thm1_share_wrong", "--set", "r=1/2",
+                   "--max-x", 2, "--max-y", 2, "--results", str(tutorial))
+    assert doc["status"] == "counterexample" and "2*alpha <= 1" in doc["where"]
+    inst = ref.parse_instance(doc["instance"])
+    nominal = inst.alpha / F(1, 2)
+    assert 0 < nominal <= 1
+    assert ref.success(inst) < F(doc["claim_value"]) == 1 - (1 - nominal) / nominal * ref.params(inst)["Delta"] * \
+        ref.params(inst)["xi"]
+    doc = cli_json("counterexample", "--strategy", "feature-label", "--claim", "thm1", "--epsilon", 0,
+                   "--max-x", 2, "--max-y", 2)
+    assert doc["where"] == []  # results without a collective add nothing
