@@ -356,6 +356,12 @@ def cases() -> list[Case]:
         {"r.txt": "keep me\n"})
     add("report-store-foreign", ["report", "--quick", "--store", "s.sqlite", "-o", "r"], "another program's database",
         "s.sqlite", {"s.sqlite": _foreign})
+    add("report-stage-store-foreign", ["report", "--quick", "--report-store", "s.sqlite", "-o", "r"],
+        "another program's database as the report's stage store", "s.sqlite", {"s.sqlite": _foreign})
+    add("report-stage-store-missing-folder", ["report", "--quick", "--report-store", "nosuch/s.sqlite", "-o", "r"],
+        "the report's stage store in a missing folder", "nosuch")
+    add("report-stage-store-folder", ["report", "--quick", "--report-store", "dir", "-o", "r"],
+        "a folder as the report's stage store", "dir", {"dir/x": "x"})
     add("guide-unwritable", ["guide", "-o", "/proc/critmass/results.md"], "-o in a folder that cannot exist",
         "/proc/critmass")
     add("unknown-command", ["nosuch"], "an unknown command", "nosuch")
