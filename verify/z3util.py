@@ -59,12 +59,13 @@ class Outcome:
 APPROX_DIGITS = 20
 
 
-def new_solver(timeout_ms: int | None = TIMEOUT_MS, rlimit: int = RLIMIT, logic: str | None = None) -> z3.Solver:
+def new_solver(timeout_ms: int | None = TIMEOUT_MS, rlimit: int = RLIMIT, logic: str | None = None,
+               ctx: z3.Context | None = None) -> z3.Solver:
     """A solver with pinned seeds and a resource limit (and a wall-clock timeout only if ``timeout_ms`` is
-    given): the only way verify/ makes one."""
+    given): the only way verify/ makes one. ``ctx``: the Z3 context (default: Z3's main context)."""
     z3.set_param("smt.random_seed", SEED)
     z3.set_param("sat.random_seed", SEED)
-    s = z3.SolverFor(logic) if logic else z3.Solver()
+    s = z3.SolverFor(logic, ctx=ctx) if logic else z3.Solver(ctx=ctx)
     s.set("random_seed", SEED)
     if timeout_ms is not None:
         s.set("timeout", int(timeout_ms))
@@ -141,14 +142,19 @@ def model_values(model: z3.ModelRef, approximate: bool = True) -> tuple[dict[str
 
 
 def check(formula: z3.BoolRef, timeout_ms: int | None = TIMEOUT_MS, rlimit: int = RLIMIT) -> tuple[str, float, z3.ModelRef | None, str]:
-    """Satisfiability of one formula: ("sat" | "unsat" | "unknown", seconds, model or None, reason)."""
-    s = new_solver(timeout_ms, rlimit)
-    s.add(formula)
+    """Satisfiability of one formula: ("sat" | "unsat" | "unknown", seconds, model or None, reason).
+
+    The query runs in a fresh Z3 context holding only ``formula`` (the model is translated back to the
+    formula's context): Z3's search depends on the order in which its context created terms, so in a shared
+    context the same query could settle in one process and exhaust its rlimit in another, after other work."""
+    ctx = z3.Context()
+    s = new_solver(timeout_ms, rlimit, ctx=ctx)
+    s.add(formula.translate(ctx))
     start = time.perf_counter()
     answer = s.check()
     seconds = time.perf_counter() - start
     if answer == z3.sat:
-        return "sat", seconds, s.model(), ""
+        return "sat", seconds, s.model().translate(formula.ctx), ""
     if answer == z3.unsat:
         return "unsat", seconds, None, ""
     return "unknown", seconds, None, s.reason_unknown()
