@@ -151,6 +151,8 @@ def test_bound_equals_target_at_derived_alpha_star(Delta, xi, epsilon, p, tau, S
             return evaluate(thm, "bound", dict(alpha=alpha, **rest), notion, printed=True)
 
         a = evaluate(cor, "critical_mass", dict(S_star=S_star, **rest), notion, printed=True)
+        if abs(bound(1.0) - S_star) <= 1e-12:
+            continue  # S* is the bound's supremum to rounding: reachability is decided in floating point
         if not bound(1.0) >= S_star:
             assert a == math.inf
             continue
