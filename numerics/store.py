@@ -143,16 +143,21 @@ def check_config(config) -> dict:
         raise InputError(str(e)) from None
 
 
-@functools.cache
-def versions() -> dict:
-    """Versions of Python and the packages whose behaviour a row depends on."""
-    found = {"python": platform.python_version()}
-    for name in _VERSIONED:
+def package_versions(names) -> dict:
+    """{package: installed version} for those of ``names`` that are installed."""
+    found = {}
+    for name in names:
         try:
             found[name] = metadata.version(name)
         except metadata.PackageNotFoundError:
             pass
     return found
+
+
+@functools.cache
+def versions() -> dict:
+    """Versions of Python and the packages whose behaviour a row depends on."""
+    return {"python": platform.python_version(), **package_versions(_VERSIONED)}
 
 
 @functools.cache

@@ -70,11 +70,11 @@ def context(stage: Stage, ctx: Context) -> Context:
 
 def config(stage: Stage, ctx: Context) -> dict:
     """The stage's configuration in the report's store (see the module's docstring); plain JSON."""
-    from numerics.store import versions
+    from numerics.store import package_versions, versions
     from theory import sources
 
     out = {"stage": stage.key, "quick": bool(ctx.quick), "seed": int(ctx.seed), "code": stage_code(stage),
-           "theory": sources.fingerprint(), "versions": {**versions(), **_versions(COMPUTES_WITH)}}
+           "theory": sources.fingerprint(), "versions": {**versions(), **package_versions(COMPUTES_WITH)}}
     if "data" in stage.uses:
         out["data"] = _data(ctx)
     if "corpus" in stage.uses:
@@ -133,18 +133,6 @@ def encode(data: dict) -> dict:
 
 def decode(metrics: dict) -> dict:
     return json.loads(metrics["data"])
-
-
-def _versions(names) -> dict:
-    from importlib import metadata
-
-    found = {}
-    for name in names:
-        try:
-            found[name] = metadata.version(name)
-        except metadata.PackageNotFoundError:
-            pass
-    return found
 
 
 def _data(ctx: Context) -> dict | None:
