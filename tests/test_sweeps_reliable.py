@@ -62,6 +62,22 @@ def _command(name, store, tmp_path, *extra):
     return [sys.executable, "-m", "critmass", *args, "--store", str(store), *extra]
 
 
+def _kill_after_rows(proc, store, seen: int, target: int, rng, poll: float, max_pause: float) -> None:
+    """SIGKILL ``proc`` once ``store`` holds ``target`` rows (it held ``seen``), after a random part of the time
+    seen between two commits (at most ``max_pause`` s), or when it ends or 600 s pass; then reap it."""
+    t0, last_change, gap = time.time(), None, 0.0
+    while proc.poll() is None and seen < target and time.time() - t0 < 600:
+        time.sleep(poll)
+        now = len(_rows(store))
+        if now != seen:
+            if last_change is not None:
+                gap = time.time() - last_change
+            seen, last_change = now, time.time()
+    time.sleep(rng.uniform(0, min(gap, max_pause)))
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+
+
 def _rows(path) -> dict:
     """{key: (finished_at, canonical metrics)} of every finished row, read without the store's API."""
     if not Path(path).exists():
@@ -108,18 +124,8 @@ def kill_and_resume(name: str, tmp_path: Path, kills: int, seed: int) -> dict:
                                 stderr=subprocess.DEVNULL)
         # A random moment inside the sweep: after a random number of new rows, a random part of the time between
         # two commits as seen here (a fixed pause would outlast the whole sweep on a fast machine).
-        target, t0 = rng.randint(len(before) + 1, total - BATCH.get(name, 1)), time.time()
-        seen, last_change, gap = len(before), None, 0.0
-        while proc.poll() is None and seen < target and time.time() - t0 < 600:
-            time.sleep(0.002)
-            now = len(_rows(store))
-            if now != seen:
-                if last_change is not None:
-                    gap = time.time() - last_change
-                seen, last_change = now, time.time()
-        time.sleep(rng.uniform(0, min(gap, 0.1)))
-        proc.send_signal(signal.SIGKILL)
-        proc.wait()
+        _kill_after_rows(proc, store, len(before), rng.randint(len(before) + 1, total - BATCH.get(name, 1)), rng,
+                         poll=0.002, max_pause=0.1)
         at_kill = _rows(store)
         killed_with_rows += len(before) < len(at_kill) < total
         lost += sum(1 for k, v in before.items() if at_kill.get(k) != v)
@@ -218,18 +224,9 @@ def test_report_killed_at_random_loses_and_recomputes_no_stage_and_writes_the_sa
             break
         proc = subprocess.Popen(_report_command(out), env=_env(), stdout=subprocess.DEVNULL,
                                 stderr=subprocess.DEVNULL)
-        target, t0 = rng.randint(len(before) + 1, rows - 1), time.time()
-        seen, last_change, gap = len(before), None, 0.0
-        while proc.poll() is None and seen < target and time.time() - t0 < 600:
-            time.sleep(0.005)
-            now = len(_rows(store))
-            if now != seen:
-                if last_change is not None:
-                    gap = time.time() - last_change
-                seen, last_change = now, time.time()
-        time.sleep(rng.uniform(0, min(gap, 1.0)))  # a random moment of the next stage or part
-        proc.send_signal(signal.SIGKILL)
-        proc.wait()
+        # a random moment of the next stage or part
+        _kill_after_rows(proc, store, len(before), rng.randint(len(before) + 1, rows - 1), rng, poll=0.005,
+                         max_pause=1.0)
         at_kill = _rows(store)
         killed_with_rows += len(before) < len(at_kill) < rows
         lost += sum(1 for k, v in before.items() if at_kill.get(k) != v)
