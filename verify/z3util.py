@@ -84,10 +84,11 @@ def check_portfolio(constraints, rlimit: int = RLIMIT, deadline: float | None = 
     (time.monotonic(); it can only turn an answer into "unknown").
     Returns ("sat" | "unsat" | "unknown", model or None, reason)."""
     reasons = []
-    for make in (lambda: z3.Then(*NLSAT).solver(), lambda: new_solver(None, rlimit)):
+    for make in (lambda ctx: z3.Then(*NLSAT, ctx=ctx).solver(), lambda ctx: new_solver(None, rlimit, ctx=ctx)):
         z3.set_param("smt.random_seed", SEED)
         z3.set_param("sat.random_seed", SEED)
-        s = make()
+        ctx = z3.Context()  # a fresh context per query, as in ``check``: the search does not depend on history
+        s = make(ctx)
         s.set("rlimit", int(rlimit))
         if deadline is not None:
             left = deadline - time.monotonic()
@@ -95,10 +96,10 @@ def check_portfolio(constraints, rlimit: int = RLIMIT, deadline: float | None = 
                 reasons.append("time budget spent")
                 break
             s.set("timeout", max(1, int(left * 1000)))
-        s.add(*constraints)
+        s.add(*[c.translate(ctx) for c in constraints])
         answer = s.check()
         if answer == z3.sat:
-            return "sat", s.model(), ""
+            return "sat", s.model().translate(constraints[0].ctx if constraints else z3.main_ctx()), ""
         if answer == z3.unsat:
             return "unsat", None, ""
         reasons.append(s.reason_unknown())
