@@ -132,7 +132,7 @@ def _run(guard, argv: list[str] | None) -> int:
         return int(args.func(args) or 0)
     except InputError as e:
         _drop_unused(created)
-        print(f"critmass {args.command}: error: {e}", file=sys.stderr)
+        print(f"critmass {args.command}: error: {_cli_message(e, args)}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except BrokenPipeError:
         return 0
@@ -143,6 +143,18 @@ def _run(guard, argv: list[str] | None) -> int:
         code, message = known
         print(f"critmass {args.command}: {message}", file=sys.stderr)
         return code
+
+
+def _cli_message(error, args) -> str:
+    """The error's line in the command line's terms: a refuted result names --printed where the command has it
+    (the library's message names the keyword printed=True)."""
+    from theory.refuted import RefutedError
+
+    if not isinstance(error, RefutedError):
+        return str(error)
+    if hasattr(args, "printed"):
+        return error.refutation.message() + "; or add --printed for the paper's formula, labelled refuted"
+    return error.refutation.message()
 
 
 def _new_store(args) -> Path | None:

@@ -130,6 +130,7 @@ def test_every_result_through_bound_and_critical_mass_at_positive_epsilon(cli, n
             if kind == "refuted":
                 assert code == 2 and out == "" and err.count("\n") == 1 and f"use {ref.use}" in err, (id, err)
                 assert "refuted for 0 < epsilon < 1/2" in err and ref.steps[0] in err
+                assert "add --printed" in err and "printed=True" not in err  # the command line's terms, not the API's
                 code, out, err = cli(*args, "--printed")
                 doc = json.loads(out)
                 assert code == 0 and doc["refuted"] is True and ref.steps[0] in doc["why"] and doc["use"] == ref.use

@@ -131,7 +131,7 @@ def evaluate(id: str, what: str, values: Mapping[str, object], notion: str = not
     >>> evaluate("cor2", "critical_mass", dict(Delta=1, xi=0.001, S_star=0.9, epsilon=0.05))
     Traceback (most recent call last):
     ...
-    theory.refuted.RefutedError: cor2 is refuted for 0 < epsilon < 1/2 against tv and mixture-eps-optimal firms (verify: thm1.eps.model, thm1.eps.chain[k=1], thm1.eps.tv-model); use cor2-corrected; or pass printed=True (--printed) for the paper's formula
+    theory.refuted.RefutedError: cor2 is refuted for 0 < epsilon < 1/2 against tv and mixture-eps-optimal firms (verify: thm1.eps.model, thm1.eps.chain[k=1], thm1.eps.tv-model); use cor2-corrected; or pass printed=True for the paper's formula
     """
     params, fn = _compiled(id, what, notions.check(notion))
     names = {p.name for p in params}

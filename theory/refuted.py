@@ -75,7 +75,7 @@ class RefutedError(InputError):
     """Asked to evaluate a result where it is refuted; ``refutation`` says where, why and what to use."""
 
     def __init__(self, refutation: Refutation):
-        super().__init__(refutation.message() + "; or pass printed=True (--printed) for the paper's formula")
+        super().__init__(refutation.message() + "; or pass printed=True for the paper's formula")
         self.refutation = refutation
 
 
