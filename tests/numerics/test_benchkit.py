@@ -85,6 +85,12 @@ def test_three_signal_planting_implementations_agree(cars):
         np.testing.assert_allclose([r["success"], r["gbj"]], base, rtol=0, atol=1e-12)
         np.testing.assert_allclose([r["success"], r["gbj"]], peer, rtol=0, atol=1e-12)
     assert len({round(r["success"], 6) for r in ours}) > 1    # the sizes differ in outcome: a mix-up would show
+    every = bench.numpy_signal_planting_all(table, signal, target, 10_000, [50, 400, 3_000], 1_000, 0.05)
+    np.testing.assert_allclose(every.output, [(r["success"], r["gbj"]) for r in ours], rtol=0, atol=1e-12)
+    assert set(every.seconds) == {bench.SPLIT_PART, bench.PLUG_IN_PART}
+    timings = {}
+    collusion.run(table, signal, target, [50], 10_000, 1_000, sklearn_split=42, bounds=("gbj",), timings=timings)
+    assert set(timings) == {"split", "plug-in"} and min(timings.values()) > 0
 
 
 def test_gbj_split_is_scikit_learns():

@@ -247,3 +247,17 @@ def test_gbj_bound_at_positive_epsilon_reads_it_under_the_notion(strategy):
     assert any(t < m for t, m in zip(at["tv"], at["mixture"])), at
     with pytest.raises(InputError, match="notion 'TV'"):
         collusion.run(table, fix, 1, ns[:1], 3000, 800, epsilon=0.02, notion="TV", **kw)
+
+
+def test_permutation_tail_is_the_end_of_randomstates_permutation():
+    # the last k entries of RandomState(s).permutation(n) from k draws: sizes small enough for every chain of
+    # repeated draws to occur, and GBJ's (the test rows: the last 100,000 of 2,000,000)
+    rng = np.random.default_rng(11)
+    for s in range(300):
+        n = int(rng.integers(1, 200))
+        k = int(rng.integers(0, n + 1)) if s % 2 else int(rng.integers(0, n // 4 + 1))
+        assert np.array_equal(collusion.permutation_tail(n, k, s), np.random.RandomState(s).permutation(n)[n - k:])
+    want = np.random.RandomState(42).permutation(2_000_000)[-100_000:]
+    assert np.array_equal(collusion.permutation_tail(2_000_000, 100_000, 42), want)
+    with pytest.raises(ValueError, match="k = 5"):
+        collusion.permutation_tail(4, 5, 0)

@@ -114,3 +114,32 @@ def test_blocked_place_codes_equal_the_direct_codes_gathered_or_streamed():
             code, own = collusion._codes_and_own(features, rows, free, cards, fix, block=block)
             assert np.array_equal(code, tabular.combination_codes(features[rows][:, free], cards[free]))
             assert np.array_equal(own, (features[rows, 1] == 4) & (features[rows, 3] == 0)) and own.any()
+
+
+def test_wide_codes_and_narrow_tables_stream_to_the_direct_codes():
+    # the fused pass over the whole table: int64 codes when the free columns' product passes 2^31, int8 tables
+    rng = np.random.default_rng(5)
+    cards = np.array([3, 2000, 1500, 1200, 4], np.int64)                       # free product 3.6e9 > 2^31
+    features = rng.integers(0, cards, size=(3000, 5)).astype(np.int32)
+    features[::3, 0] = 2
+    fix, free = {0: 2}, [1, 2, 3, 4]
+    rows = rng.permutation(3000)[:2500]
+    code, own = collusion._codes_and_own(features, rows, free, cards, fix)
+    assert code.dtype == np.int64 and code.max() >= 2**31
+    assert np.array_equal(code, tabular.combination_codes(features[rows][:, free], cards[free]))
+    assert np.array_equal(own, features[rows, 0] == 2)
+    small = features[:, [0, 4]].astype(np.int8)
+    code, own = collusion._codes_and_own(small, rows, [1], cards[[0, 4]], {0: 2})
+    assert code.dtype == np.int32 and np.array_equal(code, small[rows, 1]) and np.array_equal(own, small[rows, 0] == 2)
+
+
+def test_read_csv_allocates_the_codes_aligned_so_jax_reads_them_in_place(tmp_path):
+    import jax
+
+    path = tmp_path / "t.csv"
+    path.write_text("a,b,y\n" + "".join(f"v{i % 3},w{i % 5},{'yn'[i % 2]}\n" for i in range(1000)))
+    features = tabular.read_csv(path, "y")[0]
+    assert features.ctypes.data % tabular.ALIGN == 0 and features.shape == (1000, 2)
+    assert np.asarray(jax.device_put(features, jax.devices("cpu")[0])).ctypes.data == features.ctypes.data
+    for shape in ((1, 3), (7,), (5, 3)):
+        assert tabular.empty_aligned(shape, np.int16).ctypes.data % tabular.ALIGN == 0
