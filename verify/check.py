@@ -62,10 +62,7 @@ def core(inst: Instance, epsilon: Fraction = Fraction(0), notion: str = notions.
          ) -> tuple[Fraction, dict, Fraction | None]:
     """Success, parameters and the strategy's valid bound (None where undefined) of one instance, in integer
     arithmetic on a common denominator (theory.exactint; identical to theory.instance's Fraction reference)."""
-    sc = exactint.scaled(inst)
-    s = Fraction(exactint.success_numerator(inst, sc, exactint.predictions(inst, sc)), sc.den)
-    prm = exactint.params_scaled(inst, sc)
-    return s, prm, exactint.bound(inst, prm, epsilon, notion)
+    return exactint.core(inst, epsilon, notion)
 
 
 def applicable_bounds(inst: Instance, epsilon: Fraction, notion: str, prm: dict | None = None) -> list[dict]:
