@@ -220,9 +220,11 @@ def bound(inst: Instance, values: dict[str, Fraction | None], epsilon: Fraction 
 
 
 class _IntegerBound(NamedTuple):
+    """A result's bound compiled for integer pairs (``_integer_bound``)."""
+
     names: tuple[str, ...]  # the result's parameters, in its order
     take: Callable          # values -> the parameters' values, in that order (a tuple)
-    has_p: bool             # Theorem 3's forms: no bound where p = 0
+    has_p: bool             # a result with parameter p has no bound where p = 0 (theory.instance.bound)
     ratio: Callable | None  # (n_1, d_1), ..., (n_k, d_k) -> (num, den); None: evaluate over Fractions
 
 
