@@ -48,8 +48,8 @@ def scaled(inst: Instance) -> Scaled:
     except AttributeError:  # another implementation, or int cells
         den = math.lcm(*{v.denominator for v in fractions})
         cells = tuple([v.numerator * (den // v.denominator) for v in fractions])
-    ny = len(p0[0])
-    table = tuple([cells[i:i + ny] for i in range(0, len(cells), ny)])
+    num_labels = len(p0[0])
+    table = tuple([cells[i:i + num_labels] for i in range(0, len(cells), num_labels)])
     return Scaled(table, tuple(map(sum, table)), den, cells)
 
 
@@ -62,45 +62,45 @@ def _mixture_cells(inst: Instance, s: Scaled) -> list[int]:
     """b D P = a D P* + (b - a) N with alpha = a / b, row by row ([|X| * |Y|], as Scaled.cells)."""
     a, b = inst.alpha.numerator, inst.alpha.denominator
     g, t, N, mass, cells = inst.signal, inst.target, s.table, s.mass, s.cells
-    ny, strategy = len(N[0]), inst.strategy
+    num_labels, strategy = len(N[0]), inst.strategy
     if strategy == Strategy.FEATURE_ONLY:
         # P* moves each point's target-label mass to g(x) and keeps its other labels: b N off the target
         # column; on it, c N plus a times the target mass that lands there.
         mix = [b * v for v in cells]
         for x, z in enumerate(g):
-            v = a * cells[x * ny + t]
-            mix[x * ny + t] -= v
-            mix[z * ny + t] += v
+            v = a * cells[x * num_labels + t]
+            mix[x * num_labels + t] -= v
+            mix[z * num_labels + t] += v
         return mix
     c = b - a
     mix = [c * v for v in cells] if c != 1 else list(cells)
     if strategy == Strategy.FEATURE_LABEL:
         for x, z in enumerate(g):
-            mix[z * ny + t] += a * mass[x]
+            mix[z * num_labels + t] += a * mass[x]
     else:
         for x, z in enumerate(g):
             mx = mass[x]
             if not mx:
                 continue
             if mass[z]:
-                mix[x * ny + _label(N[z])] += a * mx
+                mix[x * num_labels + _label(N[z])] += a * mx
             else:  # a point whose image has no mass keeps its labels (theory.instance.collective_table)
-                mix[x * ny:(x + 1) * ny] = [b * v for v in N[x]]
+                mix[x * num_labels:(x + 1) * num_labels] = [b * v for v in N[x]]
     return mix
 
 
 def mixture(inst: Instance, s: Scaled) -> list[list[int]]:
     """b D P = a D P* + (b - a) N with alpha = a / b: the mixture on the integer scale b D (argmaxes as P's)."""
-    mix, ny = _mixture_cells(inst, s), len(s.table[0])
-    return [mix[i:i + ny] for i in range(0, len(mix), ny)]
+    mix, num_labels = _mixture_cells(inst, s), len(s.table[0])
+    return [mix[i:i + num_labels] for i in range(0, len(mix), num_labels)]
 
 
 def predictions(inst: Instance, s: Scaled | None = None) -> tuple[int | None, ...]:
     """f(x): the unique argmax of P(x, .), None where tied or zero (theory.instance.predictions)."""
     s = s or scaled(inst)
-    mix, ny, out = _mixture_cells(inst, s), len(s.table[0]), []
-    for i in range(0, len(mix), ny):
-        row = mix[i:i + ny]
+    mix, num_labels, out = _mixture_cells(inst, s), len(s.table[0]), []
+    for i in range(0, len(mix), num_labels):
+        row = mix[i:i + num_labels]
         best = max(row)
         out.append(row.index(best) if best > 0 and row.count(best) == 1 else None)
     return tuple(out)
