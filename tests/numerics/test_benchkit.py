@@ -5,6 +5,7 @@ No timing is asserted anywhere: speed is measured by ``critmass bench``, not by 
 
 import json
 import re
+from fractions import Fraction
 from pathlib import Path
 
 import numpy as np
@@ -171,3 +172,16 @@ def test_cli_render_and_refusals(cli, tmp_path, quick_doc):
     saved.write_text(json.dumps(quick_doc))
     code, out, err = cli("bench", "--render", saved)
     assert code == 0 and out == benchkit.render(quick_doc)
+
+
+def test_a_side_is_waited_on_for_its_jax_arrays_only(monkeypatch):
+    import jax
+    import jax.numpy as jnp
+
+    waited = []
+    monkeypatch.setattr(jax, "block_until_ready", lambda x: waited.append(x) or x)
+    array = jnp.arange(3)
+    nested = {"a": [1.5, (array, "text")], "b": Fraction(1, 3)}
+    assert benchkit._ready(nested) is nested and len(waited) == 1 and waited[0][0] is array
+    plain = [(Fraction(i, 7), [Fraction(1, 3)] * 3) for i in range(50)]
+    assert benchkit._ready(plain) is plain and len(waited) == 1              # nothing to wait for: not walked by JAX
