@@ -214,7 +214,8 @@ def refute_linear(constraints, rlimit: int = 20_000_000, deadline: float | None 
     real solution); otherwise ("sat" or "unknown", reason): nothing is proven.
 
     Z3's linear real arithmetic (exact rational simplex), seeded and bounded by ``rlimit`` and, if given,
-    the wall-clock ``deadline`` (time.monotonic()).
+    the wall-clock ``deadline`` (time.monotonic()). Each stage runs in a fresh Z3 context
+    (z3util.fresh_context), as every query of verify/ does: its outcome does not depend on earlier queries.
     """
     import time
 
@@ -222,7 +223,7 @@ def refute_linear(constraints, rlimit: int = 20_000_000, deadline: float | None 
 
     atoms = [c for c in constraints if isinstance(c, Atom) and c.op != "!="]
     for stage in (atoms, linear_relaxation(atoms)):  # the constraints alone first: a few ms where they suffice
-        s = z3util.new_solver(None, rlimit, logic="QF_LRA")
+        s = z3util.new_solver(None, rlimit, logic="QF_LRA", ctx=z3util.fresh_context())
         if deadline is not None:
             left = deadline - time.monotonic()
             if left <= 0:

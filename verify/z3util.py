@@ -77,6 +77,14 @@ def new_solver(timeout_ms: int | None = TIMEOUT_MS, rlimit: int = RLIMIT, logic:
 NLSAT = ("simplify", "propagate-values", "solve-eqs", "simplify", "qfnra-nlsat")
 
 
+def fresh_context() -> z3.Context:
+    """A new Z3 context for one query: every query in verify/ runs in its own (``check``, ``check_portfolio``,
+    verify.polynomials.refute_linear). Z3's search depends on the order in which its context created terms,
+    so in a shared context the same query could settle in one process and exhaust its rlimit in another,
+    after other work; in a fresh context its outcome and rlimit use depend on the query alone."""
+    return z3.Context()
+
+
 def check_portfolio(constraints, rlimit: int = RLIMIT, deadline: float | None = None
                     ) -> tuple[str, z3.ModelRef | None, str]:
     """Satisfiability of a conjunction: nlsat first, then Z3's default solver (incremental linearization), each
@@ -87,7 +95,7 @@ def check_portfolio(constraints, rlimit: int = RLIMIT, deadline: float | None = 
     for make in (lambda ctx: z3.Then(*NLSAT, ctx=ctx).solver(), lambda ctx: new_solver(None, rlimit, ctx=ctx)):
         z3.set_param("smt.random_seed", SEED)
         z3.set_param("sat.random_seed", SEED)
-        ctx = z3.Context()  # a fresh context per query, as in ``check``: the search does not depend on history
+        ctx = fresh_context()  # as in ``check``: the search does not depend on history
         s = make(ctx)
         s.set("rlimit", int(rlimit))
         if deadline is not None:
@@ -148,7 +156,7 @@ def check(formula: z3.BoolRef, timeout_ms: int | None = TIMEOUT_MS, rlimit: int 
     The query runs in a fresh Z3 context holding only ``formula`` (the model is translated back to the
     formula's context): Z3's search depends on the order in which its context created terms, so in a shared
     context the same query could settle in one process and exhaust its rlimit in another, after other work."""
-    ctx = z3.Context()
+    ctx = fresh_context()
     s = new_solver(timeout_ms, rlimit, ctx=ctx)
     s.add(formula.translate(ctx))
     start = time.perf_counter()

@@ -147,6 +147,40 @@ def test_linear_relaxation_is_only_a_refutation():
     assert refute_linear([(a * a * a * a).eq(-1)])[0] == "sat"
 
 
+def test_linear_relaxation_runs_each_stage_in_a_fresh_context(monkeypatch):
+    """refute_linear's queries live in their own Z3 contexts (z3util.fresh_context), never in main_ctx(): so
+    the same query does the same work (Z3's rlimit count) whatever terms the process made before."""
+    import z3
+
+    from verify import z3util
+    from verify.polynomials import Poly, refute_linear
+
+    made = []
+
+    def recording(*args, **kwargs):
+        made.append(z3util_new_solver(*args, **kwargs))
+        return made[-1]
+
+    z3util_new_solver = z3util.new_solver
+    monkeypatch.setattr(z3util, "new_solver", recording)
+    a, b = Poly.var("a"), Poly.var("b")
+    query = [a >= 0, b >= 0, a * b > 1, a + b <= 1]
+
+    def work():
+        made.clear()
+        assert refute_linear(query)[0] == "unsat"
+        assert made and all(s.ctx is not z3.main_ctx() for s in made)
+        assert len({id(s.ctx) for s in made}) == len(made)  # one context per stage
+        return [s.statistics().get_key_value("rlimit count") for s in made]
+
+    first = work()
+    xs = z3.Reals(" ".join(f"pad{i}" for i in range(200)))  # terms in the main context, and a query over them
+    s = z3.Solver()
+    s.add(z3.Sum(*[x * x for x in xs]) < 1, *[x + 1 > 2 * y for x, y in zip(xs, xs[1:])])
+    assert s.check() in (z3.sat, z3.unknown)
+    assert work() == first
+
+
 def test_split_search_finds_confirmed_counterexamples():
     # Theorem 1's bound is not one for the feature-only strategy: found in the relaxed query, confirmed exactly.
     doc = search("feature-only", "thm1", 2, 2, epsilon=0, progress=False)
