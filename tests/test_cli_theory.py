@@ -169,3 +169,16 @@ def test_results_json_carries_notion_and_refutations(cli_json):
     assert mixture["thm1-corrected"]["notion"] == "mixture"
     assert mixture["thm1-corrected"]["bound"] == "-Delta*xi*(1 - alpha)/alpha + 1 - epsilon/(alpha*(1 - epsilon))"
     assert mixture["thm1-corrected"]["statement"].count("notion \\texttt{mixture}") == 1
+
+
+def test_typed_numbers_are_decided_exactly(cli, cli_json):
+    """eps = 0.16 and S* = 0.68 as typed make cor2-corrected's reachability 1 - 2 eps >= S* an equality: alpha* = 1
+    (their floats say 1 - 2 eps < S*); the same by the full path (--printed) and, once cached, the fast one.
+    eps = 1/2 - 10**-20 is in the refuted range 0 < eps < 1/2, though its float is 1/2."""
+    at = ["--set", "Delta=1", "xi=0.3", "epsilon=0.16", "S_star=0.68"]
+    assert 1 - 2 * 0.16 < 0.68 and 1 - 2 * Fraction("0.16") == Fraction("0.68")
+    for extra in (["--printed"], [], []):
+        doc = cli_json("critical-mass", "cor2-corrected", *at, *extra)
+        assert (doc["value"], doc["status"]) == (1.0, "ok"), extra
+    code, out, err = cli("critical-mass", "cor2", "--set", "Delta=1", "xi=0.3", "S_star=0.1", "epsilon=1/2-10**-20")
+    assert code == 2 and "refuted for 0 < epsilon < 1/2" in err, (out, err)

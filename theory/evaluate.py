@@ -1,13 +1,15 @@
 """Numeric evaluation of the theory's expressions: lambdify over numpy arrays, with domain checks.
 
 Kept apart from the symbolic core (paper.py, derive.py): this is the only module of theory/ that
-turns expressions into float64 numbers.
+turns expressions into float64 numbers. The facts it prints are decided exactly, on the exact values given
+(theory.fast.decide, theory.fast.critical_masses, shared with the sympy-free path): whether the values lie in
+a refuted range, whether they meet a hypothesis, whether a target is reachable and whether a critical mass
+is degenerate; a rational critical mass is computed exactly and rounded up.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from fractions import Fraction
 
 import numpy as np
 import sympy as sp
@@ -69,7 +71,9 @@ def _numeric_part(cm) -> bool:
 
 
 def _compiled(id: str, what: str, notion: str):
-    """The lambdified expression, compiled once per derived result (a result registered again is new)."""
+    """(params, the lambdified expression, the critical mass's exact parts or None), compiled once per derived
+    result (a result registered again is new). For a critical mass the lambdified expression is alpha*
+    alone; its cases are decided exactly (``_exact_parts``)."""
     r = result(id, notion)
     hit = _COMPILED.get((id, what, notion))
     if hit is None or hit[0] is not r:
@@ -83,9 +87,50 @@ _COMPILED: dict = {}
 def _compile(id: str, what: str, notion: str):
     from theory.derive import crossing
     params = required(id, what, notion)
-    expr = expression(id, what, notion).replace(lambda e: isinstance(e, crossing), lambda e: sp.nan)
+    cm = result(id, notion).critical_mass if what == "critical_mass" else None
+    expr = cm.alpha_star if cm is not None else expression(id, what, notion)
+    expr = expr.replace(lambda e: isinstance(e, crossing), lambda e: sp.nan)
     fn = sp.lambdify([p.symbol for p in params], expr, modules=[{"LambertW": _lambertw}, "numpy"])
-    return params, fn
+    return params, fn, None if cm is None else _exact_parts(cm, params)
+
+
+def _exact_parts(cm, params):
+    """(reachable, degenerate, alpha*'s pieces or None) as functions of exact values (theory.fast's form)."""
+    alpha = cm.alpha_star
+    pieces = alpha.args if isinstance(alpha, sp.Piecewise) else [(alpha, sp.true)]
+    try:
+        exact_pieces = [(_exact_text(v, params), _exact_text(c, params)) for v, c in pieces]
+    except ValueError:
+        exact_pieces = None
+    return exact_condition(cm.reachable, params), exact_condition(cm.degenerate, params), exact_pieces
+
+
+def _exact_text(expr, params):
+    """``expr`` compiled by theory.numbers.exact over the parameters' written names; ValueError (Inexact among
+    them) where it is not rational arithmetic in the grammar."""
+    from theory.expr import dump
+    from theory.numbers import exact
+    from theory.statement import _written
+    return exact(dump(expr, {p.symbol: _written(p.name) for p in params}))
+
+
+def exact_condition(cond: sp.Basic, params):
+    """A condition as a function of exact values {written name: Fraction}: rational arithmetic in Fractions
+    (theory.numbers.exact), else sympy on Rationals; InputError where neither can decide it at a point."""
+    try:
+        return _exact_text(cond, params)
+    except ValueError:
+        pass
+    from theory.statement import _written
+    names = [(p.symbol, _written(p.name)) for p in params]
+
+    def by_sympy(env):
+        got = cond.subs({s: sp.Rational(env[n].numerator, env[n].denominator) for s, n in names if n in env})
+        if got in (sp.true, sp.false):
+            return bool(got)
+        raise InputError(f"cannot decide {cond} exactly at "
+                         + " ".join(f"{n}={float(env[n]):g}" for _, n in names if n in env))
+    return by_sympy
 
 
 def _lambertw(x):
@@ -133,7 +178,7 @@ def evaluate(id: str, what: str, values: Mapping[str, object], notion: str = not
     ...
     theory.refuted.RefutedError: cor2 is refuted for 0 < epsilon < 1/2 against tv and mixture-eps-optimal firms (verify: thm1.eps.model, thm1.eps.chain[k=1], thm1.eps.tv-model); use cor2-corrected; or pass printed=True for the paper's formula
     """
-    params, fn = _compiled(id, what, notions.check(notion))
+    params, fn, parts = _compiled(id, what, notions.check(notion))
     names = {p.name for p in params}
     for name in values:
         if name not in names:
@@ -144,34 +189,49 @@ def evaluate(id: str, what: str, values: Mapping[str, object], notion: str = not
         raise InputError(f"missing parameter{'s' if len(missing) > 1 else ''} {' '.join(missing)} for {id}; "
                          f"expected: {' '.join(p.name for p in params)}")
     args = [check_domain(p, values[p.name]) for p in params]
-    refuted = None if printed else refuted_at(id, notion, {p.name: a for p, a in zip(params, args)})
+    given = {p.name: values[p.name] for p in params}  # the exact values: facts are decided on these
+    refuted = None if printed else refuted_at(id, notion, given)
     if refuted is not None:
         raise RefutedError(refuted)
-    _check_hypotheses(id, {p.symbol: a for p, a in zip(params, args)}, notion)
+    _check_hypotheses(id, params, given, notion)
+    points = _exact_points(params, given) if parts is not None else None
     _remember(id, what, params, notion)
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         out = fn(*args)
     out = np.asarray(np.broadcast_to(out, np.broadcast_shapes(*(a.shape for a in args))), dtype=np.float64).copy()
-    cm = result(id, notion).critical_mass
-    if what == "critical_mass" and _numeric_part(cm):
-        _fill_numeric(cm, params, args, out)
+    if parts is not None:
+        from theory.fast import critical_masses
+        out = critical_masses(*parts, points, out)
+        cm = result(id, notion).critical_mass
+        if _numeric_part(cm):
+            _fill_numeric(cm, params, points, out)
     return out if out.ndim else float(out)
 
 
-def _fill_numeric(cm, params, args, out: np.ndarray) -> None:
-    """Where the closed form has no value (nan), the certified numeric inverse at that point's values."""
+def _exact_points(params, given) -> list[dict]:
+    """Each point as {written name: Fraction}, the exact values given (theory.fast.exact_points)."""
+    from theory.fast import exact_points
+    from theory.numbers import Inexact
+    from theory.statement import _written
+    try:
+        return exact_points([given[p.name] for p in params], [_written(p.name) for p in params])
+    except Inexact as e:
+        raise InputError(f"a value has no exact value: {e}") from None
+
+
+def _fill_numeric(cm, params, points, out: np.ndarray) -> None:
+    """Where the closed form has no value (nan), the certified numeric inverse at that point's exact values."""
     from theory.inverse import Uncertified, numeric_crossing
-    grid = np.broadcast_arrays(*args) if args else []
-    for index in zip(*np.nonzero(np.isnan(out))) if out.ndim else ([()] if np.isnan(out) else []):
-        values = {p.symbol: Fraction(float(a[index])) for p, a in zip(params, grid)}
+    from theory.statement import _written
+    flat = out.reshape(-1)
+    for i in np.flatnonzero(np.isnan(flat)):
+        values = {p.symbol: points[i][_written(p.name)] for p in params}
+        index = np.unravel_index(i, out.shape)
         try:
-            out[index] = numeric_crossing(cm.bound, cm.target, values)
+            flat[i] = min(numeric_crossing(cm.bound, cm.target, values), 1.0)
         except Uncertified as e:
-            raise InputError(f"the critical mass at {_point(params, grid, index)} cannot be certified: {e}") from None
-
-
-def _point(params, grid, index) -> str:
-    return " ".join(f"{p.name}={float(a[index]):g}" for p, a in zip(params, grid))
+            shown = " ".join(f"{p.name}={float(v):g}" for p, v in zip(params, values.values()))
+            raise InputError(f"the critical mass at {shown} cannot be certified: {e}") from None
 
 
 def _checked(id: str, symbols, notion: str = notions.DEFAULT) -> list[sp.Basic]:
@@ -187,11 +247,13 @@ def _checked(id: str, symbols, notion: str = notions.DEFAULT) -> list[sp.Basic]:
     return out
 
 
-def _check_hypotheses(id: str, env: dict, notion: str = notions.DEFAULT) -> None:
-    """Raise InputError where the values break a hypothesis of the result stated in its parameters alone."""
-    for h in _checked(id, env, notion):
-        holds = sp.lambdify(list(env), h, modules="numpy")(*env.values())
-        if not np.all(holds):
+def _check_hypotheses(id: str, params, given: dict, notion: str = notions.DEFAULT) -> None:
+    """Raise InputError where the values break a hypothesis of the result stated in its parameters alone,
+    decided exactly on the values given (``_exact_points``, over the parameters the hypothesis names)."""
+    from theory.fast import decide
+    for h in _checked(id, [p.symbol for p in params], notion):
+        named = [p for p in params if p.symbol in h.free_symbols]
+        if not decide(exact_condition(h, named), _exact_points(named, given)).all():
             raise InputError(f"the values break the hypothesis {h} of {id}")
 
 
@@ -212,4 +274,5 @@ def _remember(id: str, what: str, params, notion: str = notions.DEFAULT) -> None
         _REMEMBERED[(id, what, notion)] = r
         hyps = _checked(id, [p.symbol for p in params], notion)
         remember(id, what, expression(id, what, notion), params, hyps, [str(h) for h in hyps], notion,
-                 [ref.where for ref in refutations(id, notion)], r.notion)
+                 [ref.where for ref in refutations(id, notion)], r.notion,
+                 r.critical_mass if what == "critical_mass" else None)

@@ -14,6 +14,13 @@ An entry is keyed by the notion of eps-optimality too (theory.notions), and carr
 theory.refuted records the result as refuted under it: at a point in such a range (or where a range cannot
 be read) the cache does not answer, so a refuted result is refused, or printed only on request and
 labelled, by the full path alone.
+
+The facts that are printed are decided exactly, on the exact values given (a float's exact binary value, a
+Fraction typed as ``0.05`` as 1/20), by ``decide`` and ``critical_masses``, which theory.evaluate uses too:
+whether a point lies in a refuted range, whether it meets a hypothesis, whether the target is reachable
+(the bound at alpha = 1 against S*) and whether the critical mass is degenerate; a rational critical mass is
+computed exactly and rounded up (an upper bound stays one). Floating point only computes values whose
+formula is not rational, and picks among the candidate roots of a nonlinear one.
 """
 
 from __future__ import annotations
@@ -24,13 +31,15 @@ import hashlib
 import json
 import math
 from collections.abc import Mapping
+from fractions import Fraction
 
 import numpy as np
 
 from theory.errors import InputError
+from theory.numbers import Inexact, as_fraction, exact
 from theory.sources import cache_directory, fingerprint, write_atomically
 
-FORMAT = 2
+FORMAT = 3
 WHAT = ("bound", "critical_mass", "investment")
 
 _FUNCTIONS = {
@@ -104,24 +113,121 @@ def _evaluate(entry: dict, id: str, values: Mapping[str, object]):
     env = {}
     for name, written, lo, hi, left_open, right_open, integer, text in params:
         env[written] = _check_domain(name, values[name], lo, hi, left_open, right_open, integer, text)
-    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        if any(np.any(_walk(ast.parse(where, mode="eval").body, env)) for where in entry["refuted"]):
+    shape = np.broadcast_shapes(*(np.shape(a) for a in env.values())) if env else ()
+    try:
+        needed = entry["refuted"] or entry["hypotheses"] or "reachable" in entry
+        points = exact_points([values[p[0]] for p in params], [p[1] for p in params]) if needed else []
+        if any(decide(exact(where), points).any() for where in entry["refuted"]):
             raise _Miss  # refuted there (theory.refuted): the full path refuses, or labels with --printed
         for hypothesis, shown in entry["hypotheses"]:
-            if not np.all(_walk(ast.parse(hypothesis, mode="eval").body, env)):
+            if not decide(exact(hypothesis), points).all():
                 raise InputError(f"the values break the hypothesis {shown} of {id}")
-        if "pieces" in entry:
-            conds = [_walk(ast.parse(c, mode="eval").body, env) for _, c in entry["pieces"]]
-            vals = [_walk(ast.parse(v, mode="eval").body, env) for v, _ in entry["pieces"]]
-            out = np.select([np.asarray(c, dtype=bool) for c in conds], [np.asarray(v, dtype=np.float64) for v in vals],
-                            default=np.nan)
-        else:
-            out = _walk(ast.parse(entry["expr"], mode="eval").body, env)
-    shape = np.broadcast_shapes(*(np.shape(a) for a in env.values())) if env else ()
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            if "reachable" in entry:
+                approx = np.broadcast_to(np.asarray(_pieces(entry["alpha_star"], env), dtype=np.float64), shape)
+                out = critical_masses(exact(entry["reachable"]), exact(entry["degenerate"]),
+                                      _exact_pieces(entry["alpha_star"]), points, approx)
+            elif "pieces" in entry:
+                out = _pieces(entry["pieces"], env)
+            else:
+                out = _walk(ast.parse(entry["expr"], mode="eval").body, env)
+    except Inexact:
+        raise _Miss from None  # a range, hypothesis or case that only the full path can decide exactly
     out = np.array(np.broadcast_to(np.asarray(out, dtype=np.float64), shape))
     if np.isnan(out).any():
         raise _Miss  # a point for the certified numeric inverse, or a value only the full path can explain
     return out if out.ndim else float(out)
+
+
+def _pieces(pieces, env):
+    """A piecewise value in floating point: the first piece whose condition holds."""
+    conds = [_walk(ast.parse(c, mode="eval").body, env) for _, c in pieces]
+    vals = [_walk(ast.parse(v, mode="eval").body, env) for v, _ in pieces]
+    return np.select([np.asarray(c, dtype=bool) for c in conds], [np.asarray(v, dtype=np.float64) for v in vals],
+                     default=np.nan)
+
+
+def _exact_pieces(pieces):
+    """The pieces compiled for exact evaluation, or None where any of them is not rational."""
+    try:
+        return [(exact(v), exact(c)) for v, c in pieces]
+    except Inexact:
+        return None
+
+
+# ---- exact decisions (both paths) -----------------------------------------------------------------------
+
+def exact_points(values, names) -> list[dict[str, Fraction]]:
+    """Each point of the values broadcast together, as {name: its exact value} (theory.numbers.as_fraction:
+    a float's exact binary value, a Fraction or sympy Rational as it is), in C order. Inexact where a value
+    has none (nan)."""
+    arrays = [np.asarray(v, dtype=object) for v in values]
+    shape = np.broadcast_shapes(*(a.shape for a in arrays)) if arrays else ()
+    grid = [np.broadcast_to(a, shape) for a in arrays]
+    memo: dict = {}
+
+    def frac(v):
+        key = (type(v), v) if isinstance(v, (int, float, Fraction)) else None
+        if key is None:
+            return as_fraction(v)
+        if key not in memo:
+            memo[key] = as_fraction(v)
+        return memo[key]
+    return [{n: frac(g[index]) for n, g in zip(names, grid)} for index in np.ndindex(shape)]
+
+
+def decide(condition, points) -> np.ndarray:
+    """A condition (a function of exact values: theory.numbers.exact) at each point, as a bool array in the
+    points' order; Inexact where it cannot be decided exactly."""
+    memo: dict = {}
+
+    def at(point):
+        key = tuple(point.values())
+        if key not in memo:
+            memo[key] = bool(condition(point))
+        return memo[key]
+    return np.fromiter((at(p) for p in points), dtype=bool, count=len(points))
+
+
+def round_up(value: Fraction) -> float:
+    """The least float >= value (inf beyond the floats)."""
+    try:
+        out = float(value)
+    except OverflowError:
+        return math.inf if value > 0 else -math.inf
+    return out if Fraction(out) >= value else math.nextafter(out, math.inf)
+
+
+def critical_masses(reachable, degenerate, alpha_star, points, approx) -> np.ndarray:
+    """The critical mass at each point (theory.result.CriticalMass.as_piecewise): inf where the target is not
+    reachable (the bound at alpha = 1 below S*), 0 where the bound does not depend on alpha, else alpha*,
+    capped at 1 (reachable means alpha = 1 succeeds). ``reachable`` and ``degenerate`` are decided exactly
+    (functions of exact values; Inexact propagates to the caller). ``alpha_star``: its pieces as exact
+    functions (value, condition), or None; where they compute alpha* exactly it is rounded up to a float,
+    elsewhere ``approx`` (alpha* in floating point, same shape as the output; nan: a numeric inverse) is used.
+    """
+    approx = np.asarray(approx, dtype=np.float64)
+    out = np.empty(approx.shape, dtype=np.float64)
+    flat_out, flat_approx = out.reshape(-1), approx.reshape(-1)
+    for i, point in enumerate(points):
+        if not reachable(point):
+            flat_out[i] = math.inf
+        elif degenerate(point):
+            flat_out[i] = 0.0
+        else:
+            flat_out[i] = min(_alpha_star(alpha_star, point, flat_approx[i]), 1.0)
+    return out
+
+
+def _alpha_star(pieces, point, approx: float) -> float:
+    if pieces is not None:
+        try:
+            for value, condition in pieces:
+                if condition(point):
+                    return round_up(value(point))
+        except Inexact:
+            pass
+    return float(approx)
 
 
 def _check_domain(name, value, lo, hi, left_open, right_open, integer, text) -> np.ndarray:
@@ -189,11 +295,13 @@ def _walk(node, env):
 # ---- writing entries (the full path, with sympy) --------------------------------------------------------
 
 def remember(id: str, what: str, expr, params, hypotheses, shown, notion: str = "tv", refuted=(),
-             result_notion: str | None = None) -> bool:
+             result_notion: str | None = None, critical_mass=None) -> bool:
     """Write the entry for ``(id, what, notion)``: ``expr`` (a sympy expression or Piecewise), ``params``
     (theory Parameters, in evaluate's order), ``hypotheses`` (sympy relations evaluate checks) with their
     printed forms ``shown``, ``refuted`` (sympy conditions: theory.refuted's ranges for the result under
-    ``notion``), ``result_notion`` the notion the result states (its JSON's "notion"). Written only where it
+    ``notion``), ``result_notion`` the notion the result states (its JSON's "notion"), ``critical_mass`` (a
+    theory.result.CriticalMass, for ``what`` = "critical_mass"): its reachable and degenerate cases and
+    alpha* are stored apart, to be decided exactly (``critical_masses``). Written only where it
     reads back: the expression, and every range in the parameters, must
     stay in the grammar."""
     import sympy as sp
@@ -216,7 +324,13 @@ def remember(id: str, what: str, expr, params, hypotheses, shown, notion: str = 
                              bool(p.domain.left_open), bool(p.domain.right_open), bool(p.integer), p.domain_str()]
                             for p in params],
                  "hypotheses": [[dump(h, by_symbol), s] for h, s in zip(hypotheses, shown)]}
-        if isinstance(expr, sp.Piecewise):
+        if critical_mass is not None:
+            alpha = critical_mass.alpha_star
+            entry["reachable"] = dump(critical_mass.reachable, by_symbol)
+            entry["degenerate"] = dump(critical_mass.degenerate, by_symbol)
+            entry["alpha_star"] = [[_dump_value(v, by_symbol), dump(c, by_symbol)] for v, c in
+                                   (alpha.args if isinstance(alpha, sp.Piecewise) else [(alpha, sp.true)])]
+        elif isinstance(expr, sp.Piecewise):
             entry["pieces"] = [[_dump_value(v, by_symbol), dump(c, by_symbol)] for v, c in expr.args]
         else:
             entry["expr"] = _dump_value(expr, by_symbol)

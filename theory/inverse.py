@@ -107,6 +107,16 @@ def _gap_sign(expr, target, alpha: Fraction, env) -> int:
     return 0
 
 
+def _exact_sign_at_one(expr, target, env) -> int:
+    """+1 if bound(1) >= target, -1 if <, decided in exact rationals where the gap at alpha = 1 is a rational
+    number (a tie bound(1) = S* reaches the target: alpha* = 1); 0 where it is not rational."""
+    gap = (expr - target).subs({**{s: sp.Rational(v.numerator, v.denominator) for s, v in env.items()},
+                                ALPHA: sp.S.One})
+    if not gap.is_Rational:
+        return 0
+    return 1 if gap >= 0 else -1
+
+
 def crossing_bracket(expr: sp.Expr, target: sp.Expr, values: dict) -> tuple[Fraction, Fraction | float]:
     """(lo, hi) with bound(lo) < target <= bound(hi), both certified, for a bound non-decreasing in alpha.
 
@@ -118,7 +128,7 @@ def crossing_bracket(expr: sp.Expr, target: sp.Expr, values: dict) -> tuple[Frac
     free = (expr.free_symbols | sp.sympify(target, strict=True).free_symbols) - {ALPHA} - set(env)
     if free:
         raise ValueError(f"no value for {sorted(map(str, free))}")
-    top = _gap_sign(expr, target, Fraction(1), env)
+    top = _exact_sign_at_one(expr, target, env) or _gap_sign(expr, target, Fraction(1), env)
     if top == -1:
         return Fraction(1), math.inf
     if top == 0:

@@ -5,14 +5,23 @@ takes from here. ``read`` returns a Fraction for text in the subset and None for
 caller then hands to theory.expr (functions, names) for a full reading or a one-line refusal. The text is
 walked through a whitelist of ``ast`` nodes, never evaluated.
 
+``exact`` compiles the rational part of the grammar with names (a condition or value as theory.expr.dump
+writes it) to a function of exact values: theory.evaluate and theory.fast decide with it the facts they
+print (whether a target is reachable, whether a value lies in a refuted range) on the exact values given.
+
 >>> read("1/8"), read("2**-3"), read("1.25e-1"), read("sqrt(2)")
 (Fraction(1, 8), Fraction(1, 8), Fraction(1, 8), None)
+>>> exact("(2*epsilon - 1)/(epsilon - 1) >= S_star")({"epsilon": Fraction(0), "S_star": Fraction(1)})
+True
 """
 
 from __future__ import annotations
 
 import ast
+import math
+import operator
 import re
+from collections.abc import Callable, Mapping
 from fractions import Fraction
 
 #: Longest text accepted, and deepest nesting of its syntax tree: both keep parsing time and memory small.
@@ -99,3 +108,131 @@ def split_top(text: str, sep: str = ",") -> list[str]:
             start = i + 1
     out.append(text[start:])
     return out
+
+
+class Inexact(ValueError):
+    """The text needs more than rational arithmetic (exp, sqrt, a float constant, a name without a value), or
+    its value is not a finite rational at these values (a division by zero, a power over the limits)."""
+
+
+_BINARY = {ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul, ast.Div: operator.truediv}
+_COMPARE = {ast.Lt: operator.lt, ast.LtE: operator.le, ast.Gt: operator.gt, ast.GtE: operator.ge,
+            ast.Eq: operator.eq, ast.NotEq: operator.ne}
+_RATIONAL_FUNCTIONS = {"Abs": abs, "Min": min, "Max": max,
+                       "floor": lambda x: Fraction(math.floor(x)), "ceiling": lambda x: Fraction(math.ceil(x))}
+
+
+def exact(text: str) -> Callable[[Mapping[str, Fraction]], Fraction | bool]:
+    """``text`` (theory.expr's grammar: numbers, names, + - * / **, Abs Min Max floor ceiling, comparisons,
+    and/or/not) as a function of exact values {name: Fraction}, computing in Fractions: a Fraction, or a
+    bool for a condition. Raises Inexact here for text outside that rational part (exp, log, sqrt, pi, a
+    float constant), and from the function where a value is not a finite rational (division by zero).
+
+    >>> f = exact("xi*(1 - p)/p")
+    >>> f({"xi": Fraction(1, 5), "p": Fraction(1, 5)})
+    Fraction(4, 5)
+    >>> f({"xi": Fraction(1), "p": Fraction(0)})
+    Traceback (most recent call last):
+    ...
+    theory.numbers.Inexact: division by zero
+    """
+    if not isinstance(text, str) or len(text) > 100 * MAX_LENGTH:
+        raise Inexact("not a text of the grammar")
+    try:
+        tree = ast.parse(text.strip(), mode="eval")
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        raise Inexact(f"cannot read {text[:80]!r}") from None
+    fn = _compile(tree.body, 0)
+
+    def call(env: Mapping[str, Fraction]):
+        try:
+            return fn(env)
+        except ZeroDivisionError:
+            raise Inexact("division by zero") from None
+        except (_Outside, OverflowError, MemoryError, RecursionError):
+            raise Inexact("a value too large for exact arithmetic") from None
+    return call
+
+
+def _compile(node, depth: int):
+    if depth > 4 * MAX_DEPTH:
+        raise Inexact("nested too deeply")
+    if isinstance(node, ast.Constant) and type(node.value) is int:
+        value = Fraction(node.value)
+        return lambda env: value
+    if isinstance(node, ast.Name):
+        name = node.id
+
+        def lookup(env):
+            if name not in env:
+                raise Inexact(f"no exact value for {name}")
+            return env[name]
+        return lookup
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd, ast.Not)):
+        inner = _compile(node.operand, depth + 1)
+        if isinstance(node.op, ast.USub):
+            return lambda env: -inner(env)
+        if isinstance(node.op, ast.Not):
+            return lambda env: not inner(env)
+        return inner
+    if isinstance(node, ast.BinOp) and type(node.op) in _BINARY:
+        op, a, b = _BINARY[type(node.op)], _compile(node.left, depth + 1), _compile(node.right, depth + 1)
+        return lambda env: _small(op(a(env), b(env)))
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Pow):
+        base, power = _compile(node.left, depth + 1), _compile(node.right, depth + 1)
+
+        def pow_(env):
+            a, b = base(env), power(env)
+            if b.denominator != 1 or abs(b) > MAX_EXPONENT or bits(a) * abs(b) > 4 * MAX_BITS:
+                raise Inexact(f"the power {a}**{b} is not an exact rational within the limits")
+            return a ** int(b)
+        return pow_
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in _RATIONAL_FUNCTIONS \
+            and not node.keywords and node.args:
+        f, args = _RATIONAL_FUNCTIONS[node.func.id], [_compile(a, depth + 1) for a in node.args]
+        return lambda env: f(*(a(env) for a in args))
+    if isinstance(node, ast.Compare):
+        ops = [_COMPARE.get(type(op)) for op in node.ops]
+        if None in ops:
+            raise Inexact("an unknown comparison")
+        terms = [_compile(node.left, depth + 1), *(_compile(c, depth + 1) for c in node.comparators)]
+
+        def compare(env):
+            values = [t(env) for t in terms]
+            return all(op(x, y) for op, x, y in zip(ops, values, values[1:]))
+        return compare
+    if isinstance(node, ast.BoolOp):
+        parts = [_compile(v, depth + 1) for v in node.values]
+        if isinstance(node.op, ast.And):
+            return lambda env: all(p(env) for p in parts)
+        return lambda env: any(p(env) for p in parts)
+    raise Inexact(f"{ast.dump(node)[:60]} is outside rational arithmetic")
+
+
+def as_fraction(value) -> Fraction:
+    """The exact value of a number as given: a Fraction or an integer as it is, a float by its exact binary
+    value (``Fraction(0.1)``, not 1/10), a sympy Rational as p/q, a decimal text exactly. Inexact for
+    anything else (nan, infinity, a sympy irrational).
+
+    >>> as_fraction(0.5), as_fraction("0.1"), as_fraction(0.1) == Fraction(1, 10)
+    (Fraction(1, 2), Fraction(1, 10), False)
+    """
+    if isinstance(value, Fraction):
+        return value
+    if isinstance(value, str):
+        out = read(value)
+        if out is None:
+            raise Inexact(f"{value!r} is not a number")
+        return out
+    p, q = getattr(value, "p", None), getattr(value, "q", None)
+    if isinstance(p, int) and isinstance(q, int):  # a sympy Rational or Integer
+        return Fraction(p, q)
+    if getattr(value, "is_number", False) and not getattr(value, "is_Float", False):
+        raise Inexact(f"{value} is not a rational number")  # sympy's sqrt(2), pi: no exact Fraction
+    try:
+        return Fraction(value)  # int, float (exact binary value), numpy scalars, numbers.Rational
+    except (TypeError, ValueError, OverflowError):
+        try:
+            return Fraction(float(value))  # a sympy Float: its value as a float
+        except (TypeError, ValueError, OverflowError):
+            raise Inexact(f"{value!r} is not a finite number") from None

@@ -16,7 +16,6 @@ from __future__ import annotations
 import functools
 from dataclasses import dataclass
 
-import numpy as np
 import sympy as sp
 
 from theory import notions
@@ -123,8 +122,11 @@ def recorded(id: str) -> list[Refutation]:
 
 @functools.cache
 def _where_fn(where: sp.Basic):
-    names = sorted(where.free_symbols, key=str)
-    return names, sp.lambdify(names, where, modules="numpy")
+    """The range's parameters and the range as a function of their exact values (theory.evaluate)."""
+    from theory.evaluate import exact_condition
+    from theory.parameters import of_symbol
+    params = tuple(of_symbol(s) for s in sorted(where.free_symbols, key=str))
+    return params, exact_condition(where, params)
 
 
 def refuted_at(id: str, notion: str, values: dict, form: str | None = None) -> Refutation | None:
@@ -132,12 +134,22 @@ def refuted_at(id: str, notion: str, values: dict, form: str | None = None) -> R
 
     ``values`` maps parameter names to numbers or numpy arrays; the result counts as refuted there when any
     entry of an array lies in the range. A parameter the range needs but ``values`` lacks counts as in range.
+    Decided exactly on the values given (a float's exact binary value, a Fraction as it is): a typed
+    epsilon = 1/2 - 10**-20 is in 0 < epsilon < 1/2, though its nearest float is 1/2.
     """
-    from theory.parameters import of_symbol
+    from theory.fast import decide, exact_points
+    from theory.numbers import Inexact
+    from theory.statement import _written
 
     for r in refutations(id, notion, form):
-        names, fn = _where_fn(r.where)
-        args = [values.get(of_symbol(s).name) for s in names]
-        if any(a is None for a in args) or np.any(fn(*(np.asarray(a, dtype=np.float64) for a in args))):
+        params, holds = _where_fn(r.where)
+        args = [values.get(p.name) for p in params]
+        if any(a is None for a in args):
+            return r
+        try:
+            points = exact_points(args, [_written(p.name) for p in params])
+        except Inexact:
+            return r  # a value without an exact value (nan) counts as in range: never an unlabelled answer
+        if decide(holds, points).any():
             return r
     return None

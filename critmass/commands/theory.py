@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import functools
 import sys
+from fractions import Fraction
 from pathlib import Path
 
 import numpy as np
@@ -95,13 +96,16 @@ def _has(id: str, what: str, notion: str = DEFAULT) -> bool:
     return r.bound is not None if what == "bound" else r.critical_mass is not None
 
 
-def parse_values(items: list[str]) -> dict[str, list[float]]:
-    """``["alpha=0.1", "xi=1/1000,1e-2"]`` as a dict of value lists; malformed items raise InputError.
+def parse_values(items: list[str]) -> dict[str, list[Fraction]]:
+    """``["alpha=0.1", "xi=1/1000,1e-2"]`` as a dict of value lists, each value the exact number typed (0.1 is
+    1/10); malformed items raise InputError.
 
-    Each value is read by theory.expr's restricted parser (numbers and arithmetic on them only).
+    Each value is read by theory.expr's restricted parser (numbers and arithmetic on them only). The values
+    stay exact: theory.evaluate and theory.fast decide reachability, refuted ranges and hypotheses on them
+    (eps = 0.05 and S* = 0.9 make cor2-corrected's 1 - 2 eps >= S* an equality, which their floats do not).
     """
     from theory.numbers import read, split_top
-    values: dict[str, list[float]] = {}
+    values: dict[str, list[Fraction]] = {}
     for item in items:
         name, sep, text = item.partition("=")
         if not sep or not name:
@@ -111,9 +115,11 @@ def parse_values(items: list[str]) -> dict[str, list[float]]:
         parts = split_top(text)
         if not text.strip() or any(not part.strip() for part in parts):
             raise InputError(f"{name}={text!r}: expected a number, or numbers separated by commas")
-        # read exactly and bounded (theory.numbers, else theory.expr), then a finite float: never inf, never
+        # read exactly and bounded (theory.numbers, else theory.expr), and finite as a float: never inf, never
         # an OverflowError from 2**4000 or 1e309
-        values[name] = [D.finite(_number(read, name, part.strip()), f"{name}={part.strip()!r}") for part in parts]
+        values[name] = [_number(read, name, part.strip()) for part in parts]
+        for value, part in zip(values[name], parts):
+            D.finite(value, f"{name}={part.strip()!r}")
     return values
 
 
@@ -127,10 +133,11 @@ def _number(read, name: str, text: str):
     return value
 
 
-def points(values: dict[str, list[float]], grid: bool) -> dict[str, np.ndarray]:
-    """The evaluation points: lists in step (each of one length, or of length 1), or every combination."""
+def points(values: dict[str, list[Fraction]], grid: bool) -> dict[str, np.ndarray]:
+    """The evaluation points: lists in step (each of one length, or of length 1), or every combination; each
+    an array of the exact values (dtype object, Fractions)."""
     if grid:
-        mesh = np.meshgrid(*(np.asarray(v) for v in values.values()), indexing="ij")
+        mesh = np.meshgrid(*(_exact_array(v) for v in values.values()), indexing="ij")
         return {k: m.ravel() for k, m in zip(values, mesh)}
     lengths = {len(v) for v in values.values()} - {1}
     if len(lengths) > 1:
@@ -138,7 +145,13 @@ def points(values: dict[str, list[float]], grid: bool) -> dict[str, np.ndarray]:
         raise InputError(f"--set lists of different lengths ({shown}); give lists of one length, or --grid for "
                          "every combination")
     n = max(lengths, default=1)
-    return {k: np.asarray(v * n if len(v) == 1 else v, dtype=np.float64) for k, v in values.items()}
+    return {k: _exact_array(v * n if len(v) == 1 else v) for k, v in values.items()}
+
+
+def _exact_array(values: list) -> np.ndarray:
+    out = np.empty(len(values), dtype=object)
+    out[:] = values
+    return out
 
 
 def _single(values: dict[str, list[float]], grid: bool) -> bool:
