@@ -153,6 +153,7 @@ def test_figure1_numbers_are_theorem1_and_its_correction(report):
 def test_each_epsilon_result_is_labelled_valid_or_refuted_under_each_notion(report):
     """Issue 12 in the report: theory.refuted's verdict per result and notion, and no refuted formula evaluated on
     its refuted range (Figure 1, the Corollary 2 table)."""
+    from theory.latex import decimal_of
     from theory.refuted import refutations, refuted_at
 
     out, doc = report
@@ -173,9 +174,9 @@ def test_each_epsilon_result_is_labelled_valid_or_refuted_under_each_notion(repo
     assert {r["id"] for r in cm if r["epsilon"] == 0} == {"cor2"}
     for r in cm:
         assert refuted_at(r["id"], "tv", {"epsilon": r["epsilon"]}) is None
-        want = evaluate(r["id"], "critical_mass", dict(xi=r["xi"], Delta=r["Delta"], epsilon=r["epsilon"],
-                                                        S_star=r["S_star"]), notion="tv")
-        assert r["alpha_star"] == float(want)
+        want = evaluate(r["id"], "critical_mass", {k: decimal_of(r[k]) for k in ("xi", "Delta", "epsilon", "S_star")},
+                        notion="tv")  # the grid's values as the decimals the table prints (a tie at eps = 0.05)
+        assert (r["alpha_star"] if r["alpha_star"] is not None else float("inf")) == float(want)
 
 
 def _png_size_and_spread(path):

@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 import itertools
 import re
+from fractions import Fraction
 
 import sympy as sp
 
@@ -282,18 +283,30 @@ def fragment(ids, standalone: bool = False) -> str:
 TABLE_RESULT, TABLE_NOTION = "cor2-corrected", "tv"
 
 
+def decimal_of(value) -> Fraction:
+    """A float as the shortest decimal that reads back as it (``repr``): the number as written in the source or
+    typed (0.05 -> 1/20); a Fraction as it is.
+
+    >>> decimal_of(0.05), decimal_of(1e-4)
+    (Fraction(1, 20), Fraction(1, 10000))
+    """
+    return value if isinstance(value, Fraction) else Fraction(repr(float(value)))
+
+
 def critical_mass_rows(S_star: float = 0.9, xis=(1e-4, 1e-3, 1e-2), Deltas=(0.25, 1.0),
                        epsilons=(0.0, 0.01, 0.05)) -> list[dict]:
     """Corollary 2's alpha* over a grid: the printed corollary at epsilon = 0, ``TABLE_RESULT`` under
     ``TABLE_NOTION`` for epsilon > 0 (where verify/ refutes the printed one); ``id`` and ``notion`` say which
-    result gave each value (inf: unreachable).
+    result gave each value (inf: unreachable). Each grid value is read as the decimal it is written as
+    (``decimal_of``: 0.05 is 1/20, 0.9 is 9/10), so eps = 0.05 and S* = 0.9 are the tie 1 - 2 eps = S* (alpha* = 1),
+    as the table prints them, not the binary floats nearest them (for which 1 - 2 eps < S*).
     """
     rows = []
     for xi, Delta in itertools.product(xis, Deltas):
         for e in epsilons:
             id, notion = ("cor2", None) if e == 0 else (TABLE_RESULT, TABLE_NOTION)
-            value = float(evaluate(id, "critical_mass", dict(xi=xi, Delta=Delta, epsilon=e, S_star=S_star),
-                                   notion=TABLE_NOTION))
+            at = {k: decimal_of(v) for k, v in dict(xi=xi, Delta=Delta, epsilon=e, S_star=S_star).items()}
+            value = float(evaluate(id, "critical_mass", at, notion=TABLE_NOTION))
             rows.append({"xi": xi, "Delta": Delta, "epsilon": e, "id": id, "notion": notion, "S_star": S_star,
                          "alpha_star": value})
     return rows
