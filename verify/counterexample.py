@@ -295,12 +295,11 @@ def search(strategy: Strategy, claim: str, max_x: int, max_y: int, alpha=None, i
     {"status": "none", "covered", ...} (Z3 proved there is none: every case unsat) or {"status": "unknown",
     "reason", "covered": {"cases", "settled", "unknown", "not_reached"}} (inconclusive).
     ``where`` holds extra conditions on the parameters, e.g. "thm1 < 1" to ask for a non-trivial bound;
-    ``fixed`` gives values to the parameters of a stated result that an instance does not determine.
+    with ``where``, a "none" carries "where_kept": {"cases", "kept" (cases in which some instance meets the
+    conditions), "excluded", "unknown", "not_reached"}, so that a "none" under conditions no instance meets
+    reads as the vacuous answer it is. ``fixed`` gives values to the parameters of a stated result that an
+    instance does not determine. Every answer carries ``scope`` of the claim ("stated_for", "out_of_scope").
     """
-    import sys
-
-    from tqdm import tqdm
-
     from verify import encode as split
 
     strategy = parse_strategy(strategy, STRATEGIES, "--strategy")
@@ -328,59 +327,20 @@ def search(strategy: Strategy, claim: str, max_x: int, max_y: int, alpha=None, i
     engine = "split" if epsilon == 0 and names <= split.SYMBOL_NAMES else "one-formula"
     head = {"strategy": strategy.value, "claim": str(expr), "where": [str(c) for c in conds], "max_x": max_x,
             "max_y": max_y, "alpha": None if alpha is None else str(alpha), "notion": notion,
-            "epsilon": None if epsilon is None else str(epsilon), "epsilon_free": epsilon is None, "engine": engine}
+            "epsilon": None if epsilon is None else str(epsilon), "epsilon_free": epsilon is None, "engine": engine,
+            **scope(strategy, claim, notion)}
     maps = list(signal_maps(max_x, idempotent and strategy == Strategy.ERASURE))
-    if engine == "split":
-        e0, c0 = expr.subs(at0), tuple(c.subs(at0) for c in conds)
-        todo, total = split.cases(strategy, max_x, max_y, maps), split.count_cases(strategy, max_x, max_y, maps)
-
-        def settle(case, deadline):
-            return split.settle(strategy, case, max_x, max_y, e0, c0, alpha, rlimit,
-                                lambda inst: confirm(inst, expr, conds, Fraction(0), notion), deadline)
-    else:
-        formula, vars = encode(strategy, expr, max_x, max_y, alpha, idempotent, conds, epsilon, notion)
-        todo, total = maps, len(maps)
-
-        def settle(g, deadline):
-            fixed = [vars["signal"][x][z] == (g[x] == z) for x in range(max_x) for z in range(max_x)]
-            left = None if deadline is None else max(1, int((deadline - time.monotonic()) * 1000))
-            status, _, model, reason = z3util.check(z3.And(formula, *fixed), left, rlimit)
-            if status != "sat":
-                return status, None, reason
-            try:
-                inst, eps = _instance(model, vars, strategy, alpha, epsilon)
-            except z3util.NonRationalValue as e:
-                return "unknown", None, str(e)
-            return "sat", confirm(inst, expr, conds, eps, notion), ""
+    plan = (strategy, engine, max_x, max_y, maps, alpha, idempotent, epsilon, notion, rlimit)
 
     start = time.perf_counter()
     deadline = None if timeout_s is None else time.monotonic() + timeout_s
-    unknown: list[str] = []
-    unsettled: set[str] = set()
-    done = 0
-    bar = tqdm(todo, total=total, desc=f"counterexample {strategy} {max_x}x{max_y}", unit="case", file=sys.stderr,
-               leave=False, disable=None if progress is None else not progress)
-    try:
-        for case in bar:
-            if deadline is not None and deadline - time.monotonic() <= 0:
-                break
-            name = case.describe() if engine == "split" else f"g={list(case)}"
-            if engine == "split" and case.image_of is not None:  # isomorphic to a case settled before
-                rep = case.image_of.describe()
-                status, found, reason = ("unknown", None, f"as {rep}") if rep in unsettled else ("unsat", None, "")
-            else:
-                status, found, reason = settle(case, deadline)
-            done += 1
-            if status == "sat":
-                return {**head, **found, "alpha": found["instance"]["alpha"], "case": name,
-                        "seconds": time.perf_counter() - start}
-            if status == "unknown":
-                unknown.append(f"{name}: {reason}")
-                unsettled.add(name)
-                bar.set_postfix(unknown=len(unknown))
-    finally:
-        bar.close()
-    seconds = time.perf_counter() - start
+    todo, total, settle = _settler(expr, conds, *plan)
+    walked = _walk(todo, total, settle, engine, deadline, f"counterexample {strategy} {max_x}x{max_y}", progress)
+    if walked["found"] is not None:
+        found = walked["found"]
+        return {**head, **found, "alpha": found["instance"]["alpha"], "case": walked["case"],
+                "seconds": time.perf_counter() - start}
+    done, unknown = walked["done"], walked["unknown"]
     covered = {"cases": total, "settled": done - len(unknown), "unknown": len(unknown), "not_reached": total - done}
     if unknown or done < total:
         why = []
@@ -389,8 +349,102 @@ def search(strategy: Strategy, claim: str, max_x: int, max_y: int, alpha=None, i
         if unknown:
             why.append(f"{len(unknown)} cases unknown ({unknown[0]}{' ...' if len(unknown) > 1 else ''})")
         return {"status": "unknown", "reason": "; ".join(why), "covered": covered, "unknown_cases": unknown,
-                **head, "seconds": seconds}
-    return {"status": "none", "covered": covered, **head, "seconds": seconds}
+                **head, "seconds": time.perf_counter() - start}
+    doc = {"status": "none", "covered": covered, **head}
+    if where:
+        # 'none' under conditions that no instance meets says nothing: count the cases in which some instance
+        # meets them (the same cases, the claim replaced by one that every instance breaks: success <= 1 < 2).
+        todo, total, settle = _settler(sp.Integer(2), conds, *plan)
+        kept = _walk(todo, total, settle, engine, deadline, f"--where {strategy} {max_x}x{max_y}", progress,
+                     count=True)
+        doc["where_kept"] = {"cases": total, "kept": kept["sat"], "excluded": kept["done"] - kept["sat"]
+                             - len(kept["unknown"]), "unknown": len(kept["unknown"]),
+                             "not_reached": total - kept["done"]}
+    return {**doc, "seconds": time.perf_counter() - start}
+
+
+def scope(strategy: Strategy, claim: str, notion: str = notions.DEFAULT) -> dict:
+    """Which strategy each result named in ``claim`` is stated for ("stated_for": id -> strategy), and those
+    stated for another strategy than the one searched ("out_of_scope"): a counterexample there refutes applying
+    that result's bound to ``strategy``, not the result as stated (check-instance --result refuses such a pair).
+
+    >>> scope(Strategy.FEATURE_ONLY, "thm1 + thm3")
+    {'stated_for': {'thm1': 'feature-label', 'thm3': 'feature-only'}, 'out_of_scope': ['thm1']}
+    """
+    from theory.catalog import result
+
+    stated = {i: result(i, notion).strategy.value for i in sorted(_results_in(claim))}
+    return {"stated_for": stated, "out_of_scope": [i for i, s in stated.items() if s != strategy.value]}
+
+
+def _settler(expr: sp.Expr, conds: tuple, strategy: Strategy, engine: str, max_x: int, max_y: int, maps: list,
+             alpha, idempotent: bool, epsilon, notion: str, rlimit: int):
+    """The cases of a search for an instance whose success is below ``expr`` where ``conds`` hold, their count,
+    and the function settling one case: (status, confirmed result or None, reason)."""
+    from verify import encode as split
+
+    if engine == "split":
+        at0 = {SYMBOLS["epsilon"]: 0}
+        e0, c0 = expr.subs(at0), tuple(c.subs(at0) for c in conds)
+
+        def settle(case, deadline):
+            return split.settle(strategy, case, max_x, max_y, e0, c0, alpha, rlimit,
+                                lambda inst: confirm(inst, expr, conds, Fraction(0), notion), deadline)
+        return split.cases(strategy, max_x, max_y, maps), split.count_cases(strategy, max_x, max_y, maps), settle
+
+    formula, vars = encode(strategy, expr, max_x, max_y, alpha, idempotent, conds, epsilon, notion)
+
+    def settle(g, deadline):
+        fixed = [vars["signal"][x][z] == (g[x] == z) for x in range(max_x) for z in range(max_x)]
+        left = None if deadline is None else max(1, int((deadline - time.monotonic()) * 1000))
+        status, _, model, reason = z3util.check(z3.And(formula, *fixed), left, rlimit)
+        if status != "sat":
+            return status, None, reason
+        try:
+            inst, eps = _instance(model, vars, strategy, alpha, epsilon)
+        except z3util.NonRationalValue as e:
+            return "unknown", None, str(e)
+        return "sat", confirm(inst, expr, conds, eps, notion), ""
+    return maps, len(maps), settle
+
+
+def _walk(todo, total: int, settle, engine: str, deadline, desc: str, progress, count: bool = False) -> dict:
+    """Settle the cases in turn until the deadline: {"found" (the first confirmed result, unless ``count``),
+    "case" (its name), "done", "sat" (cases with one), "unknown" (["name: reason"])}. A case isomorphic to one
+    settled before (``image_of``) is settled as that one was."""
+    import sys
+
+    from tqdm import tqdm
+
+    unknown: list[str] = []
+    verdict: dict[str, str] = {}
+    done = sat = 0
+    bar = tqdm(todo, total=total, desc=desc, unit="case", file=sys.stderr, leave=False,
+               disable=None if progress is None else not progress)
+    try:
+        for case in bar:
+            if deadline is not None and deadline - time.monotonic() <= 0:
+                break
+            name = case.describe() if engine == "split" else f"g={list(case)}"
+            if engine == "split" and case.image_of is not None:  # isomorphic to a case settled before
+                rep = case.image_of.describe()
+                status, found, reason = verdict[rep], None, f"as {rep}"
+            else:
+                status, found, reason = settle(case, deadline)
+            if count and status == "sat" and found is not None and found["status"] != "counterexample":
+                status, reason = "unknown", "a model that exact arithmetic does not confirm"
+            verdict[name] = status
+            done += 1
+            if status == "sat":
+                sat += 1
+                if not count:
+                    return {"found": found, "case": name, "done": done, "sat": sat, "unknown": unknown}
+            if status == "unknown":
+                unknown.append(f"{name}: {reason}")
+                bar.set_postfix(unknown=len(unknown))
+    finally:
+        bar.close()
+    return {"found": None, "case": None, "done": done, "sat": sat, "unknown": unknown}
 
 
 def _alpha(value) -> Fraction:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import shlex
+
 from critmass import domains as D
 from critmass.output import emit_json, table
 from theory.errors import InputError
@@ -188,19 +190,59 @@ def cmd_counterexample(args) -> int:
                  progress=False if args.quiet else None)
     if args.json:
         emit_json(doc)
-    elif doc["status"] in ("counterexample", "unconfirmed"):
+        return 0 if doc["status"] in ("counterexample", "none") else EXIT_FAILED
+    where = "--where " + " ".join(shlex.quote(w) for w in args.where)
+    if doc["status"] in ("counterexample", "unconfirmed"):
         firm = "" if doc["epsilon"] == "0" else \
             f" against a {doc['epsilon']}-optimal firm ({doc['notion']}) tying points {doc['tied']}"
         print(f"{doc['status']}: success {doc['success']} < claim {doc['claim_value']}{firm}; params {doc['params']}")
         print(doc["instance"])
     elif doc["status"] == "none":
-        print(f"none: no instance with at most {args.max_x} feature values and {args.max_y} labels "
+        among = ""
+        if doc["where"]:
+            among = f" satisfying {where}" if args.where else ""
+            if len(doc["where"]) > len(args.where):
+                among += (" and" if among else "") + " in the collective domain of the claim's results"
+        print(f"none: no instance with at most {args.max_x} feature values and {args.max_y} labels{among} "
               f"has success below {doc['claim']} ({doc['seconds']:.2f} s)")
+        if "where_kept" in doc:
+            print(_where_kept(doc["where_kept"], where))
     else:
         c = doc["covered"]
         print(f"inconclusive: covered {c['settled']} of {c['cases']} cases ({c['unknown']} unknown, "
               f"{c['not_reached']} not reached): {doc['reason']}")
+    if doc["out_of_scope"]:
+        print(_scope_note(doc))
     return 0 if doc["status"] in ("counterexample", "none") else EXIT_FAILED
+
+
+def _scope_note(doc: dict) -> str:
+    """The line saying which results of the claim are stated for another strategy than the one searched, and
+    what the answer is then about (from each result's declared strategy, ``doc["stated_for"]``)."""
+    searched, ids = doc["strategy"], doc["out_of_scope"]
+    stated = "; ".join(f"{i} is stated for the {doc['stated_for'][i]} strategy" for i in ids)
+    names = " and ".join(ids)
+    about = {"counterexample": f"this {searched} instance is a counterexample to applying {names}'s bound to the "
+                               f"{searched} strategy, not to {names} as stated",
+             "unconfirmed": f"this {searched} instance was not confirmed; it concerns applying {names}'s bound to "
+                            f"the {searched} strategy",
+             "none": f"this 'none' says that {names}'s bound, applied to the {searched} strategy, holds up to this "
+                     f"size; it is not a check of {names} as stated"}.get(
+        doc["status"], f"the search concerns applying {names}'s bound to the {searched} strategy")
+    return (f"scope: {stated}, not {searched}: {about} (check-instance --result {ids[0]} refuses a {searched} "
+            f"instance for the same reason)")
+
+
+def _where_kept(kept: dict, where: str) -> str:
+    """The line saying in how many cases some instance meets the --where conditions (a 'none' where none does
+    is vacuous)."""
+    line = f"{where} holds on some instance in {kept['kept']} of {kept['cases']} cases"
+    rest = [f"{kept[k]} {k.replace('_', ' ')}" for k in ("unknown", "not_reached") if kept[k]]
+    if rest:
+        return line + f" ({', '.join(rest)}: the count is a lower bound)"
+    if kept["kept"] == 0:
+        return line + ": the conditions exclude every instance, so this 'none' is vacuous"
+    return line
 
 
 def _counterexample_multi(args) -> int:

@@ -2,6 +2,7 @@
 
 import json
 from fractions import Fraction as F
+from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
@@ -142,6 +143,67 @@ def test_counterexample_feature_only_breaks_theorem1(cli_json, cli, tmp_path):
     assert success(inst) < thm1
     # ... while check-instance (Theorem 3's bound for feature-only) finds that bound holding on it.
     assert cli_json("check-instance", write(tmp_path, doc["instance"]))["holds"]
+
+
+def test_a_claim_stated_for_another_strategy_is_framed_as_its_transfer(cli_json, cli, tmp_path):
+    """Theorem 1 is stated for feature-label: check-instance --result thm1 refuses a feature-only instance, and
+    counterexample says its feature-only instance refutes applying that bound to feature-only, not Theorem 1."""
+    stated = result("thm1").strategy.value
+    doc = cli_json("counterexample", "--strategy", "feature-only", "--claim", "thm1", "--max-x", 2, "--max-y", 2,
+                   "--epsilon", "0")
+    assert doc["status"] == "counterexample" and stated != "feature-only"
+    assert doc["stated_for"] == {"thm1": stated} and doc["out_of_scope"] == ["thm1"]
+    code, _, err = cli("check-instance", write(tmp_path, doc["instance"]), "--result", "thm1")
+    assert code == 2 and f"bounds the {stated} strategy's success" in err
+    code, out, _ = cli("counterexample", "--strategy", "feature-only", "--claim", "thm1", "--max-x", 2, "--max-y", 2,
+                       "--epsilon", "0")
+    scope = [line for line in out.splitlines() if line.startswith("scope:")]
+    assert code == 0 and len(scope) == 1
+    assert f"thm1 is stated for the {stated} strategy, not feature-only" in scope[0]
+    assert "counterexample to applying thm1's bound to the feature-only strategy, not to thm1 as stated" in scope[0]
+    # The pair the theorem states: no scope line, and nothing out of scope (Z3 proves none at eps = 0).
+    doc = cli_json("counterexample", "--strategy", stated, "--claim", "thm1", "--max-x", 2, "--max-y", 2,
+                   "--epsilon", "0")
+    assert doc["status"] == "none" and doc["out_of_scope"] == []
+    code, out, _ = cli("counterexample", "--strategy", stated, "--claim", "thm1", "--max-x", 2, "--max-y", 2,
+                       "--epsilon", "0")
+    assert code == 0 and "scope:" not in out
+
+
+def test_a_stated_results_declared_strategy_frames_the_answer(cli, tmp_path):
+    """The scope line comes from the result's declared strategy, for a stated result as for the paper's."""
+    toml = (tmp_path / "r.toml")
+    toml.write_text((Path(__file__).parent.parent / "workbench" / "tutorial.toml").read_text()
+                    .replace('strategy = "feature-label"', 'strategy = "erasure"'))
+    code, out, err = cli("counterexample", "--strategy", "feature-label", "--claim", "thm1_share", "--set", "r=1/2",
+                         "--max-x", 2, "--max-y", 2, "--results", toml)
+    assert code in (0, 1), err
+    assert "thm1-share is stated for the erasure strategy, not feature-label" in out
+
+
+def test_where_that_no_instance_meets_says_so(cli_json, cli):
+    """A 'none' under --where conditions that exclude every instance says it is vacuous, in text and JSON."""
+    for eps in (["--epsilon", "0"], []):  # the split search and the one-formula one
+        args = ("counterexample", "--strategy", "feature-label", "--claim", "thm1", "--max-x", 2, "--max-y", 2,
+                "--where", "thm1 > 2", *eps)
+        doc = cli_json(*args)
+        kept = doc["where_kept"]
+        assert doc["status"] == "none" and kept["kept"] == 0 and kept["excluded"] == kept["cases"] > 0
+        code, out, _ = cli(*args)
+        assert code == 0 and f"--where 'thm1 > 2' holds on some instance in 0 of {kept['cases']} cases" in out
+        assert "so this 'none' is vacuous" in out and "satisfying --where 'thm1 > 2' has success below" in out
+        if not eps:  # docs/verify.md quotes this run's line
+            line = next(x for x in out.splitlines() if x.startswith("--where"))
+            assert f"`{line}`" in (Path(__file__).parents[2] / "docs" / "verify.md").read_text()
+    # A condition that some instances meet: counted, not called vacuous.
+    args = ("counterexample", "--strategy", "feature-label", "--claim", "thm1", "--max-x", 2, "--max-y", 2,
+            "--epsilon", "0", "--where", "thm1 > 1/2")
+    kept = cli_json(*args)["where_kept"]
+    assert 0 < kept["kept"] <= kept["cases"] and kept["kept"] + kept["excluded"] == kept["cases"]
+    code, out, _ = cli(*args)
+    assert f"in {kept['kept']} of {kept['cases']} cases" in out and "vacuous" not in out
+    assert "where_kept" not in cli_json("counterexample", "--strategy", "feature-label", "--claim", "thm1",
+                                        "--max-x", 2, "--max-y", 2, "--epsilon", "0")
 
 
 def test_counterexample_none_and_non_idempotent_erasure(cli_json):
