@@ -20,7 +20,7 @@ import os
 from fractions import Fraction
 
 from theory.errors import InputError
-from theory.numbers import read
+from theory.numbers import Typed, domain_error, read
 
 #: Seeds are 32-bit: what numpy's and JAX's generators take as one word.
 SEED_MAX = 2**32 - 1
@@ -121,11 +121,24 @@ def integer(lo: int | None = None, hi: int | None = COUNT_MAX, note: str = "") -
     return _Type(convert, "integer")
 
 
+def as_float(value: Fraction, text: str, what: str, lo=None, hi=None, lo_open: bool = False,
+             hi_open: bool = False) -> float:
+    """``value`` (read from ``text``, inside the interval) as a float: InputError naming the text where its
+    magnitude is over 1e300 or its float64 leaves the interval (``1e-200/1e200`` underflows to 0, outside
+    (0, 1]; ``1 - 10**-20`` rounds to 1, outside [0, 1))."""
+    out = finite(value, f"{what}{_cut(text)}")
+    message = domain_error(what.rstrip("= "), Typed(value, repr(text)), lo, hi, lo_open, hi_open, False,
+                           _interval(lo, hi, lo_open, hi_open), use="the command computes with it in float64")
+    if message:
+        raise InputError(message.replace("=", " ", 1) if not what.endswith("=") else message)
+    return out
+
+
 def real(lo=None, hi=None, lo_open: bool = False, hi_open: bool = False, note: str = "") -> _Type:
     """An argparse type: a finite real in the interval, as a float."""
     def convert(text):
         try:
-            return finite(number(text, "", lo, hi, lo_open, hi_open), repr(text))
+            return as_float(number(text, "", lo, hi, lo_open, hi_open), text, "", lo, hi, lo_open, hi_open)
         except InputError as e:
             raise InputError(f"{str(e).strip()}{note}") from None
     return _Type(convert, "real")
@@ -154,7 +167,8 @@ def split(text: str, what: str) -> list[str]:
 def reals(lo=None, hi=None, lo_open: bool = False, hi_open: bool = False, what: str = "item") -> _Type:
     """An argparse type: comma-separated finite reals in the interval, as floats."""
     def convert(text):
-        return [finite(number(t, what, lo, hi, lo_open, hi_open), f"{what} {t!r}") for t in split(text, what)]
+        return [as_float(number(t, what, lo, hi, lo_open, hi_open), t, what + " ", lo, hi, lo_open, hi_open)
+                for t in split(text, what)]
     return _Type(convert, "reals")
 
 

@@ -58,6 +58,9 @@ def read_csv(path: str | Path, label: str):
         header = next(csv.reader(first[:1]), [])
     except (OSError, UnicodeDecodeError, csv.Error) as e:
         raise InputError(f"CSV {path}: cannot read ({getattr(e, 'strerror', None) or e})") from None
+    if not any(h.strip() for h in header):
+        raise InputError(f"CSV {path}: no header line (the file is empty or its first line is blank); expected a "
+                         f"header naming the columns, one of them the label column {label!r}")
     if label not in header:
         raise InputError(f"CSV {path}: no label column {label!r}; columns are {', '.join(header)}")
     bad = []

@@ -17,6 +17,8 @@ from sympy.core.function import AppliedUndef
 
 from theory import notions
 from theory.errors import InputError
+from theory.fast import expected_parameters
+from theory.numbers import check_exact
 from theory.paper import result
 from theory.parameters import PARAMETERS, SYMBOLS, Parameter, of_symbol
 from theory.refuted import RefutedError, refuted_at
@@ -147,6 +149,8 @@ def check_domain(param: Parameter, value) -> np.ndarray:
     except (TypeError, ValueError):
         raise InputError(f"{param.name}={value!r} is not a number; expected a number in {param.domain_str()}") from None
     d = param.domain
+    check_exact(param.name, value, d.start, d.end, d.left_open, d.right_open, param.integer, param.domain_str(),
+                InputError)  # exact values (typed ones) by their exact value, named as typed
     lo, hi = float(d.start), float(d.end)
     ok = np.isfinite(arr) | (np.isposinf(arr) & (hi == np.inf))
     ok &= (arr > lo) if d.left_open else (arr >= lo)
@@ -183,11 +187,11 @@ def evaluate(id: str, what: str, values: Mapping[str, object], notion: str = not
     for name in values:
         if name not in names:
             hint = "" if name in PARAMETERS else " (not a parameter of the theory)"
-            raise InputError(f"unknown parameter {name!r} for {id}{hint}; expected: {' '.join(p.name for p in params)}")
+            raise InputError(f"unknown parameter {name!r} for {id}{hint}; {expected_parameters(p.name for p in params)}")
     missing = [p.name for p in params if p.name not in values]
     if missing:
         raise InputError(f"missing parameter{'s' if len(missing) > 1 else ''} {' '.join(missing)} for {id}; "
-                         f"expected: {' '.join(p.name for p in params)}")
+                         f"{expected_parameters(p.name for p in params)}")
     args = [check_domain(p, values[p.name]) for p in params]
     given = {p.name: values[p.name] for p in params}  # the exact values: facts are decided on these
     refuted = None if printed else refuted_at(id, notion, given)

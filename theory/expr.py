@@ -8,6 +8,9 @@ user text ever reaches ``eval``, ``exec``, ``sympify`` or ``parse_expr``. What i
 - ``+ - * /`` and powers ``**`` (or ``^``, as papers write it), with a numeric exponent of at most
   ``MAX_EXPONENT`` in absolute value or an exponent in the parameters; numbers stay below ``MAX_BITS`` bits;
 - the functions bounds use (``FUNCTIONS``: log, exp, sqrt, Min, Max, Abs, ...);
+- every number the text computes from numbers alone (``exp(700)``, ``sqrt(2)/2``) has a magnitude within
+  2**-MAX_BITS and 2**MAX_BITS or is 0 (``MAGNITUDE``), checked at 64 bits before sympy builds it, so
+  ``exp(1e300)`` is refused in microseconds instead of running for hours;
 - the names in scope (a result's parameters, and whatever the caller adds, e.g. ``thm1`` for a claim);
 - where relations are asked for: ``< <= > >= == !=`` (chains such as ``0 < x <= 1``), ``and or not``.
 
@@ -31,20 +34,42 @@ import ast
 from collections.abc import Callable, Mapping
 from fractions import Fraction
 
+import math
+
+import mpmath
 import sympy as sp
 
 from theory.errors import InputError
 
-from theory.numbers import MAX_BITS, MAX_DECIMAL_EXPONENT, MAX_DEPTH, MAX_EXPONENT, MAX_LENGTH, decimal, split_top
+from theory.numbers import (FUNCTION_ARITIES, INTEGER, MAX_BITS, MAX_DECIMAL_EXPONENT, MAX_DEPTH, MAX_EXPONENT, MAX_LENGTH, decimal,
+                            split_top)
 
-#: Function name -> (sympy function, allowed argument counts).
+#: Function name -> (sympy function, allowed argument counts): theory.numbers.FUNCTION_ARITIES, the one list.
+_SYMPY_FUNCTIONS = {"log": sp.log, "exp": sp.exp, "sqrt": sp.sqrt, "Min": sp.Min, "Max": sp.Max, "Abs": sp.Abs,
+                    "floor": sp.floor, "ceiling": sp.ceiling, "LambertW": sp.LambertW}
 FUNCTIONS: dict[str, tuple[Callable, tuple[int, ...]]] = {
-    "log": (sp.log, (1, 2)), "exp": (sp.exp, (1,)), "sqrt": (sp.sqrt, (1,)),
-    "Min": (sp.Min, tuple(range(1, 17))), "Max": (sp.Max, tuple(range(1, 17))), "Abs": (sp.Abs, (1,)),
-    "floor": (sp.floor, (1,)), "ceiling": (sp.ceiling, (1,)), "LambertW": (sp.LambertW, (1,)),
-}
+    name: (_SYMPY_FUNCTIONS[name], arities) for name, arities in FUNCTION_ARITIES.items()}
 CONSTANTS: dict[str, sp.Expr] = {"pi": sp.pi, "E": sp.E}
+#: The same functions and constants at 64 bits in mpmath, for the magnitude check (``_Builder.checked``):
+#: mpmath computes exp(1e300) in microseconds (its exponent is an integer of any size), where sympy's exact
+#: objects would then be printed, compared or converted digit by digit (hours, in one C call that ignores
+#: SIGTERM). Complex values (log(-1)) are measured by their modulus; Min and Max of them are left to sympy.
+_APPROX_FUNCTIONS: dict[str, Callable] = {
+    "log": lambda x, b=None: mpmath.log(x) if b is None else mpmath.log(x, b), "exp": mpmath.exp,
+    "sqrt": mpmath.sqrt, "Min": lambda *a: min(a), "Max": lambda *a: max(a), "Abs": abs,
+    "floor": mpmath.floor, "ceiling": mpmath.ceil, "LambertW": mpmath.lambertw,
+}
+_APPROX_CONSTANTS = {"pi": lambda: mpmath.pi, "E": lambda: mpmath.e}
+#: Magnitudes allowed for a number the text computes (a constant part: ``exp(700)``, ``2**-64``): a value
+#: within 2**-MAX_BITS and 2**MAX_BITS (about 1e-1233 and 1e1233) in absolute value, or 0. The bound holds
+#: for every part before sympy builds it, so no later step (printing, comparing, evalf, Fraction) meets a
+#: number with a billion-digit exponent.
+MAGNITUDE = (f"a number of magnitude at most 2**{MAX_BITS} (about 1e{int(MAX_BITS * math.log10(2))}) and, "
+             f"unless it is 0, at least 2**-{MAX_BITS}")
 
+#: What a Python literal form the grammar does not read (0x1, 0b1, 0o7, 0.0_1) is told to expect.
+_DIGITS = ("a number written in decimal digits such as 1, 0.01, 1/100, 1e-2 or 10**-2 ({} is not read, so that "
+           "a typo does not silently mean a number)")
 _ARITH = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/", ast.Pow: "**"}
 _COMPARE = {ast.Lt: sp.Lt, ast.LtE: sp.Le, ast.Gt: sp.Gt, ast.GtE: sp.Ge, ast.Eq: sp.Eq, ast.NotEq: sp.Ne}
 _NODES = (ast.BinOp, ast.UnaryOp, ast.Constant, ast.Name, ast.Call, ast.Compare, ast.BoolOp)
@@ -82,8 +107,8 @@ def parse(text: str, names: Mapping[str, sp.Basic], *, relation: bool = False, w
         # "^" is a power, as papers write it; no string literal survives the grammar, so the swap is safe.
         tree = ast.parse(text.strip().replace("^", "**"), mode="eval")
     except SyntaxError as e:
-        col = e.offset or 0
-        raise InputError(f"{head}{e.msg} at column {col}; expected {'a relation' if relation else 'an expression'} "
+        col = _column(text, e.offset)
+        raise InputError(f"{head}{e.msg} at {col}; expected {'a relation' if relation else 'an expression'} "
                          "of numbers, names in scope, + - * / ** ( ) and functions") from None
     except (RecursionError, MemoryError, ValueError):
         raise InputError(f"{head}too deeply nested or malformed; expected at most {MAX_DEPTH} levels") from None
@@ -93,13 +118,30 @@ def parse(text: str, names: Mapping[str, sp.Basic], *, relation: bool = False, w
         out = builder.build(tree.body, 0)
     except _Refused as e:
         node, token, expected = e.args
-        col = node.col_offset + 1 if isinstance(node, ast.AST) else node
-        raise InputError(f"{head}{token} at column {col} is not allowed: expected {expected}") from None
+        col = _column(text, node.col_offset + 1 if isinstance(node, ast.AST) else node)
+        raise InputError(f"{head}{token} at {col} is not allowed: expected {expected}") from None
     if relation and isinstance(out, sp.Expr):
         raise InputError(f"{head}{text.strip()!r} is an expression; expected a relation such as 'x < 1'")
     if not relation and not isinstance(out, sp.Expr):
         raise InputError(f"{head}{text.strip()!r} is a relation; expected an expression")
     return out
+
+
+def _column(text: str, offset: int | None) -> str:
+    """``"column N"``: ``offset`` (1-based, in the text as parsed: stripped, each ``^`` written ``**``) counted in
+    ``text`` as typed, from 1 like every message; ``"the end (column N)"`` where the parser gives none (Python's
+    SyntaxError has offset 0 for an expression that ends too soon, such as ``thm1 +``)."""
+    lead = len(text) - len(text.lstrip())
+    stripped = text.strip()
+    if not offset or offset < 1:
+        return f"the end (column {lead + len(stripped) + 1})"
+    parsed, typed = 1, 1
+    for ch in stripped:  # walk the typed text; each '^' is two characters in the parsed one
+        width = 2 if ch == "^" else 1
+        if parsed + width > offset:
+            break
+        parsed, typed = parsed + width, typed + 1
+    return f"column {lead + typed}"
 
 
 def number(text: str, what: str = "") -> Fraction:
@@ -118,6 +160,10 @@ def number(text: str, what: str = "") -> Fraction:
         except (TypeError, ValueError):
             raise InputError(f"{what + ': ' if what else ''}{text!r} is not a number; expected a decimal, a "
                              "fraction a/b or an expression in numbers") from None
+        except ArithmeticError:  # sympy's PrecisionExhausted: floor(exp(500)) needs its 218 digits
+            raise InputError(f"{what + ': ' if what else ''}{text!r} cannot be evaluated to 30 significant "
+                             "digits (sympy ran out of working precision, as for floor of a number of hundreds of "
+                             "digits); expected a decimal, a fraction a/b or a smaller expression") from None
     return Fraction(int(value.p), int(value.q))
 
 
@@ -179,6 +225,7 @@ def _scope_words(names) -> str:
 class _Builder:
     def __init__(self, text: str, names: Mapping[str, sp.Basic], functions, decide: bool = True):
         self.decide = decide
+        self.approx: dict[int, object] = {}  # id(node) -> its value at 64 bits (mpf or mpc), where it has no names
         self.text = text
         self.names = names
         self.functions = functions
@@ -219,6 +266,27 @@ class _Builder:
             self.refuse(node)
         return method(node, depth + 1)
 
+    def checked(self, node, compute: Callable, *parts, small: bool = True):
+        """The value of ``node`` at 64 bits, ``compute(*values of parts)``, or None where a part has names (its
+        value is unknown here); refuses the node when the value is outside MAGNITUDE, before sympy builds it.
+        ``small=False`` for a sum, where a tiny value can only come from cancellation at 64 bits."""
+        values = [self.approx.get(id(p)) for p in parts]
+        if any(v is None for v in values):
+            return None
+        with mpmath.workprec(64):
+            try:
+                value = compute(*values)
+            except (ValueError, ZeroDivisionError, TypeError, ArithmeticError):
+                value = None  # undefined here (log(0), a complex Min): sympy decides or refuses
+            if value is not None and (not mpmath.isfinite(value) or mpmath.isnan(value)):
+                value = None
+            if value is not None and value != 0:
+                m = mpmath.mag(value)  # 2**(m-1) <= |value| < 2**m, up to rounding
+                if m > MAX_BITS + 1 or (small and m < -MAX_BITS):
+                    self.refuse(node, f"{MAGNITUDE}; this one is about 10**{float(m * mpmath.log10(2)):.4g}")
+        self.approx[id(node)] = value
+        return value
+
     def expr(self, node, depth) -> sp.Expr:
         out = self.build(node, depth)
         if not isinstance(out, sp.Expr):
@@ -237,11 +305,19 @@ class _Builder:
         if isinstance(v, bool) or not isinstance(v, (int, float)):
             self.refuse(node, "a number (strings, bytes, complex numbers and None are not expressions)")
         if isinstance(v, int):
-            return self.check_size(node, sp.Integer(v))
-        return self.check_size(node, self.decimal(node))
+            if not INTEGER.match(ast.get_source_segment(self.text, node) or ""):
+                self.refuse(node, _DIGITS.format(_literal_kind(self.token(node))))
+            value = self.check_size(node, sp.Integer(v))
+        else:
+            value = self.check_size(node, self.decimal(node))
+        self.approx[id(node)] = mpmath.mpf(value.p) / value.q if value.q != 1 else mpmath.mpf(value.p)
+        return value
 
     def decimal(self, node) -> sp.Rational:
+        token = self.token(node)
         f = decimal(ast.get_source_segment(self.text, node) or "")
+        if f is None and "_" in token:
+            self.refuse(node, _DIGITS.format(_literal_kind(token)))
         if f is None:
             self.refuse(node, f"a decimal number such as 0.01 or 1e-3, with a decimal exponent of at most "
                               f"{MAX_DECIMAL_EXPONENT} in absolute value")
@@ -249,8 +325,12 @@ class _Builder:
 
     def _Name(self, node, depth):
         if node.id in self.names:
-            return self.names[node.id]
+            value = self.names[node.id]
+            if isinstance(value, sp.Rational):  # a value fixed by the caller (--set in a claim)
+                self.approx[id(node)] = mpmath.mpf(value.p) / value.q
+            return value
         if node.id in CONSTANTS:
+            self.approx[id(node)] = _APPROX_CONSTANTS[node.id]()
             return CONSTANTS[node.id]
         if node.id in self.functions:
             self.refuse(node, f"a call such as {node.id}(x): a function is not a value")
@@ -262,6 +342,7 @@ class _Builder:
             return sp.Not(self.boolean(node.operand, depth))
         if isinstance(node.op, (ast.USub, ast.UAdd)):
             value = self.expr(node.operand, depth)
+            self.checked(node, (lambda x: -x) if isinstance(node.op, ast.USub) else (lambda x: x), node.operand)
             return -value if isinstance(node.op, ast.USub) else value
         self.refuse(node, "an operator among + - * / ** ^", token=repr("~"))
 
@@ -275,6 +356,8 @@ class _Builder:
         right = self.expr(node.right, depth)
         if op == "/" and right.is_zero:
             self.refuse(node.right, "a divisor that is not zero", token=self.token(node.right))
+        self.checked(node, {"+": lambda a, b: a + b, "-": lambda a, b: a - b, "*": lambda a, b: a * b,
+                            "/": lambda a, b: a / b}[op], node.left, node.right, small=op in "*/")
         value = {"+": sp.Add, "-": lambda a, b: a - b, "*": sp.Mul, "/": lambda a, b: a / b}[op](left, right)
         return self.check_size(node, value)
 
@@ -295,7 +378,20 @@ class _Builder:
                 self.refuse(node, f"numbers of at most {MAX_BITS} bits", token=self.token(node))
         elif base.is_number and base.is_Rational and _bits(base) > 64:
             self.refuse(node, "a power of a small number when the exponent is a parameter")
+        else:
+            self.small_coefficients(node.right, exponent, "an exponent in the parameters")
+        self.checked(node, mpmath.power, node.left, node.right)
         return self.check_size(node, sp.Pow(base, exponent))
+
+    def small_coefficients(self, node, value: sp.Expr, where: str) -> None:
+        """Refuse a number in ``value`` (an exponent with names in it) over MAX_EXPONENT in absolute value or
+        denominator: sympy's algebra reads exp(c*x) as exp(x)**c and a**(c*x) as (a**x)**c, a polynomial of
+        degree c, so ``exp(1e300*alpha)`` would build one of 10**300 terms (it ran for hours)."""
+        for r in value.atoms(sp.Rational):
+            if abs(r.p) > MAX_EXPONENT or r.q > MAX_EXPONENT:
+                self.refuse(node, f"numbers of at most {MAX_EXPONENT} in absolute value and denominator in "
+                                  f"{where} (sympy reads exp(c*x) as exp(x)**c, a power of degree c), not "
+                                  f"{_short(r)}")
 
     def check_size(self, node, value):
         for atom in value.atoms(sp.Rational) if isinstance(value, sp.Basic) else ():
@@ -319,6 +415,10 @@ class _Builder:
         args = [self.expr(a, depth) for a in node.args]
         if node.func.id == "log" and any(a.is_zero for a in args):
             self.refuse(node, "a logarithm of a number that is not zero")
+        if node.func.id in _APPROX_FUNCTIONS and self.functions[node.func.id] is FUNCTIONS.get(node.func.id):
+            self.checked(node, _APPROX_FUNCTIONS[node.func.id], *node.args)
+        if node.func.id == "exp" and not args[0].is_number:
+            self.small_coefficients(node.args[0], args[0], "the argument of exp when it has parameters")
         return self.check_size(node, fn(*args))
 
     # -- relations
@@ -335,6 +435,23 @@ class _Builder:
     def _BoolOp(self, node, depth):
         values = [self.boolean(v, depth) for v in node.values]
         return sp.And(*values) if isinstance(node.op, ast.And) else sp.Or(*values)
+
+
+def _short(r: sp.Rational) -> str:
+    text = str(r)
+    return text if len(text) <= 24 else f"about {float(r):.3g}"
+
+
+def _literal_kind(token: str) -> str:
+    """What a Python literal form that the grammar does not read is called, for the message."""
+    t = token.strip("'\"").lower()
+    if t.startswith("0x"):
+        return f"the hexadecimal {token}"
+    if t.startswith("0b"):
+        return f"the binary {token}"
+    if t.startswith("0o"):
+        return f"the octal {token}"
+    return f"{token}, digits grouped with _," if "_" in t else token
 
 
 def _bits(r: sp.Rational) -> int:

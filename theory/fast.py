@@ -36,7 +36,7 @@ from fractions import Fraction
 import numpy as np
 
 from theory.errors import InputError
-from theory.numbers import Inexact, as_fraction, exact
+from theory.numbers import Inexact, as_fraction, check_exact, exact
 from theory.sources import cache_directory, fingerprint, write_atomically
 
 FORMAT = 3
@@ -105,11 +105,11 @@ def _evaluate(entry: dict, id: str, values: Mapping[str, object]):
     for name in values:
         if name not in names:
             hint = "" if name in entry["theory_parameters"] else " (not a parameter of the theory)"
-            raise InputError(f"unknown parameter {name!r} for {id}{hint}; expected: {' '.join(p[0] for p in params)}")
+            raise InputError(f"unknown parameter {name!r} for {id}{hint}; {expected_parameters(p[0] for p in params)}")
     missing = [p[0] for p in params if p[0] not in values]
     if missing:
         raise InputError(f"missing parameter{'s' if len(missing) > 1 else ''} {' '.join(missing)} for {id}; "
-                         f"expected: {' '.join(p[0] for p in params)}")
+                         f"{expected_parameters(p[0] for p in params)}")
     env = {}
     for name, written, lo, hi, left_open, right_open, integer, text in params:
         env[written] = _check_domain(name, values[name], lo, hi, left_open, right_open, integer, text)
@@ -230,8 +230,15 @@ def _alpha_star(pieces, point, approx: float) -> float:
     return float(approx)
 
 
+def expected_parameters(names) -> str:
+    """The end of an unknown/missing-parameter message: the parameters a result takes, or that it takes none."""
+    names = " ".join(names)
+    return f"expected: {names}" if names else "it takes no parameters"
+
+
 def _check_domain(name, value, lo, hi, left_open, right_open, integer, text) -> np.ndarray:
     """As theory.evaluate.check_domain, with the same messages."""
+    check_exact(name, value, lo, hi, left_open, right_open, integer, text, InputError)
     try:
         arr = np.asarray(value, dtype=np.float64)
     except (TypeError, ValueError):

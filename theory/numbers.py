@@ -32,7 +32,18 @@ MAX_EXPONENT = 64
 MAX_BITS = 4096
 #: Largest |exponent| of a decimal literal (1e300): Fraction('1e999999999') would take forever.
 MAX_DECIMAL_EXPONENT = 300
-DECIMAL = re.compile(r"^(\d[\d_]*)?(\.\d[\d_]*|\.)?([eE][+-]?\d+)?$")
+#: The functions theory.expr's grammar admits, with their argument counts (theory.expr.FUNCTIONS maps each to
+#: sympy): the one list that help texts and messages name. Here, without sympy, so that the CLI's help needs
+#: no sympy import.
+FUNCTION_ARITIES: dict[str, tuple[int, ...]] = {
+    "log": (1, 2), "exp": (1,), "sqrt": (1,), "Min": tuple(range(1, 17)), "Max": tuple(range(1, 17)),
+    "Abs": (1,), "floor": (1,), "ceiling": (1,), "LambertW": (1,),
+}
+FUNCTION_NAMES = " ".join(FUNCTION_ARITIES)
+#: A decimal literal as the help promises it (0.01, 1e-2): digits only, no ``_`` grouping; an integer literal
+#: is plain digits too (Python's 0x1, 0b1, 0o7 and 1_000 are refused: a typo should not silently mean 1).
+DECIMAL = re.compile(r"^(\d+)?(\.\d+|\.)?([eE][+-]?\d+)?$")
+INTEGER = re.compile(r"^\d+$")
 
 
 class _Outside(Exception):
@@ -44,8 +55,8 @@ def bits(f: Fraction) -> int:
 
 
 def decimal(text: str) -> Fraction | None:
-    """A decimal literal exactly (``1e-3`` is 1/1000), or None where it is not one or its exponent is too large."""
-    text = text.replace("_", "")
+    """A decimal literal exactly (``1e-3`` is 1/1000), or None where it is not one (``0.0_1``) or its exponent is
+    too large."""
     m = DECIMAL.match(text)
     if not m or not text or (m.group(3) and abs(int(m.group(3)[1:])) > MAX_DECIMAL_EXPONENT):
         return None
@@ -69,7 +80,11 @@ def _walk(node, src: str, depth: int) -> Fraction:
     if depth > MAX_DEPTH:
         raise _Outside
     if isinstance(node, ast.Constant) and type(node.value) in (int, float):
-        value = Fraction(node.value) if type(node.value) is int else decimal(ast.get_source_segment(src, node) or "")
+        segment = ast.get_source_segment(src, node) or ""
+        if type(node.value) is int:
+            value = Fraction(node.value) if INTEGER.match(segment) else None
+        else:
+            value = decimal(segment)
         if value is None:
             raise _Outside
         return _small(value)
@@ -236,3 +251,95 @@ def as_fraction(value) -> Fraction:
             return Fraction(float(value))  # a sympy Float: its value as a float
         except (TypeError, ValueError, OverflowError):
             raise Inexact(f"{value!r} is not a finite number") from None
+
+
+class Typed(Fraction):
+    """A Fraction that remembers the text it was read from, so that a message names the value as typed
+    (``alpha=exp(-1000)``), not a rounded one (``alpha=0``). Arithmetic on it gives plain Fractions.
+
+    >>> v = Typed(Fraction(1, 10), "1e-1")
+    >>> v == Fraction(1, 10), v.text, v + 0
+    (True, '1e-1', Fraction(1, 10))
+    """
+
+    __slots__ = ("text",)
+
+    def __new__(cls, value: Fraction, text: str):
+        self = super().__new__(cls, value.numerator, value.denominator)
+        self.text = text
+        return self
+
+    def __repr__(self):
+        return f"Fraction({self.numerator}, {self.denominator})"
+
+    def __reduce__(self):
+        return (Fraction, (self.numerator, self.denominator))
+
+
+def shown(value) -> str:
+    """A value as a message names it: as typed (Typed), a Fraction exactly (p/q, or its float beyond 40
+    characters), anything else with ``%g``."""
+    if isinstance(value, Typed):
+        return value.text
+    if isinstance(value, Fraction):
+        text = str(value)
+        return text if len(text) <= 40 else f"{float(value):.17g} (rounded)"
+    return f"{value:g}"
+
+
+def domain_error(name: str, value, lo, hi, left_open: bool, right_open: bool, integer: bool,
+                 domain: str, use: str = "bounds are evaluated in float64") -> str | None:
+    """Why the exact ``value`` (a Fraction; a Typed one is named as typed) is not a value of ``name`` in the
+    domain (lo, hi: numbers, or None/inf for no end; ``domain`` its text, e.g. ``(0, 1]``), or None when it
+    is. A value inside the domain whose float64 (which bounds are evaluated at) is outside it is refused
+    too, saying so: ``1 - 10**-20`` is 1.0 and ``exp(-1000)`` is 0.0.
+
+    >>> domain_error("epsilon", Typed(1 - Fraction(1, 10**20), "1-10**-20"), 0, 1, False, True, False, "[0, 1)")
+    'epsilon=1-10**-20 rounds to 1.0 in float64, outside its domain [0, 1); expected a number in [0, 1) that stays inside it as a float64 (bounds are evaluated in float64)'
+    >>> domain_error("alpha", Fraction(3, 2), 0, 1, True, False, False, "(0, 1]")
+    'alpha=3/2 is outside its domain (0, 1]'
+    """
+    lo_, hi_ = _end(lo), _end(hi)
+
+    def inside(v: Fraction) -> bool:
+        return ((lo_ is None or v > lo_ or (v == lo_ and not left_open))
+                and (hi_ is None or v < hi_ or (v == hi_ and not right_open))
+                and (not integer or v.denominator == 1))
+    text = shown(value)
+    if not inside(value):
+        return f"{name}={text} is outside its domain {domain}"
+    try:
+        rounded = float(value)
+    except OverflowError:
+        rounded = math.inf if value > 0 else -math.inf
+    if math.isfinite(rounded) and inside(Fraction(rounded)):
+        return None
+    how = "underflows to 0" if rounded == 0 else f"rounds to {rounded!r}"
+    return (f"{name}={text} {how} in float64, outside its domain {domain}; expected a number in {domain} that "
+            f"stays inside it as a float64 ({use})")
+
+
+def _end(v) -> Fraction | None:
+    """An end of a domain exactly, or None for an infinite one."""
+    if v is None:
+        return None
+    try:
+        f = float(v)
+    except (TypeError, ValueError, OverflowError):
+        return None
+    if math.isinf(f):
+        return None
+    return as_fraction(v)
+
+
+def check_exact(name: str, value, lo, hi, left_open: bool, right_open: bool, integer: bool, domain: str,
+                error=ValueError) -> None:
+    """Raise ``error(domain_error(...))`` for the first exact entry (a Fraction, in a scalar or an object
+    array) of ``value`` that domain_error refuses; entries that are not Fractions are left to the caller."""
+    items = [value] if isinstance(value, Fraction) else (
+        value.ravel().tolist() if getattr(value, "dtype", None) == object else ())
+    for v in items:
+        if isinstance(v, Fraction):
+            message = domain_error(name, v, lo, hi, left_open, right_open, integer, domain)
+            if message:
+                raise error(message)

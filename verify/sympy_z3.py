@@ -88,7 +88,10 @@ def to_z3(expr: sp.Basic, env: dict | None = None):
             return z3.Implies(go(e.args[0]), go(e.args[1]))
         if isinstance(e, sp.Equivalent):
             return _fold(lambda x, y: x == y, [go(a) for a in e.args])
-        raise InputError(f"{e}: {type(e).__name__} does not translate to Z3")
+        shown = str(e)
+        shown = shown if len(shown) <= 80 else shown[:77] + "..."
+        raise InputError(f"{shown}: {type(e).__name__} does not translate to Z3 (which has + - * / and powers "
+                         f"by integers, Min Max Abs and relations)")
 
     return go(sp.sympify(expr, strict=True))
 

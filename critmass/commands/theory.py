@@ -13,6 +13,7 @@ import numpy as np
 from critmass import domains as D
 from critmass.output import emit_json, table
 from theory.errors import InputError
+from theory.numbers import FUNCTION_NAMES
 from theory.notions import DEFAULT, DEFINITIONS, NOTIONS
 
 # theory's modules (and sympy with them) are imported where they are used: ``bound`` and ``critical-mass``
@@ -43,7 +44,8 @@ def register(sub) -> None:
         p.add_argument("--set", dest="values", action="extend", nargs="+", default=[], metavar="NAME=VALUES",
                        help="parameter values (repeatable); names: alpha epsilon xi Delta p tau rho S_star mu beta U "
                             "eta T c gamma g_P0 g_Pprime g_lb grad_u C dist0 and a stated result's own; a value is a "
-                            "number (0.01, 1/100, 1e-2, 10**-2), several separated by commas (xi=0.001,0.01,0.1): "
+                            "number (0.01, 1/100, 1e-2, 10**-2, or arithmetic on numbers with + - * / ** and "
+                            f"{FUNCTION_NAMES}), several separated by commas (xi=0.001,0.01,0.1): "
                             "lists are taken in step, one row per position (or every combination with --grid)")
         p.add_argument("--grid", action="store_true",
                        help="every combination of the --set lists (a table, one row per combination)")
@@ -125,12 +127,14 @@ def parse_values(items: list[str]) -> dict[str, list[Fraction]]:
 
 def _number(read, name: str, text: str):
     """Plain arithmetic without sympy (theory.numbers); anything else through theory.expr, which reads
-    functions (sqrt(2)/2) or refuses the text in one line."""
+    functions (sqrt(2)/2) or refuses the text in one line. The value remembers the text (theory.numbers.Typed),
+    so that a domain error names it as typed."""
+    from theory.numbers import Typed
     value = read(text)
     if value is None:
         from theory.expr import number
         value = number(text, what=f"{name}={text!r}")
-    return value
+    return Typed(value, text)
 
 
 def points(values: dict[str, list[Fraction]], grid: bool) -> dict[str, np.ndarray]:

@@ -7,6 +7,7 @@ import shlex
 from critmass import domains as D
 from critmass.output import emit_json, table
 from theory.errors import InputError
+from theory.numbers import FUNCTION_NAMES
 from theory.notions import DEFAULT, DEFINITIONS, NOTIONS
 from theory.strategy import DISCRETE, Strategy, names
 
@@ -76,7 +77,7 @@ def register(sub) -> None:
                    help="with --collectives: the collective sizes tried (default 1/10 1/5 3/10 2/5 1/2)")
     p.add_argument("--claim", required=True, metavar="EXPR",
                    help="claimed lower bound on success: an expression in alpha xi Delta p tau rho epsilon "
-                        "(numbers, + - * / **, log exp sqrt Min Max Abs; never evaluated as code), where a result "
+                        f"(numbers, + - * / **, {FUNCTION_NAMES}; never evaluated as code), where a result "
                         "that bounds a strategy's success stands for its bound under --notion: thm1 thm3 thm5 the "
                         "printed theorems', thm1-corrected thm3-corrected thm5-corrected the valid ones, a stated "
                         "result's id (or the id with '-' written '_'); ID[mixture] is the mixture form whatever "
