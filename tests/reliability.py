@@ -115,6 +115,32 @@ def cases() -> list[Case]:
     add("bound-set-unknown-name", [*thm1, "alpha=0.1", "nosuch=1"], "a parameter the result lacks", "nosuch")
     add("bound-set-code", [*thm1, "alpha=__import__('os').getpid()"], "Python code as a value", "__import__")
     add("bound-unknown-id", ["bound", "nosuch", "--set", "alpha=0.1"], "an unknown result id", "nosuch")
+    add("bound-alpha-exp-huge", [*thm1, "alpha=exp(1e300)"], "exp of 1e300: ran at full CPU until SIGKILL",
+        "exp(1e300)")
+    add("bound-alpha-exp-huge-integer", [*thm1, "alpha=exp(10**64)"], "exp of a huge integer", "exp(10**64)")
+    add("bound-alpha-exp-cancel", [*thm1, "alpha=exp(1e300)-exp(1e300)"], "huge parts that cancel", "exp(1e300)")
+    add("bound-alpha-floor-huge", [*thm1, "alpha=floor(exp(1e300))"], "floor of a huge number (a traceback)",
+        "exp(1e300)")
+    add("bound-alpha-floor-hundreds-of-digits", [*thm1, "alpha=floor(exp(2800))"],
+        "floor of a 1216-digit number (sympy's PrecisionExhausted traceback)", "floor(exp(2800))")
+    add("bound-alpha-exp-tiny", [*thm1, "alpha=exp(-1e300)"], "a number below 2**-4096", "exp(-1e300)")
+    add("bound-alpha-underflow", [*thm1, "alpha=exp(-1000)"], "underflows to 0 in float64 (was named alpha=0)",
+        "exp(-1000)")
+    add("bound-epsilon-rounds-to-1", ["bound", "thm1", "--set", "alpha=0.5", "xi=0.1", "Delta=0.5",
+                                      "epsilon=1-10**-20"], "inside [0, 1) but 1.0 in float64", "1-10**-20")
+    add("bound-alpha-just-above-1", [*thm1, "alpha=1+10**-20"], "above 1 exactly, 1.0 in float64 (was accepted)",
+        "1+10**-20")
+    add("bound-alpha-hex", [*thm1, "alpha=0x1"], "a hexadecimal literal (was read as 1)", "0x1")
+    add("bound-alpha-binary", [*thm1, "alpha=0b1"], "a binary literal (was read as 1)", "0b1")
+    add("bound-alpha-octal", [*thm1, "alpha=0o7"], "an octal literal", "0o7")
+    add("bound-alpha-underscore", [*thm1, "alpha=0.0_1"], "digits grouped with _ (was read as 0.01)", "0.0_1")
+    add("bound-no-parameters", ["bound", "const-half", "--results", "r.toml", "--set", "alpha=0.5"],
+        "a value for a result without parameters", "no parameters",
+        {"r.toml": 'family = "t"\n[[results]]\nid = "const-half"\ntitle = "t"\nsource = "s"\nbound = "1/2"\n'})
+    add("results-bound-exp-huge-coefficient", ["bound", "big-exp", "--results", "r.toml", "--set", "alpha=0.5"],
+        "exp(-1e300*alpha) in a results file: sympy's factor() never returned", "1e300*alpha",
+        {"r.toml": 'family = "t"\n[[results]]\nid = "big-exp"\ntitle = "t"\nsource = "s"\n'
+                   'bound = "1 - exp(-1e300*alpha)"\n'})
     add("critical-mass-sstar-overflow", ["critical-mass", "cor2", "--set", "xi=0.1", "Delta=0.5", "epsilon=0",
                                          "S_star=1e309"], "S_star beyond a float", "1e309")
     add("critical-mass-missing", ["critical-mass", "cor2", "--set", "xi=0.1"], "a required parameter missing",
@@ -170,6 +196,18 @@ def cases() -> list[Case]:
     add("counterexample-where-incomplete", [*ce, "--claim", "thm1", "--where", "thm1 >"],
         "an incomplete --where", "thm1 >")
     add("counterexample-claim-empty", [*ce, "--claim", ""], "an empty --claim", "--claim")
+    add("counterexample-claim-exp-huge", [*ce, "--claim", "thm1 - exp(-exp(1e300))"],
+        "a claim with exp(exp(1e300)) (a traceback)", "exp(1e300)")
+    add("counterexample-claim-exp-coefficient", [*ce, "--claim", "thm1 + exp(1e300*alpha)"],
+        "exp(1e300*alpha): a polynomial of degree 1e300 to sympy", "1e300*alpha")
+    add("counterexample-claim-ends-early", [*ce, "--claim", "thm1 +"], "a claim that ends early (was 'column 0')",
+        "column 7")
+    add("counterexample-where-huge", [*ce, "--claim", "thm1", "--where", "thm1 > exp(1e300)"],
+        "a --where with exp(1e300)", "exp(1e300)")
+    add("check-instance-set-huge", ["check-instance", "inst.json", "--set", "alpha=exp(1e300)"],
+        "--set exp(1e300) to check-instance", "exp(1e300)", I)
+    add("instance-hex", [*BAD_INSTANCE.split()], 'a probability "0x1/4" (hexadecimal)', "0x1/4",
+        {"bad.json": with_(INSTANCE, p0=[["0x1/4", "1/4"], ["3/8", "1/8"]])})
     add("counterexample-claim-code", [*ce, "--claim", "__import__('os').getpid()"], "Python code as a claim",
         "__import__")
     add("counterexample-max-x", ["counterexample", "--strategy", "feature-label", "--claim", "thm1", "--max-x", "7",
@@ -232,6 +270,7 @@ def cases() -> list[Case]:
     add("tabular-synthetic-huge", [*tab, "--synthetic", "1000000000000"], "10^12 rows", "1000000000000")
     add("tabular-cars-zero", [*tab, "--cars", "0", "--fix", "a=b"], "a car table of 0 rows", "0")
     add("tabular-csv-missing", [*tab, "--csv", "nosuch.csv"], "no such CSV", "nosuch.csv")
+    add("tabular-csv-empty", [*tab, "--csv", "t.csv"], "an empty CSV (no header)", "no header", {"t.csv": ""})
     add("tabular-csv-binary", [*tab, "--csv", "t.csv"], "binary garbage as CSV", "t.csv",
         {"t.csv": b"\x00\xff\xfe\x01\x02"})
     add("tabular-csv-ragged", [*tab, "--csv", "t.csv"], "a row with a missing field", "line",
