@@ -16,6 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
+from numerics.tabular import check_header
 from theory.errors import InputError
 
 DATA_ENV = "CRITMASS_DATA"
@@ -125,7 +126,11 @@ def read_class_map(path: str | Path) -> dict[str, tuple[str, ...]]:
         if not sep or not title.strip() or None in names:
             raise InputError(f"{path}:{number}: {line[:60]!r} is not 'raw title:Label1[,Label2]' with labels "
                              f"among {', '.join(FLOREX_LABELS)}")
-        mapping[title.strip().lower()] = tuple(names)
+        key = title.strip().lower()
+        if mapping.get(key, tuple(names)) != tuple(names):  # a title mapped twice, differently: no silent pick
+            raise InputError(f"{path}:{number}: title {title.strip()!r} is mapped to {', '.join(names)} here and "
+                             f"to {', '.join(mapping[key])} on an earlier line; expected one mapping per title")
+        mapping[key] = tuple(names)
     return mapping
 
 
@@ -190,9 +195,10 @@ def load_resume_csv(path: str | Path) -> Corpus:
     csv.field_size_limit(1 << 30)  # resumes run longer than csv's default 128 KiB field limit
     try:
         header = next(reader, None)
-        if header is None or not {"Resume_str", "Category"} <= set(h.strip() for h in header):
+        cols = [h.strip() for h in header or []]
+        check_header(cols, f"{path}:1")
+        if not {"Resume_str", "Category"} <= set(cols):
             raise InputError(f"{path}:1: header {header} lacks the columns Resume_str and Category")
-        cols = [h.strip() for h in header]
         t, c = cols.index("Resume_str"), cols.index("Category")
         rows = []
         for row in reader:

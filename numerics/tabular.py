@@ -45,8 +45,9 @@ def read_csv(path: str | Path, label: str):
     Columnar and multithreaded (pyarrow's CSV reader): every column is read straight into dictionary codes,
     with no Python object per cell (GBJ's 3M-row, 331 MB table: a memory-bounded line of ``critmass bench``).
     Each column's values are sorted, so codes and label indices do not depend on the order of the rows.
-    Errors (one line, InputError): unreadable file, no such label column, a row whose field count differs from
-    the header's (its line), no rows, a label with one value.
+    Errors (one line, InputError): unreadable file, a header with an empty or repeated column name
+    (``check_header``), no such label column, no feature column beside the label, a row whose field count
+    differs from the header's (its line), no rows, a label with one value.
     """
     import pyarrow as pa
     import pyarrow.csv as pv
@@ -61,8 +62,12 @@ def read_csv(path: str | Path, label: str):
     if not any(h.strip() for h in header):
         raise InputError(f"CSV {path}: no header line (the file is empty or its first line is blank); expected a "
                          f"header naming the columns, one of them the label column {label!r}")
+    check_header(header, f"CSV {path}")
     if label not in header:
         raise InputError(f"CSV {path}: no label column {label!r}; columns are {', '.join(header)}")
+    if len(header) < 2:
+        raise InputError(f"CSV {path}: no feature columns (only the label column {label!r}); expected at least "
+                         f"one categorical feature column beside the label")
     bad = []
 
     def refuse(row):  # a ragged row: stop at the first (its line is found below, on this error path only)
@@ -120,6 +125,29 @@ def _sorted_values(column) -> tuple[tuple[str, ...], np.ndarray]:
     rank = np.empty(len(dictionary), np.int32)
     rank[order] = np.arange(len(dictionary), dtype=np.int32)                   # old code -> sorted position
     return tuple(dictionary[i] for i in order), rank
+
+
+def check_header(header: list[str], where: str) -> None:
+    """Refuse a header that cannot name its columns one to one: none at all, an empty (or blank) name, or a
+    name used twice (a reader would silently pick one of the two). Errors: InputError naming the column(s).
+
+    >>> check_header(["color", "color", "label"], "CSV t.csv")
+    Traceback (most recent call last):
+    theory.errors.InputError: CSV t.csv: duplicate column name 'color' (columns 1, 2); expected each column named once
+    """
+    if not header:
+        raise InputError(f"{where}: no header line; expected column names on the first line")
+    blank = [i + 1 for i, name in enumerate(header) if not name.strip()]
+    if blank:
+        raise InputError(f"{where}: empty column name in column {', '.join(map(str, blank))} of the header; "
+                         f"expected every column named")
+    seen: dict[str, list[int]] = {}
+    for i, name in enumerate(header):
+        seen.setdefault(name, []).append(i + 1)
+    dups = [(name, at) for name, at in seen.items() if len(at) > 1]
+    if dups:
+        listed = "; ".join(f"{name!r} (columns {', '.join(map(str, at))})" for name, at in dups)
+        raise InputError(f"{where}: duplicate column name {listed}; expected each column named once")
 
 
 def _first_ragged_line(path: Path, width: int) -> int:

@@ -279,6 +279,14 @@ def cases() -> list[Case]:
         {"t.csv": CSV})
     add("tabular-csv-one-label", [*tab, "--csv", "t.csv"], "one label value", "label",
         {"t.csv": CSV.replace("True", "False")})
+    add("tabular-csv-only-label", [*tab, "--csv", "t.csv"], "a CSV with only the label column", "no feature columns",
+        {"t.csv": "label\nyes\nno\nyes\n"})
+    add("tabular-csv-duplicate-trigger", [*tab, "--csv", "t.csv", "--trigger-column", "color"],
+        "two columns named color, one the trigger", "'color'", {"t.csv": CSV.replace("color,shape", "color,color", 1)})
+    add("tabular-csv-duplicate-label", [*tab, "--csv", "t.csv", "--label", "color"],
+        "two columns named color, one the label", "'color'", {"t.csv": CSV.replace("color,shape", "color,color", 1)})
+    add("tabular-csv-empty-name", [*tab, "--csv", "t.csv"], "an empty column name in the header", "column 1",
+        {"t.csv": CSV.replace("color,shape", ",shape", 1)})
     add("tabular-targets-range", [*tab, "--csv", "t.csv", "--targets", "9"], "target 9 of 2 labels", "9", {"t.csv": CSV})
     add("tabular-targets-text", [*tab, "--synthetic", "200", "--targets", "a"], "a target that is not an index", "a")
     add("tabular-test-fraction-zero", [*tab, "--synthetic", "200", "--test-fraction", "0"], "no test rows", "0")
@@ -330,6 +338,9 @@ def cases() -> list[Case]:
     add("corpus-label-negative", [*exp], "a label -1 in a 0/1 corpus", "-1", {"c.tsv": TSV + "odd one\t-1\n"})
     add("corpus-label-word", [*exp], "a label 'positive' in a 0/1 corpus", "positive",
         {"c.tsv": TSV + "odd one\tpositive\n"})
+    add("corpus-resume-duplicate", ["experiment", "--corpus", "r.csv", "--store", "s.sqlite", "--seeds", "1",
+                                    "--alphas", "0.1"], "a resume CSV with two Category columns", "'Category'",
+        {"r.csv": "ID,Resume_str,Category,Category\n" + "".join(f"{i},text {i},A,B\n" for i in range(20))})
     add("corpus-one-class", [*exp], "a corpus of one class", "c.tsv",
         {"c.tsv": TSV.replace("\t1\n", "\t0\n")})
     add("corpus-no-header", [*exp], "a TSV without its header", "c.tsv", {"c.tsv": TSV.split("\n", 1)[1]})

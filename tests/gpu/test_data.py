@@ -48,6 +48,29 @@ def test_florex_malformed_line_names_file_and_line(tmp_path):
         load_florex(tmp_path)
 
 
+@pytest.mark.parametrize("header, match", [
+    ("ID,Resume_str,Category,Category", r"duplicate column name 'Category' \(columns 3, 4\)"),
+    ("ID,Resume_str,Resume_str,Category", "duplicate column name 'Resume_str'"),
+    (",Resume_str,Category", "empty column name in column 1"),
+    ("", "no header line"),
+])
+def test_resume_csv_refuses_a_header_without_one_name_per_column(tmp_path, header, match):
+    path = tmp_path / "r.csv"
+    width = header.count(",") + 1
+    path.write_text(header + "\n" + ",".join(["x"] * width) + "\n")
+    with pytest.raises(InputError, match=match):
+        load_resume_csv(path)
+
+
+def test_class_map_refuses_a_title_mapped_two_ways(tmp_path):
+    path = tmp_path / "normlized_classes.txt"
+    path.write_bytes(b"dba:Database_Administrator\nDBA:Database_Administrator\n")
+    assert read_class_map(path) == {"dba": ("Database_Administrator",)}  # the same mapping twice is harmless
+    path.write_bytes(b"dba:Database_Administrator\nweb:Web_Developer\nDBA :Web_Developer\n")
+    with pytest.raises(InputError, match=r"normlized_classes.txt:3: title 'DBA' is mapped to Web_Developer"):
+        read_class_map(path)
+
+
 def test_missing_files_are_one_line_errors(tmp_path):
     with pytest.raises(InputError, match="normlized_classes.txt: file not found"):
         load_florex(tmp_path)

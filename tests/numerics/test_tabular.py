@@ -51,6 +51,39 @@ def test_csv_loader_and_its_errors(tmp_path):
         tabular.load_csv(tmp_path / "missing.csv", "label")
 
 
+@pytest.mark.parametrize("header, match", [
+    ("label", "no feature columns"),
+    ("color,color,label", r"duplicate column name 'color' \(columns 1, 2\)"),
+    ("color,label,label", r"duplicate column name 'label' \(columns 2, 3\)"),
+    (",shape,label", "empty column name in column 1 "),
+    ("shape, ,label", "empty column name in column 2 "),
+])
+def test_every_table_reader_refuses_a_header_without_one_name_per_feature(tmp_path, header, match):
+    path = tmp_path / "t.csv"
+    width = header.count(",") + 1
+    path.write_text(header + "\n" + "".join(",".join([v] * width) + "\n" for v in ("a", "b", "a")))
+    for read in (tabular.load_csv, collusion.load_named_csv):
+        with pytest.raises(InputError, match=match):
+            read(path, "label")
+
+
+@pytest.mark.parametrize("header, flags, match", [
+    ("label", [], "no feature columns"),
+    ("color,color,label", ["--trigger-column", "color"], "duplicate column name 'color'"),
+    ("color,color,label", ["--label", "color"], "duplicate column name 'color'"),
+    (",shape,label", [], "empty column name in column 1"),
+    ("color,color,label", ["--fix", "color=a"], "duplicate column name 'color'"),
+])
+def test_cli_tabular_refuses_a_bad_header_in_one_line(cli, tmp_path, header, flags, match):
+    path = tmp_path / "t.csv"
+    width = header.count(",") + 1
+    path.write_text(header + "\n" + "".join(",".join([v] * width) + "\n" for v in ("a", "b", "a", "b")))
+    code, out, err = cli("simulate", "tabular", "--csv", path, "--alphas", "0.5", *flags,
+                         "--store", tmp_path / "s.sqlite")
+    assert code == 2 and match in err and len(err.strip().splitlines()) == 1 and not out.strip()
+    assert not (tmp_path / "s.sqlite").exists()
+
+
 def test_cli_tabular_reports_bad_csv_in_one_line(cli, tmp_path):
     bad = tmp_path / "b.csv"
     bad.write_text("a,b\n1,2\n")
@@ -87,7 +120,8 @@ def test_csv_codes_equal_pandas_factorize_across_reader_blocks(tmp_path):
     assert np.array_equal(labels, codes) and label_values == tuple(uniques) == ("w", "x", "y")
     only_label = tmp_path / "label.csv"
     frame[["label"]].to_csv(only_label, index=False)
-    assert tabular.load_csv(only_label, "label").features.shape == (rows, 0)
+    with pytest.raises(InputError, match="no feature columns"):
+        tabular.load_csv(only_label, "label")
 
 
 def test_written_csv_is_quoted_only_where_a_value_needs_it(tmp_path):
