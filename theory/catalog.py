@@ -267,6 +267,9 @@ def derive(st: Statement, notion: str = notions.DEFAULT) -> Result:
                 hypotheses = (*hypotheses, cm.reachable)
             except ValueError as e:
                 refused = run.made["refused"] = str(e)
+            except OverflowError as e:  # sympy's evalf of a bound beyond any float (exp(exp(exp(1000 alpha))))
+                refused = run.made["refused"] = (f"sympy overflows evaluating the bound {bound} "
+                                                 f"({type(e).__name__}: {e})")
         if refused is not None:
             notes.append(f"critical mass not derived: {refused}")
     if bound is not None:

@@ -211,6 +211,10 @@ def nondecreasing(expr: sp.Expr, var: sp.Symbol = ALPHA) -> str:
     Traceback (most recent call last):
     ...
     ValueError: cannot show alpha*(1 - alpha) is non-decreasing in alpha on its domain: the sign of 1 - 2*alpha is not fixed by the domains
+    >>> nondecreasing(1 - 1 / (2 * a - 1))  # derivative 2/(2 alpha - 1)**2 >= 0, but across a pole
+    Traceback (most recent call last):
+    ...
+    ValueError: cannot show 1 - 1/(2*alpha - 1) is non-decreasing in alpha on its domain: it is undefined where 2*alpha - 1 = 0, and the sign of 2*alpha - 1 is not fixed by the domains (a pole)
     """
     if var not in expr.free_symbols:
         return "constant in alpha"
@@ -229,6 +233,11 @@ def nondecreasing(expr: sp.Expr, var: sp.Symbol = ALPHA) -> str:
             return nondecreasing(core, var)
         raise ValueError(f"cannot show {expr} is non-decreasing in {var} on its domain: it is not a sum, Min or "
                          "Max of pieces whose derivative has a provable sign")
+    _, den = sp.fraction(sp.together(expr))
+    pole = next((f for f in _factors(den) if var in f.free_symbols and _sign(f) is None), None)
+    if pole is not None:  # a derivative >= 0 on each side of a pole says nothing across it (1 - 1/(2 alpha - 1))
+        raise ValueError(f"cannot show {expr} is non-decreasing in {var} on its domain: it is undefined where "
+                         f"{pole} = 0, and the sign of {pole} is not fixed by the domains (a pole)")
     d = sp.factor(sp.together(sp.diff(expr, var)))
     if _sign(d) == 1:
         return f"derivative {d} >= 0"

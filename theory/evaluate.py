@@ -10,6 +10,7 @@ is degenerate; a rational critical mass is computed exactly and rounded up.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from fractions import Fraction
 
 import numpy as np
 import sympy as sp
@@ -59,11 +60,24 @@ def required(id: str, what: str, notion: str = notions.DEFAULT) -> tuple[Paramet
                          f"numerics/bounds.py evaluates it (critmass simulate finite|tabular)")
     syms = expr.free_symbols
     r = result(id, notion)
-    if what == "critical_mass" and _numeric_part(r.critical_mass):
-        syms = syms | (r.critical_mass.bound.free_symbols - {SYMBOLS["alpha"]})
+    if what == "critical_mass":  # a function of everything alpha* and its cases name, even where sympy folds a
+        cm = r.critical_mass     # case away (a bound below S* at alpha = 1 for every value: unreachable)
+        more = cm.alpha_star.free_symbols | cm.target.free_symbols | (cm.bound.free_symbols if cm.bound is not None
+                                                                       else set())
+        syms = syms | {s for s in more - {SYMBOLS["alpha"]} if _is_parameter(s, r)}
     own = {p.symbol: p for p in r.parameters}
     params = (own[s] if s in own else of_symbol(s) for s in syms)
     return tuple(sorted(params, key=lambda p: (p.name != "alpha", p.name.lower())))
+
+
+def _is_parameter(symbol, r) -> bool:
+    if symbol in {p.symbol for p in r.parameters}:
+        return True
+    try:
+        of_symbol(symbol)
+    except KeyError:
+        return False
+    return True
 
 
 def _numeric_part(cm) -> bool:
@@ -186,8 +200,7 @@ def evaluate(id: str, what: str, values: Mapping[str, object], notion: str = not
     names = {p.name for p in params}
     for name in values:
         if name not in names:
-            hint = "" if name in PARAMETERS else " (not a parameter of the theory)"
-            raise InputError(f"unknown parameter {name!r} for {id}{hint}; {expected_parameters(p.name for p in params)}")
+            raise InputError(_unknown(id, what, name, params, notion))
     missing = [p.name for p in params if p.name not in values]
     if missing:
         raise InputError(f"missing parameter{'s' if len(missing) > 1 else ''} {' '.join(missing)} for {id}; "
@@ -203,6 +216,8 @@ def evaluate(id: str, what: str, values: Mapping[str, object], notion: str = not
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         out = fn(*args)
     out = np.asarray(np.broadcast_to(out, np.broadcast_shapes(*(a.shape for a in args))), dtype=np.float64).copy()
+    if parts is None and not np.isfinite(out).all():
+        _refuse_not_finite(id, what, params, given, out, notion)
     if parts is not None:
         from theory.fast import critical_masses
         out = critical_masses(*parts, points, out)
@@ -210,6 +225,55 @@ def evaluate(id: str, what: str, values: Mapping[str, object], notion: str = not
         if _numeric_part(cm):
             _fill_numeric(cm, params, points, out)
     return out if out.ndim else float(out)
+
+
+def _unknown(id: str, what: str, name: str, params, notion: str) -> str:
+    """The message for a parameter that ``what`` of ``id`` does not take: the ones it takes (or that it takes
+    none), and where the name is one its critical mass takes (the target S_star of a bound), that command."""
+    hint = "" if name in PARAMETERS else " (not a parameter of the theory)"
+    shown = what.replace("_", " ")
+    expected = (expected_parameters(p.name for p in params) if params else
+                f"it takes no parameters (its {shown} is {expression(id, what, notion)})")
+    if what != "critical_mass" and _has(id, "critical_mass", notion):
+        try:
+            theirs = {p.name for p in required(id, "critical_mass", notion)}
+        except InputError:
+            theirs = set()
+        if name in theirs:
+            expected += f"; {name} is a parameter of its critical mass (critmass critical-mass {id})"
+    return f"unknown parameter {name!r} for {id}{hint}; {expected}"
+
+
+def _refuse_not_finite(id: str, what: str, params, given: dict, out: np.ndarray, notion: str) -> None:
+    """Raise InputError at the first point where the float64 value is not a finite number, saying why from
+    the exact value there (sympy on the exact values given): undefined (a division by zero: a pole, or 0/0),
+    not a real number (the log or root of a negative number), or beyond float64's range (an overflow) --
+    never a printed inf or nan that the result does not say."""
+    i = int(np.flatnonzero(~np.isfinite(out.reshape(-1)))[0])
+    picked = [np.broadcast_to(np.asarray(given[p.name], dtype=object), out.shape).reshape(-1)[i] for p in params]
+    from theory.statement import _written
+    point = _exact_points(params, dict(zip([p.name for p in params], picked)))[0]
+    exact = {p.symbol: sp.Rational(v.numerator, v.denominator) for p, v in zip(params, point.values())}
+    shown = " ".join(f"{p.name}={_shown(point[_written(p.name)])}" for p in params)
+    expr = expression(id, what, notion)
+    value = expr.subs(exact)
+    name = what.replace("_", " ")
+    if value.has(sp.zoo, sp.nan, sp.oo, -sp.oo):
+        why = "is undefined at {} (a division by zero)"
+    elif value.is_extended_real is False:
+        why = "is not a real number at {}"
+    elif value.is_finite and value.is_extended_real:
+        text = str(value)
+        why = "overflows float64 at {}" + (f" (its exact value is {text})" if len(text) <= 60 else "")
+    else:
+        why = "has no float64 value at {}"
+    raise InputError(f"{id}'s {name} {expr} {why.format(shown)}; expected values where it is a finite real number")
+
+
+def _shown(value) -> str:
+    """An exact value as typed where a decimal shows it exactly (0.5), else as a fraction (1/3)."""
+    f = float(value)
+    return f"{f:g}" if Fraction(f"{f:g}") == value else str(value)
 
 
 def _exact_points(params, given) -> list[dict]:

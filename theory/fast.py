@@ -102,10 +102,8 @@ def _read(id: str, what: str, notion: str) -> dict | None:
 def _evaluate(entry: dict, id: str, values: Mapping[str, object]):
     params = entry["params"]  # [name, written, lo, hi, left_open, right_open, integer, domain text]
     names = {p[0] for p in params}
-    for name in values:
-        if name not in names:
-            hint = "" if name in entry["theory_parameters"] else " (not a parameter of the theory)"
-            raise InputError(f"unknown parameter {name!r} for {id}{hint}; {expected_parameters(p[0] for p in params)}")
+    if any(name not in names for name in values):
+        raise _Miss  # the full path names what the result takes (theory.evaluate._unknown)
     missing = [p[0] for p in params if p[0] not in values]
     if missing:
         raise InputError(f"missing parameter{'s' if len(missing) > 1 else ''} {' '.join(missing)} for {id}; "
@@ -134,8 +132,9 @@ def _evaluate(entry: dict, id: str, values: Mapping[str, object]):
     except Inexact:
         raise _Miss from None  # a range, hypothesis or case that only the full path can decide exactly
     out = np.array(np.broadcast_to(np.asarray(out, dtype=np.float64), shape))
-    if np.isnan(out).any():
+    if np.isnan(out).any() or ("reachable" not in entry and not np.isfinite(out).all()):
         raise _Miss  # a point for the certified numeric inverse, or a value only the full path can explain
+        # (a bound's pole, a non-real value or an overflow: the full path says which, and refuses)
     return out if out.ndim else float(out)
 
 

@@ -107,7 +107,14 @@ def exact_value(expr: sp.Basic, values: dict) -> Fraction:
         v = Fraction(values[name])
         subs[s] = sp.Rational(v.numerator, v.denominator)
     out = expr.xreplace(subs)
-    out = sp.nsimplify(out) if not out.is_Rational else out
+    if out.has(sp.zoo, sp.nan, sp.oo, -sp.oo):
+        why = "is undefined (a division by zero)"
+    elif out.is_extended_real is False:
+        why = f"is not a real number ({out})"
+    else:
+        out = sp.nsimplify(out) if not out.is_Rational else out
+        why = f"is not a rational number ({out}); exact arithmetic needs one"
     if not out.is_Rational:
-        raise InputError(f"{expr} is not a rational number at {values}: {out}")
+        shown = " ".join(f"{name_of(s)}={subs[s]}" for s in sorted(subs, key=name_of))
+        raise InputError(f"{expr} {why} at {shown}")
     return Fraction(int(out.p), int(out.q))

@@ -349,9 +349,8 @@ def cmd_critical_mass(args) -> int:
         if args.json:
             emit_json(doc)
         elif doc["status"] == "unreachable":
-            from theory.paper import result
             print(f"{_named(id, notion)}: the target is unreachable for any alpha in (0, 1] at these values "
-                  f"(needs {result(id, args.notion).critical_mass.reachable}){_refuted_tail(verdict)}")
+                  f"({_unreachable_because(id, args.notion)}){_refuted_tail(verdict)}")
         else:
             print(f"{_named(id, notion)}: alpha* <= {doc['value']:.6g}"
                   + (f"; investment B = {doc['investment']:.6g}" if "investment" in doc else "")
@@ -361,6 +360,30 @@ def cmd_critical_mass(args) -> int:
                *(["refuted"] if marked is not None else [])]
     emit_rows(args, id, rows, columns, notion, verdict.get("why"))
     return 0
+
+
+def _unreachable_because(id: str, notion: str) -> str:
+    """Why no alpha reaches the target, in the parameters' names: the bound at alpha = 1 is below it (the
+    condition that failed, unless sympy folded it to false for every value: then the bound at alpha = 1)."""
+    import sympy as sp
+
+    from theory.paper import result
+    from theory.parameters import SYMBOLS, of_symbol
+
+    cm = result(id, notion).critical_mass
+    named = {}
+    for s in cm.reachable.free_symbols | cm.target.free_symbols | (cm.bound.free_symbols if cm.bound is not None
+                                                                    else set()):
+        try:
+            named[s] = sp.Symbol(of_symbol(s).name)
+        except KeyError:
+            pass
+    if cm.reachable is not sp.false:
+        return f"needs {cm.reachable.xreplace(named)}"
+    at_one = sp.simplify(cm.bound.subs(SYMBOLS["alpha"], 1)) if cm.bound is not None else None
+    if at_one is None:
+        return "the critical mass is unreachable for every value"
+    return f"the bound at alpha = 1 is {at_one.xreplace(named)}, below {cm.target.xreplace(named)} for every value"
 
 
 def _critical_mass_full(asked: str, at: dict, notion: str = DEFAULT, printed: bool = False):

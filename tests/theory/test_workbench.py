@@ -265,3 +265,87 @@ def test_the_report_typesets_stated_results(tmp_path):
             style.save(plot.draw(data), ctx.figures, plot.name)
         compiled = compile_pdf(tex)
         assert Path(compiled["pdf"]).exists() and compiled["overfull"] == []
+
+
+# ---- a stated bound with a pole, an overflow or no parameters ----------------------------------------------
+
+def _stated(tmp_path, **bounds):
+    """A results file with one result per keyword: id = bound (an id's _ read as -), target S_star."""
+    text = "".join(f'[[results]]\nid = "{id.replace("_", "-")}"\ntitle = "t"\nsource = "s"\nbound = "{bound}"\n'
+                   f'target = "S_star"\nstrategy = "feature-label"\n' for id, bound in bounds.items())
+    path = tmp_path / "stated.toml"
+    path.write_text(text)
+    return str(path)
+
+
+def _refused(cli, *args):
+    code, out, err = cli(*args)
+    assert code == 2 and out == "" and len(err.strip().splitlines()) == 1, (code, out, err)
+    return err
+
+
+def test_a_bound_at_its_pole_is_refused_not_printed_as_inf(cli, tmp_path):
+    """1 - 1/(2 alpha - 1) at alpha = 1/2 is undefined: it was printed as -inf (JSON null), exit 0."""
+    f = _stated(tmp_path, pole="1 - 1/(2*alpha - 1)")
+    for extra in ((), ("--json",), ("--csv",)):
+        err = _refused(cli, "bound", "pole", "--set", "alpha=1/2", *extra, "--results", f)
+        assert "undefined at alpha=0.5" in err and "division by zero" in err, err
+    err = _refused(cli, "bound", "pole", "--set", "alpha=1/4,1/2,3/4", "--results", f)
+    assert "undefined at alpha=0.5" in err
+    code, out, _ = cli("bound", "pole", "--set", "alpha=1", "--results", f)
+    assert code == 0 and "S(alpha) >= 0" in out  # a finite value away from the pole is still printed
+
+
+def test_a_bound_beyond_float64_is_refused_as_an_overflow(cli, tmp_path):
+    """exp(exp(exp(1000 alpha))) at alpha = 1 was printed as inf with exit 0 (and with a target, its derivation
+    was a traceback from sympy's evalf)."""
+    f = _stated(tmp_path, huge="exp(exp(exp(alpha*1000)))")
+    err = _refused(cli, "bound", "huge", "--set", "alpha=1", "--results", f)
+    assert "overflows float64 at alpha=1" in err
+    err = _refused(cli, "critical-mass", "huge", "--set", "S_star=1/2", "--results", f)
+    assert "critical mass not derived" in err and "overflow" in err
+
+
+def test_the_critical_mass_of_a_bound_with_a_pole_is_not_derived(cli, tmp_path):
+    """1 - 1/(2 alpha - 1) has a derivative >= 0 on each side of its pole but is not non-decreasing on (0, 1]:
+    the derivation refuses instead of calling the target unreachable '(needs False)'."""
+    f = _stated(tmp_path, pole="1 - 1/(2*alpha - 1)")
+    err = _refused(cli, "critical-mass", "pole", "--set", "S_star=1/2", "--results", f)
+    assert "critical mass not derived" in err and "a pole" in err and "2*alpha - 1 = 0" in err
+
+
+def test_an_unreachable_target_says_why_in_true_words(cli, tmp_path):
+    """alpha - 1 is 0 at alpha = 1, below every S_star in (0, 1): sympy folds the condition to False, which the
+    text printed as '(needs False)' (and the full path failed to compile alpha*, which names S_star only)."""
+    f = _stated(tmp_path, neg="alpha - 1")
+    code, out, err = cli("critical-mass", "neg", "--set", "S_star=1/2", "--results", f)
+    assert code == 0 and "unreachable" in out and "False" not in out, (out, err)
+    assert "the bound at alpha = 1 is 0, below S_star for every value" in out
+    code, out, err = cli("critical-mass", "neg", "--set", "S_star=1/2", "--json", "--results", f)
+    assert code == 0 and json.loads(out)["status"] == "unreachable" and json.loads(out)["value"] is None
+
+
+def test_an_unknown_parameter_lists_what_the_result_takes(cli, tmp_path):
+    """--set S_star on bound: the message listed no expected parameter ('expected: ') for a constant bound,
+    while the result has a critical mass that takes S_star."""
+    f = _stated(tmp_path, const="1/2", neg="alpha - 1")
+    err = _refused(cli, "bound", "const", "--set", "S_star=1/2", "--results", f)
+    assert "unknown parameter 'S_star' for const" in err and "takes no parameters" in err
+    assert "critmass critical-mass const" in err and not err.rstrip().endswith("expected:")
+    err = _refused(cli, "bound", "neg", "--set", "alpha=1/2", "S_star=1/2", "--results", f)
+    assert "expected: alpha" in err and "critmass critical-mass neg" in err
+    err = _refused(cli, "bound", "neg", "--set", "alpha=1/2", "nosuch=1", "--results", f)
+    assert "expected: alpha" in err and "critical-mass" not in err  # nosuch is nobody's parameter
+    assert cli("bound", "neg", "--set", "alpha=1/2", "--results", f)[0] == 0  # now the fast path has an entry
+    err = _refused(cli, "bound", "neg", "--set", "alpha=1/2", "S_star=1/2", "--results", f)
+    assert "critmass critical-mass neg" in err  # the same message from the cached path
+
+
+def test_check_instance_names_the_point_where_a_bound_is_undefined(cli, tmp_path):
+    """At the instance's alpha = 1/2 the bound 1 - 1/(2 alpha - 1) is undefined: the message said 'is not a
+    rational number at {...Fraction(1, 2)...}: zoo'."""
+    f = _stated(tmp_path, pole="1 - 1/(2*alpha - 1)")
+    inst = json.loads((ROOT / "tests" / "workbench" / "instance.json").read_text())
+    (tmp_path / "inst.json").write_text(json.dumps({**inst, "alpha": "1/2"}))
+    err = _refused(cli, "check-instance", str(tmp_path / "inst.json"), "--result", "pole", "--results", f)
+    assert "undefined (a division by zero) at alpha=1/2" in err and "zoo" not in err and "Fraction" not in err
