@@ -130,6 +130,68 @@ def domain(text: str, what: str = "domain") -> sp.Interval:
                        right_open=right == ")" or ends[1] == sp.oo)
 
 
+_GREEK = ("alpha beta gamma delta epsilon varepsilon zeta eta theta vartheta iota kappa lambda mu nu xi pi varpi "
+          "rho varrho sigma varsigma tau upsilon phi varphi chi psi omega Gamma Delta Theta Lambda Xi Pi Sigma "
+          "Upsilon Phi Psi Omega").split()
+#: math commands that take one argument, which must follow them ({...}, a letter, a digit or a command)
+_TEX_ACCENTS = frozenset("mathrm mathbf mathit mathsf mathtt mathcal mathbb mathfrak boldsymbol operatorname text "
+                         "hat bar tilde vec dot ddot check breve widehat widetilde overline underline".split())
+_TEX_WORDS = frozenset(_GREEK) | _TEX_ACCENTS | frozenset(
+    "star prime ast dagger ell infty partial nabla cdot times mid ldots cdots min max log exp".split())
+_TEX_SYMBOLS = frozenset("|,;:! ")  # \| \, \; \: \! and a control space
+_TEX_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 _^{}()[]',.+-*/=<>|:;!")
+_TEX_FORM = ("letters, digits, spaces, _ ^ { } ( ) [ ] ' , . + - * / = < > | : ; ! and the math commands "
+             "\\alpha ... \\Omega, \\mathrm{...}, \\hat{...}, \\bar{...}, \\tilde{...}, \\star, \\prime and the like")
+
+
+def latex_problem(text: str) -> str | None:
+    r"""What in a parameter's LaTeX name cannot go into a math formula as it is, or None.
+
+    An allowlist, because the name is typeset verbatim in every formula that holds the parameter (theory.latex,
+    the report): its characters are letters, digits and _ ^ { } ( ) [ ] ' , . + - * / = < > | : ; !, its
+    commands are math commands (Greek letters, accents, fonts: ``_TEX_WORDS``), its braces balance, and an
+    accent or a sub/superscript has its argument. No \input, \write, \def, \catcode, ^^ escape, $ or %
+    gets through, nor a } that closes a group the name did not open.
+
+    >>> latex_problem(r"\hat{\beta}_{\mathrm{DP}}^{\prime}") is None
+    True
+    >>> latex_problem(r"r}\input{/etc/passwd")
+    'a } that closes no { of its own'
+    >>> latex_problem(r"{r}\input{/etc/passwd}")
+    '\\input (not an allowed math command)'
+    """
+    if "^^" in text:
+        return "^^ (a TeX character escape)"
+    if len(text) > 200:
+        return f"{len(text)} characters (at most 200)"
+    depth, i = 0, 0
+    while i < len(text):
+        c = text[i]
+        if c == "\\":
+            word = re.match(r"[A-Za-z]+|.?", text[i + 1:], re.S).group(0)
+            i += 1 + len(word)
+            if word.isalpha() and word.isascii():
+                if word not in _TEX_WORDS:
+                    return f"\\{word} (not an allowed math command)"
+                if word in _TEX_ACCENTS and not re.match(r"\s*[{A-Za-z0-9\\]", text[i:]):
+                    return f"\\{word} without its argument"
+            elif word not in _TEX_SYMBOLS:
+                return f"\\{word} (not an allowed control symbol)" if word else "a \\ at the end"
+            continue
+        if c not in _TEX_CHARS:
+            return f"{c!r} (not allowed in a LaTeX name)"
+        if c == "{":
+            depth += 1
+        elif c == "}":
+            depth -= 1
+            if depth < 0:
+                return "a } that closes no { of its own"
+        elif c in "_^" and (i + 1 == len(text) or text[i + 1] in "}_^ "):
+            return f"{c} without its argument"
+        i += 1
+    return "a { that is never closed" if depth else None
+
+
 def new_parameter(name: str, *, latex: str = "", domain: str | sp.Interval = "(-inf, inf)", meaning: str = "",
                   integer: bool = False) -> Parameter:
     """Declare a parameter the built-in theory does not have (or return the built-in one of that name).
@@ -142,6 +204,12 @@ def new_parameter(name: str, *, latex: str = "", domain: str | sp.Interval = "(-
     if not isinstance(name, str) or not NAME.match(name) or keyword.iskeyword(name):
         raise InputError(f"parameter name {name!r}: expected a letter, then up to 31 letters, digits and _ "
                          "(not a Python keyword)")
+    if not isinstance(latex, str):
+        raise InputError(f"parameter {name}: latex must be text")
+    problem = latex_problem(latex)
+    if problem is not None:
+        shown = f"'{latex}'" if latex.isprintable() else repr(latex)  # as typed, on one line
+        raise InputError(f"parameter {name}: latex {shown}: {problem}; expected {_TEX_FORM}")
     interval = domain if isinstance(domain, sp.Set) else globals()["domain"](domain, f"parameter {name}: domain")
     if name in PARAMETERS and not latex and not meaning:
         old = PARAMETERS[name]

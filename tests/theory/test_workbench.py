@@ -67,6 +67,18 @@ def test_sympy_objects_and_lazy_fields_are_accepted():
     ('[[results]]\nid = "x y"\ntitle = "t"\nsource = "s"\nbound = "1"\n', "result id 'x y'"),
     ('[[results]]\nid = "x"\ntitle = "t"\nsource = "s"\nbound = "1"\n[[results.steps]]\nid = "s"\n', "missing conclusion"),
     ('[[results]]\nid = "x"\ntitle = "t"\nsource = "s"\nbound = "1"\nnotion = "TV"\n', "notion 'TV' is not one of tv mixture"),
+    # a parameter's latex is typeset verbatim: only math names get through (theory.statement.latex_problem)
+    ("[parameters.zz]\nlatex = 'r}\\input{/etc/passwd'\n", "parameter zz: latex 'r}\\input{/etc/passwd': a } that"),
+    ("[parameters.zz]\nlatex = '{r}\\input{/etc/passwd}'\n", "parameter zz: latex '{r}\\input{/etc/passwd}': \\input"),
+    ("[parameters.zz]\nlatex = 'z\\immediate\\write18{rm}'\n", "\\immediate (not an allowed math command)"),
+    ("[parameters.zz]\nlatex = '\\def\\z{1}'\n", "\\def (not an allowed"),
+    ("[parameters.zz]\nlatex = '\\catcode`\\^=7'\n", "\\catcode (not an allowed"),
+    ("[parameters.zz]\nlatex = 'z^^5cinput'\n", "^^ (a TeX character escape)"),
+    ("[parameters.zz]\nlatex = '\\csname input\\endcsname'\n", "\\csname (not an allowed"),
+    ("[parameters.zz]\nlatex = 'z$ \\input x $'\n", "'$' (not allowed"),
+    ("[parameters.zz]\nlatex = 'z % rest'\n", "'%' (not allowed"),
+    ("[parameters.zz]\nlatex = '{z'\n", "a { that is never closed"),
+    ("[parameters.zz]\nlatex = '\\hat'\n", "\\hat without its argument"),
 ])
 def test_bad_results_files_are_one_line_naming_the_field(text, fragment):
     with pytest.raises(InputError) as e:
@@ -349,3 +361,20 @@ def test_check_instance_names_the_point_where_a_bound_is_undefined(cli, tmp_path
     (tmp_path / "inst.json").write_text(json.dumps({**inst, "alpha": "1/2"}))
     err = _refused(cli, "check-instance", str(tmp_path / "inst.json"), "--result", "pole", "--results", f)
     assert "undefined (a division by zero) at alpha=1/2" in err and "zoo" not in err and "Fraction" not in err
+
+
+def test_math_names_are_accepted_as_latex(tmp_path):
+    """The allowlist takes every built-in parameter's LaTeX name and the usual forms of a new one, and they
+    reach the LaTeX of a result as written."""
+    from theory.latex import render
+    from theory.parameters import PARAMETERS
+    from theory.statement import latex_problem
+    assert {p.tex: latex_problem(p.tex) for p in PARAMETERS.values() if latex_problem(p.tex)} == {}
+    names = [r"\hat{\beta}_{\mathrm{DP}}", r"\tilde r'", r"\bar{x}^{\star}", r"\Omega_{i,j}", r"q^\prime", r"\|w\|"]
+    text = "".join(f"[parameters.zz{i}]\nlatex = {json.dumps(t)}\n" for i, t in enumerate(names))
+    text += ('[[results]]\nid = "tex-demo"\ntitle = "t"\nsource = "s"\nbound = "1 - '
+             + " - ".join(f"zz{i}" for i in range(len(names))) + '"\n')
+    for r in parse_text(text, "ok.toml"):
+        register(r, family="api")
+    rendered = render(result("tex-demo"))
+    assert all(t in rendered for t in names), rendered
