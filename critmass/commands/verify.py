@@ -166,15 +166,26 @@ def cmd_check_instance(args) -> int:
     worst = doc["worst_case"]
     prm = " ".join(f"{k}={v}" for k, v in doc["params"].items())
     hyp = " ".join(f"{k}={v}" for k, v in doc["hypotheses"].items())
+    ties = (f"tying points {worst['tied']} (margins {worst['cost']} of budget {worst['budget']})" if worst["tied"]
+            else f"tying no point (budget {worst['budget']})")
+    tied = _tied_on_mixture(inst)
     print(f"success {doc['success']} ({doc['success_float']:.6g}) for the Bayes-optimal firm; least success over "
           f"every {doc['epsilon']}-optimal firm ({doc['notion']}): {worst['success']} ({worst['success_float']:.6g}), "
-          f"tying points {worst['tied'] or 'none'} (margins {worst['cost']} of budget {worst['budget']})")
+          f"{ties}" + (f"; tied on the mixture itself (no firm's doing): point{'s' if len(tied) > 1 else ''} "
+                       f"{tied}" if tied else ""))
     rows = [{**b, "value": b["value"] if b["value"] is not None else "n/a", "notion": b["notion"] or "",
              "status": ("holds" if b["holds"] else "FAILS") + ("" if b["valid"] else " (not valid here)"),
              "why": b["refuted"] or ""} for b in doc["bounds"]]
     print(table(rows, ["id", "notion", "value", "status", "why"]))
     print(f"every valid bound holds: {doc['holds']}; params {prm}" + (f"; hypotheses {hyp}" if hyp else ""))
     return 0
+
+
+def _tied_on_mixture(inst) -> list[int]:
+    """The points whose mixture row has two top labels or more, an exact tie (exact integers, theory.exactint)."""
+    from theory.exactint import mixture, scaled
+
+    return [x for x, row in enumerate(mixture(inst, scaled(inst))) if max(row) > 0 and row.count(max(row)) > 1]
 
 
 def cmd_counterexample(args) -> int:

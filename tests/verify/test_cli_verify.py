@@ -50,6 +50,23 @@ def test_check_instance_hand_worked(cli_json, tmp_path):
     assert doc["epsilon"] == "0" and doc["worst_case"]["success"] == "1" and doc["worst_case"]["tied"] == []
 
 
+def test_check_instance_names_the_points_tied_on_the_mixture(cli, tmp_path):
+    """Row 0 of the mixture is (1/4, 1/4), an exact tie: the text said 'tying points none'. It names point 0 as
+    tied on the mixture itself, and the points a firm ties apart from it."""
+    tie = {"p0": [["1/2", 0], ["1/4", "1/4"]], "signal": [0, 1], "target": 1, "strategy": "feature-label",
+           "alpha": "1/2"}
+    path = write(tmp_path, tie)
+    code, out, err = cli("check-instance", path)
+    first = out.splitlines()[0]
+    assert code == 0 and "none" not in first and "tying no point (budget 0)" in first, (out, err)
+    assert first.endswith("tied on the mixture itself (no firm's doing): point [0]")
+    code, out, err = cli("check-instance", path, "--epsilon", "1/4")
+    first = out.splitlines()[0]
+    assert "tying points [1] (margins 1/4 of budget 1/2)" in first and first.endswith("point [0]"), out
+    code, out, err = cli("check-instance", write(tmp_path, GOOD))  # no tie anywhere: neither phrase
+    assert code == 0 and "tying no point (budget 0)" in out and "tied on the mixture" not in out
+
+
 ISSUE = {"p0": [[0, 0], [0, 1]], "signal": [0, 0], "target": 0, "strategy": "feature-label", "alpha": "1/2"}
 
 
