@@ -150,6 +150,22 @@ def cases() -> list[Case]:
     add("latex-sstar-overflow", ["latex", "-o", "x.tex", "--s-star", "1e309"], "--s-star beyond a float", "1e309")
     add("latex-sstar-nan", ["latex", "-o", "x.tex", "--s-star", "nan"], "--s-star NaN", "nan")
     add("results-family", ["results", "--family", "nosuch"], "an unknown family", "nosuch")
+    stated = {"r.toml": "".join(f'[[results]]\nid = "{i}"\ntitle = "t"\nsource = "s"\nbound = "{b}"\n'
+                                f'target = "S_star"\n' for i, b in [("pole", "1 - 1/(2*alpha - 1)"),
+                                                                     ("huge", "exp(exp(exp(alpha*1000)))"),
+                                                                     ("const", "1/2")])}
+    add("bound-stated-pole", ["bound", "pole", "--set", "alpha=1/2", "--results", "r.toml"],
+        "a stated bound at its pole (was -inf)", "alpha=0.5", stated)
+    add("bound-stated-overflow", ["bound", "huge", "--set", "alpha=1", "--results", "r.toml"],
+        "a stated bound beyond float64 (was inf)", "alpha=1", stated)
+    add("critical-mass-stated-pole", ["critical-mass", "pole", "--set", "S_star=1/2", "--results", "r.toml"],
+        "the critical mass of a bound with a pole in (0, 1]", "2*alpha - 1", stated)
+    add("results-latex-input", ["results", "--results", "r.toml"], "a parameter's latex that closes a brace and "
+        "\\inputs a file", "\\input", {"r.toml": "[parameters.r]\nlatex = 'r}\\input{/etc/passwd'\n"})
+    add("results-latex-write", ["results", "--results", "r.toml"], "a parameter's latex with \\immediate\\write18",
+        "\\immediate", {"r.toml": "[parameters.r]\nlatex = '{r\\immediate\\write18{ls}}'\n"})
+    add("bound-stated-target", ["bound", "const", "--set", "S_star=1/2", "--results", "r.toml"],
+        "the target S_star on a constant bound (listed no parameter)", "S_star", stated)
     # -- verify, check-instance, counterexample -----------------------------------------------------------
     add("verify-only-unknown", ["verify", "--only", "nosuch"], "an unknown step id", "nosuch")
     add("check-instance-binary", ["check-instance", "bad.json"], "binary garbage", "bad.json",
