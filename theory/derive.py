@@ -47,6 +47,7 @@ def critical_mass(bound: sp.Expr, target: sp.Expr) -> CriticalMass:
     >>> critical_mass(1 - x * sp.log(1 / a), s).alpha_star
     Piecewise((exp((S^* - 1)/xi), (exp((S^* - 1)/xi) <= 1) & (exp((S^* - 1)/xi) > 0)), (crossing(S^*), True))
     """
+    _guard_at_one(bound, target)
     expr, steps = _strip_min_zero(bound, target)
     how = nondecreasing(expr)
     steps = [rf"\frac{{\partial}}{{\partial \alpha}} {latex(expr)} \geq 0 \text{{ ({how})}}", *steps]
@@ -71,6 +72,17 @@ def critical_mass(bound: sp.Expr, target: sp.Expr) -> CriticalMass:
               rf"\text{{ ({how_solved})}}"]
     alpha_star = sp.Piecewise(*pieces, (crossing(target), True))
     return CriticalMass(alpha_star=alpha_star, steps=tuple(steps), reason=how_solved, **common)
+
+
+def _guard_at_one(bound: sp.Expr, target: sp.Expr) -> None:
+    """Refuse (theory.expr.Beyond, a ValueError) a bound with a part beyond 2**MAX_BITS at alpha = 1, before
+    sympy compares it with the target there: its evalf of exp(exp(exp(64))) computes e to about 10**27 bits."""
+    from theory.expr import Beyond, beyond, guard
+    try:
+        guard(bound, {ALPHA: 1})
+        guard(target)
+    except Beyond as e:
+        raise e.restated(beyond("the bound", bound, "alpha=1", e)) from None
 
 
 class crossing(sp.Function):
@@ -126,11 +138,20 @@ def _is_root(gap: sp.Expr, r: sp.Expr, points: int = 6) -> bool:
     import random
     rng = random.Random(0)
     syms = sorted(gap.free_symbols - {ALPHA} | r.free_symbols, key=str)
+    from theory.expr import Beyond, guard
     for _ in range(points):
         at = {s: _random_point(s, rng) for s in syms}
+        try:  # sympy's evalf of a value beyond 2**MAX_BITS may never return (and is not in (0, 1])
+            root = guard(r, at)
+        except Beyond:
+            continue
         value = r.subs(at).evalf(40)
         if not (value.is_real and 0 < value <= 1):
             continue
+        try:  # nor can the bound be checked there: such a root is not kept
+            guard(gap, {**at, ALPHA: root if root is not None else value})
+        except Beyond:
+            return False
         if abs(gap.subs(at).subs(ALPHA, value).evalf(40)) > sp.Float("1e-25"):
             return False
     return True

@@ -107,10 +107,10 @@ def _compile(id: str, what: str, notion: str):
     expr = cm.alpha_star if cm is not None else expression(id, what, notion)
     expr = expr.replace(lambda e: isinstance(e, crossing), lambda e: sp.nan)
     fn = sp.lambdify([p.symbol for p in params], expr, modules=[{"LambertW": _lambertw}, "numpy"])
-    return params, fn, None if cm is None else _exact_parts(cm, params)
+    return params, fn, None if cm is None else _exact_parts(id, cm, params)
 
 
-def _exact_parts(cm, params):
+def _exact_parts(id: str, cm, params):
     """(reachable, degenerate, alpha*'s pieces or None) as functions of exact values (theory.fast's form)."""
     alpha = cm.alpha_star
     pieces = alpha.args if isinstance(alpha, sp.Piecewise) else [(alpha, sp.true)]
@@ -118,7 +118,9 @@ def _exact_parts(cm, params):
         exact_pieces = [(_exact_text(v, params), _exact_text(c, params)) for v, c in pieces]
     except ValueError:
         exact_pieces = None
-    return exact_condition(cm.reachable, params), exact_condition(cm.degenerate, params), exact_pieces
+    return (exact_condition(cm.reachable, params, f"{id}'s critical mass: its case (target reached at alpha = 1)"),
+            exact_condition(cm.degenerate, params, f"{id}'s critical mass: its case (constant in alpha)"),
+            exact_pieces)
 
 
 def _exact_text(expr, params):
@@ -130,23 +132,41 @@ def _exact_text(expr, params):
     return exact(dump(expr, {p.symbol: _written(p.name) for p in params}))
 
 
-def exact_condition(cond: sp.Basic, params):
+def exact_condition(cond: sp.Basic, params, subject: str = "the condition"):
     """A condition as a function of exact values {written name: Fraction}: rational arithmetic in Fractions
-    (theory.numbers.exact), else sympy on Rationals; InputError where neither can decide it at a point."""
-    try:
-        return _exact_text(cond, params)
-    except ValueError:
-        pass
+    (theory.numbers.exact), else (where the text is not rational arithmetic, or a power there leaves its limits:
+    2**(2**(64*xi)) at xi = 1) sympy on Rationals; InputError where neither can decide it at a point, and
+    (theory.expr.Beyond) where a part of it there is beyond 2**MAX_BITS, before sympy evaluates it
+    (``subject`` names the condition in that message, e.g. "thm1's hypothesis")."""
+    from theory.expr import Beyond, beyond, guard
+    from theory.numbers import Inexact
     from theory.statement import _written
+    try:
+        fractions = _exact_text(cond, params)
+    except ValueError:
+        fractions = None
     names = [(p.symbol, _written(p.name)) for p in params]
 
     def by_sympy(env):
-        got = cond.subs({s: sp.Rational(env[n].numerator, env[n].denominator) for s, n in names if n in env})
+        at = {s: sp.Rational(env[n].numerator, env[n].denominator) for s, n in names if n in env}
+        try:
+            guard(cond, at)
+        except Beyond as e:
+            shown = " ".join(f"{n}={_shown(env[n])}" for _, n in names if n in env)
+            raise e.restated(beyond(subject, cond, shown, e, "critmass decides conditions whose parts are of at "
+                                    "most that magnitude")) from None
+        got = cond.subs(at)
         if got in (sp.true, sp.false):
             return bool(got)
         raise InputError(f"cannot decide {cond} exactly at "
                          + " ".join(f"{n}={float(env[n]):g}" for _, n in names if n in env))
-    return by_sympy
+
+    def exactly(env):
+        try:
+            return fractions(env)
+        except Inexact:  # a value beyond the Fractions' limits here (was a traceback): sympy, guarded
+            return by_sympy(env)
+    return by_sympy if fractions is None else exactly
 
 
 def _lambertw(x):
@@ -256,8 +276,15 @@ def _refuse_not_finite(id: str, what: str, params, given: dict, out: np.ndarray,
     exact = {p.symbol: sp.Rational(v.numerator, v.denominator) for p, v in zip(params, point.values())}
     shown = " ".join(f"{p.name}={_shown(point[_written(p.name)])}" for p in params)
     expr = expression(id, what, notion)
-    value = expr.subs(exact)
     name = what.replace("_", " ")
+    from theory.expr import Beyond, beyond, guard
+    try:  # before sympy builds the value: its evalf of exp(exp(exp(64))) computes e to about 10**27 bits
+        guard(expr, exact)
+    except Beyond as e:
+        verb = "overflows float64" if np.isinf(out.reshape(-1)[i]) else "has no float64 value"
+        raise InputError(beyond(f"{id}'s {name}", expr, shown, e, f"critmass evaluates exactly only {name}s whose "
+                                "parts are of at most that magnitude", verb)) from None
+    value = expr.subs(exact)
     if value.has(sp.zoo, sp.nan, sp.oo, -sp.oo):
         why = "is undefined at {} (a division by zero)"
     elif value.is_extended_real is False:
@@ -289,6 +316,7 @@ def _exact_points(params, given) -> list[dict]:
 
 def _fill_numeric(cm, params, points, out: np.ndarray) -> None:
     """Where the closed form has no value (nan), the certified numeric inverse at that point's exact values."""
+    from theory.expr import Beyond
     from theory.inverse import Uncertified, numeric_crossing
     from theory.statement import _written
     flat = out.reshape(-1)
@@ -297,7 +325,7 @@ def _fill_numeric(cm, params, points, out: np.ndarray) -> None:
         index = np.unravel_index(i, out.shape)
         try:
             flat[i] = min(numeric_crossing(cm.bound, cm.target, values), 1.0)
-        except Uncertified as e:
+        except (Uncertified, Beyond) as e:
             shown = " ".join(f"{p.name}={float(v):g}" for p, v in zip(params, values.values()))
             raise InputError(f"the critical mass at {shown} cannot be certified: {e}") from None
 
@@ -321,7 +349,7 @@ def _check_hypotheses(id: str, params, given: dict, notion: str = notions.DEFAUL
     from theory.fast import decide
     for h in _checked(id, [p.symbol for p in params], notion):
         named = [p for p in params if p.symbol in h.free_symbols]
-        if not decide(exact_condition(h, named), _exact_points(named, given)).all():
+        if not decide(exact_condition(h, named, f"{id}'s hypothesis"), _exact_points(named, given)).all():
             raise InputError(f"the values break the hypothesis {h} of {id}")
 
 

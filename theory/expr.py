@@ -456,3 +456,201 @@ def _literal_kind(token: str) -> str:
 
 def _bits(r: sp.Rational) -> int:
     return max(int(r.p).bit_length(), int(r.q).bit_length())
+
+
+# ---- values at a point, guarded ----------------------------------------------------------------------------
+
+#: The magnitude a value at a point may have where critmass evaluates it exactly (sympy) or in intervals:
+#: 2**MAX_BITS, as for the numbers a text computes (``MAGNITUDE``).
+BEYOND = f"2**{MAX_BITS} (about 1e{int(MAX_BITS * math.log10(2))})"
+
+
+class Beyond(InputError):
+    """A part of an expression whose value at a point has a magnitude beyond 2**MAX_BITS (``BEYOND``), found
+    before sympy or mpmath computes it: ``part`` (the sympy part, in the parameters), ``log10`` (about how many
+    decimal digits its magnitude has)."""
+
+    def __init__(self, part, log10, message: str | None = None, size: str | None = None):
+        self.part, self.log10, self._size = part, log10, size
+        super().__init__(message or f"{_clip(part)} is {self.size()}")
+
+    def restated(self, message: str) -> Beyond:
+        """The same refusal with the caller's one-line message (``beyond``)."""
+        return Beyond(self.part, self.log10, message, self._size)
+
+    def size(self) -> str:
+        """``about 10**..., beyond 2**4096 (about 1e1233)`` (or, for a tiny power, below 2**-TINY_BITS)."""
+        if self._size:
+            return self._size
+        if self.log10 < 0:
+            return f"about 10**{float(self.log10):.4g}, below 2**-{TINY_BITS} in magnitude"
+        return f"about 10**{float(self.log10):.4g}, beyond {BEYOND}"
+
+
+#: A power this small (an exact rational to a huge power, (1/3)**(2**64)) is refused too: sympy writes it out
+#: exactly, a numerator and denominator of as many bits. Smaller values from exp are left alone (sympy keeps
+#: exp(-x) symbolic and evaluates it as cheaply as exp(x)).
+TINY_BITS = MAX_BITS * MAX_BITS
+
+
+def guard(expr, at: Mapping | None = None):
+    """The value of ``expr`` at 64 bits (an mpmath mpf or mpc), each symbol taking its value in ``at`` ({symbol:
+    number}: a Fraction, a sympy Rational, an int or a float), computed bottom-up in mpmath without sympy
+    evaluating anything; None where a part has a symbol without a value, or a function mpmath does not
+    compute here (its arguments are still checked). Raises Beyond before computing any part whose magnitude
+    would exceed 2**MAX_BITS: an exponential exp(x) with x beyond about MAX_BITS * ln 2, a power, a product.
+
+    Call it before sympy evaluates or compares a user-stated expression at a point (``subs``, ``evalf``, a
+    relation of numbers, Min/Max of numbers): sympy's evalf of exp(exp(exp(64))) computes e to about 10**27
+    bits (it never returns), while this takes microseconds.
+
+    >>> from theory.parameters import SYMBOLS
+    >>> a = SYMBOLS["alpha"]
+    >>> mpmath.nstr(guard(sp.exp(sp.exp(7 * a)), {a: 1}), 4)
+    '1.827e+476'
+    >>> guard(sp.exp(sp.exp(sp.exp(64 * a))), {a: 1})
+    Traceback (most recent call last):
+    ...
+    theory.expr.Beyond: exp(exp(64*alpha)) is about 10**2.708e+27, beyond 2**4096 (about 1e1233)
+    >>> guard(sp.Min(1, a), {}) is None
+    True
+    """
+    env = {} if at is None else dict(at)
+    memo: dict = {}
+    with mpmath.workprec(64):
+        return _guarded(sp.sympify(expr), env, memo)
+
+
+def beyond(subject: str, expr, point: str, e: Beyond, why: str = "critmass evaluates bounds whose parts are of at "
+           "most that magnitude", verb: str = "") -> str:
+    """The one-line refusal for ``Beyond``: ``subject`` (e.g. "huge's bound"), the expression, ``verb`` (e.g.
+    "overflows float64", else the point follows the expression), the point, and ``why``."""
+    what = "it is" if e.part == expr else f"its part {_clip(e.part)} is"
+    if verb:
+        return f"{subject} {_clip(expr)} {verb} at {point}: {what} {e.size()}, and {why}"
+    if e.part == expr:
+        return f"{subject} {_clip(expr)} at {point} is {e.size()}: {why}"
+    return f"{subject} {_clip(expr)} at {point}: {what} {e.size()}: {why}"
+
+
+def _clip(expr, width: int = 120) -> str:
+    text = str(expr)
+    return text if len(text) <= width else text[:width - 3] + "..."
+
+
+_LN_LIMIT = (MAX_BITS + 1) * math.log(2)
+
+
+def _number(v):
+    """A value of ``at`` as an mpmath number, or None."""
+    if isinstance(v, (mpmath.mpf, mpmath.mpc)):
+        return v
+    if isinstance(v, Fraction):
+        return mpmath.mpf(v.numerator) / v.denominator
+    if isinstance(v, sp.Basic):
+        if v.is_Rational:
+            return mpmath.mpf(int(v.p)) / int(v.q)
+        if v.is_Float:
+            return mpmath.mpf(v._mpf_)
+        return None
+    if isinstance(v, bool):
+        return None
+    if isinstance(v, (int, float)):
+        return mpmath.mpf(v) if math.isfinite(v) or isinstance(v, int) else None
+    try:
+        f = Fraction(v)  # numpy scalars, numbers.Rational
+    except (TypeError, ValueError, OverflowError):
+        return None
+    return mpmath.mpf(f.numerator) / f.denominator
+
+
+def _checked_value(part, value):
+    """``value`` (of ``part``), refused where its magnitude is beyond 2**MAX_BITS."""
+    if value is None:
+        return None
+    try:
+        if not mpmath.isfinite(value):
+            return None
+    except TypeError:
+        return None
+    if value != 0:
+        m = mpmath.mag(value)
+        if m > MAX_BITS + 1:
+            raise Beyond(part, m * mpmath.log10(2))
+    return value
+
+
+def _guarded(e, env, memo):
+    if not isinstance(e, sp.Basic):
+        return None
+    if e in memo:
+        return memo[e]
+    out = memo[e] = _checked_value(e, _guarded_node(e, env, memo))
+    return out
+
+
+def _guarded_node(e, env, memo):
+    if isinstance(e, sp.Symbol):
+        return _number(env[e]) if e in env else None
+    if e.is_Rational:
+        return mpmath.mpf(int(e.p)) / int(e.q)
+    if e.is_Float:
+        return mpmath.mpf(e._mpf_)
+    if e is sp.I:
+        return mpmath.mpc(0, 1)
+    if isinstance(e, sp.NumberSymbol):
+        return mpmath.mpf(e._as_mpf_val(64))
+    if not e.args:
+        return None  # oo, zoo, nan, true, false: sympy knows them without numbers
+    values = [_guarded(a, env, memo) for a in e.args]  # every part is checked, whatever this node is
+    if any(v is None for v in values) or not isinstance(e, sp.Expr):
+        return None
+    try:
+        if isinstance(e, sp.Add):
+            return mpmath.fsum(values)
+        if isinstance(e, sp.Mul):
+            return mpmath.fprod(values)
+        if isinstance(e, sp.Pow):
+            return _power(e, *values)
+        if isinstance(e, sp.exp):
+            (x,) = values
+            if mpmath.re(x) > _LN_LIMIT:
+                raise Beyond(e, mpmath.re(x) / mpmath.log(10))
+            return mpmath.exp(x)
+        if isinstance(e, sp.log):
+            if any(v == 0 for v in values):
+                return None
+            return mpmath.log(values[0]) if len(values) == 1 else mpmath.log(values[0], values[1])
+        if isinstance(e, sp.Abs):
+            return abs(values[0])
+        if isinstance(e, (sp.Min, sp.Max)):
+            if any(isinstance(v, mpmath.mpc) for v in values):
+                return None
+            return (min if isinstance(e, sp.Min) else max)(values)
+        if isinstance(e, (sp.floor, sp.ceiling)):
+            if isinstance(values[0], mpmath.mpc):
+                return None
+            return (mpmath.floor if isinstance(e, sp.floor) else mpmath.ceil)(values[0])
+        if isinstance(e, sp.LambertW):
+            return mpmath.lambertw(*values)
+    except Beyond:
+        raise
+    except (ValueError, ZeroDivisionError, TypeError, ArithmeticError):
+        return None  # undefined here (log of 0 at a base, a complex floor): sympy decides it or refuses
+    return None  # a function mpmath does not compute here (crossing, an undefined one): its arguments passed
+
+
+def _power(e, base, exponent):
+    """base**exponent, refused before computing where its magnitude would be beyond 2**MAX_BITS, or below
+    2**-TINY_BITS."""
+    if base == 0:
+        return None if mpmath.re(exponent) <= 0 else mpmath.mpf(0)
+    # log2 |base**exponent| = re(exponent) log2 |base| - im(exponent) arg(base) / ln 2 (principal branch)
+    bits = mpmath.re(exponent) * mpmath.log(abs(base), 2) - mpmath.im(exponent) * mpmath.arg(base) / mpmath.ln2
+    if bits > MAX_BITS + 1 or bits < -TINY_BITS:
+        raise Beyond(e, bits * mpmath.log10(2))
+    if abs(exponent) > TINY_BITS and abs(base) != 1:
+        # (1 + 2**-80)**(2**64) is about 1, but sympy writes the rational power out: 2**70 bits
+        raise Beyond(e, bits * mpmath.log10(2), size=f"a power with an exponent beyond 2**{int(math.log2(TINY_BITS))} "
+                     f"in absolute value (about {mpmath.nstr(exponent, 3)}), which sympy computes exactly")
+    return mpmath.power(base, exponent)

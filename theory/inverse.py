@@ -22,9 +22,13 @@ from fractions import Fraction
 import mpmath
 import sympy as sp
 
+from theory.expr import BEYOND, Beyond, guard
+from theory.numbers import MAX_BITS
 from theory.parameters import SYMBOLS
 
 ALPHA = SYMBOLS["alpha"]
+LIMIT = mpmath.mpf(2) ** MAX_BITS          # no part's interval reaches beyond 2**MAX_BITS (theory.expr.guard)
+LN_LIMIT = mpmath.mpf(MAX_BITS) * mpmath.ln2
 PREC = 128        # bits of the interval arithmetic
 ITERATIONS = 80   # bisection steps: the bracket is at most 2^-80 wide unless rounding stops it earlier
 
@@ -38,6 +42,12 @@ def interval(expr: sp.Basic, env: dict[sp.Symbol, Fraction]):
     iv = mpmath.iv
 
     def go(e):
+        out = node(e)
+        if max(abs(out.a), abs(out.b)) > LIMIT:  # refused before a later exp or power computes with it
+            raise Uncertified(f"{e} may be beyond {BEYOND} at these values")
+        return out
+
+    def node(e):
         if e.is_Rational:
             return iv.mpf(int(e.p)) / int(e.q)
         if isinstance(e, sp.Symbol):
@@ -64,9 +74,9 @@ def interval(expr: sp.Basic, env: dict[sp.Symbol, Fraction]):
                 if int(k) < 0 and 0 in b:
                     raise Uncertified(f"{base} may be 0 at these values")
                 return b ** int(k)
-            return iv.exp(go(k) * _log(go(base)))
+            return _exp(go(k) * _log(go(base)), e)
         if isinstance(e, sp.exp):
-            return iv.exp(go(e.args[0]))
+            return _exp(go(e.args[0]), e)
         if isinstance(e, sp.log):
             out = _log(go(e.args[0]))
             return out / _log(go(e.args[1])) if len(e.args) > 1 else out
@@ -83,6 +93,11 @@ def interval(expr: sp.Basic, env: dict[sp.Symbol, Fraction]):
             pick = min if isinstance(e, sp.Min) else max
             return iv.mpf([pick(x.a for x in xs), pick(x.b for x in xs)])
         raise Uncertified(f"{type(e).__name__} has no interval form")
+
+    def _exp(x, e):
+        if x.b > LN_LIMIT:  # mpmath would compute exp of it to the bits of its magnitude: forever, for a tower
+            raise Uncertified(f"{e} may be beyond {BEYOND} at these values")
+        return iv.exp(x)
 
     def _log(x):
         if x.a <= 0:
@@ -109,9 +124,14 @@ def _gap_sign(expr, target, alpha: Fraction, env) -> int:
 
 def _exact_sign_at_one(expr, target, env) -> int:
     """+1 if bound(1) >= target, -1 if <, decided in exact rationals where the gap at alpha = 1 is a rational
-    number (a tie bound(1) = S* reaches the target: alpha* = 1); 0 where it is not rational."""
-    gap = (expr - target).subs({**{s: sp.Rational(v.numerator, v.denominator) for s, v in env.items()},
-                                ALPHA: sp.S.One})
+    number (a tie bound(1) = S* reaches the target: alpha* = 1); 0 where it is not rational. Uncertified where
+    a part of it there is beyond 2**MAX_BITS (theory.expr.guard), before sympy evaluates it."""
+    at = {**{s: sp.Rational(v.numerator, v.denominator) for s, v in env.items()}, ALPHA: sp.S.One}
+    try:
+        guard(expr - target, at)
+    except Beyond as e:
+        raise Uncertified(f"at alpha = 1 {e}") from None
+    gap = (expr - target).subs(at)
     if not gap.is_Rational:
         return 0
     return 1 if gap >= 0 else -1

@@ -147,4 +147,4 @@ def _stated_bound(inst: Instance, id: str, fixed: dict, prm: dict, epsilon: Frac
     values = {**prm, "alpha": inst.alpha}
     if any(values.get(n) is None for n in names) or ("p" in names and values["p"] == 0):
         return None
-    return exact_value(expr, values)
+    return exact_value(expr, values, f"{id}'s bound")

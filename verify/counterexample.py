@@ -482,7 +482,8 @@ def _holds(condition: sp.Basic, values: dict) -> bool:
         return not _holds(condition.args[0], values)
     if condition in (sp.true, sp.false):
         return bool(condition)
-    left, right = exact_value(condition.lhs, values), exact_value(condition.rhs, values)
+    left, right = (exact_value(condition.lhs, values, "the condition's left side"),
+                   exact_value(condition.rhs, values, "the condition's right side"))
     return bool(type(condition)(sp.Rational(left.numerator, left.denominator),
                                 sp.Rational(right.numerator, right.denominator)))
 
@@ -492,7 +493,7 @@ def confirm(inst, expr: sp.Expr, where=(), epsilon=Fraction(0), notion: str = no
     firm (``worst_case``, at epsilon = 0 the Bayes-optimal firm's) < claim, or report it unconfirmed."""
     worst, prm = worst_case(inst, epsilon, notion), params(inst)
     values = {**prm, "alpha": inst.alpha, "epsilon": epsilon}
-    value = exact_value(expr, values)
+    value = exact_value(expr, values, "the claim")
     ok = worst.success < value and all(_holds(w, values) for w in where)
     return {"status": "counterexample" if ok else "unconfirmed", "instance": inst.to_json(),
             "epsilon": str(epsilon), "success": str(worst.success), "tied": list(worst.tied),

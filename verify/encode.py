@@ -193,6 +193,12 @@ def _numerator(rel: sp.Basic, alpha: Fraction | None, form: str, reciprocal_p: b
     expr = (rel.lhs - rel.rhs).subs({s: sym[s.name] for s in rel.free_symbols})
     if "alpha" in names:
         if alpha is not None:
+            from theory.expr import Beyond, beyond, guard
+            try:  # before sympy substitutes it: its evalf of exp(exp(exp(64))) (in Min, Max) never returns
+                guard(expr, {sym["alpha"]: alpha})
+            except Beyond as e:
+                raise e.restated(beyond("the claim", rel, f"alpha={alpha}", e, "the search takes only "
+                                                     "claims whose parts are of at most that magnitude")) from None
             expr = expr.subs(sym["alpha"], sp.Rational(alpha.numerator, alpha.denominator))
         elif form == "gamma":
             expr = expr.subs(sym["alpha"], sym["gamma"] / (1 + sym["gamma"]))

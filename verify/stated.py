@@ -75,7 +75,9 @@ def instance_bound(id: str, fixed: dict[str, Fraction] | None = None, epsilon: F
         values[SYMBOLS[name]] = _rational(v)
     bound = r.bound
     alpha = SYMBOLS["alpha"]
+    _guard(id, "bound", bound, values)
     if r.collective is not None:
+        _guard(id, "collective", r.collective, values)
         acting = sp.Symbol("alpha_instance", positive=True)
         roots = sp.solve(sp.Eq(r.collective.xreplace(values), acting), alpha)
         if len(roots) != 1:
@@ -105,6 +107,7 @@ def collective_domain(id: str, fixed: dict[str, Fraction] | None = None,
     if r.collective is None:
         return ()
     values = {SYMBOLS[k]: _rational(v) for k, v in (fixed or {}).items() if k in SYMBOLS}
+    _guard(id, "collective", r.collective, values)
     alpha, acting = SYMBOLS["alpha"], sp.Symbol("alpha_instance", positive=True)
     roots = sp.solve(sp.Eq(r.collective.xreplace(values), acting), alpha)
     if len(roots) != 1:
@@ -112,6 +115,20 @@ def collective_domain(id: str, fixed: dict[str, Fraction] | None = None,
                          "at these values")
     nominal = roots[0].subs(acting, alpha)
     return tuple(c for c in (sp.StrictGreaterThan(nominal, 0), sp.LessThan(nominal, 1)) if c is not sp.true)
+
+
+def _guard(id: str, what: str, expr: sp.Basic, values: dict) -> None:
+    """Refuse (theory.expr.Beyond, one line) a part of ``expr`` beyond 2**MAX_BITS at the values given, before
+    sympy substitutes them: its evalf of exp(exp(exp(64))) (in Min, Max or a comparison) never returns."""
+    from theory.expr import Beyond, beyond, guard
+    if not values:
+        return
+    try:
+        guard(expr, values)
+    except Beyond as e:
+        shown = " ".join(f"{name_of(s)}={v}" for s, v in sorted(values.items(), key=lambda kv: name_of(kv[0])))
+        raise e.restated(beyond(f"{id}'s {what}", expr, shown, e, "critmass evaluates exactly only "
+                                             f"{what}s whose parts are of at most that magnitude")) from None
 
 
 def _rational(v) -> sp.Rational:

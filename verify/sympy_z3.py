@@ -19,6 +19,7 @@ import sympy as sp
 import z3
 
 from theory.errors import InputError
+from theory.expr import Beyond, beyond, guard
 from theory.parameters import _BY_SYMBOL
 
 
@@ -96,8 +97,10 @@ def to_z3(expr: sp.Basic, env: dict | None = None):
     return go(sp.sympify(expr, strict=True))
 
 
-def exact_value(expr: sp.Basic, values: dict) -> Fraction:
-    """Evaluate a sympy expression exactly, symbols looked up by ``name_of`` in ``values``."""
+def exact_value(expr: sp.Basic, values: dict, subject: str = "the expression") -> Fraction:
+    """Evaluate a sympy expression exactly, symbols looked up by ``name_of`` in ``values``. InputError where it
+    has no rational value there; theory.expr.Beyond (one line: ``subject``, the expression, the point) where a
+    part of it there is beyond 2**MAX_BITS, before sympy evaluates it."""
     expr = sp.sympify(expr, strict=True)
     subs = {}
     for s in expr.free_symbols:
@@ -106,6 +109,12 @@ def exact_value(expr: sp.Basic, values: dict) -> Fraction:
             raise InputError(f"{expr}: no value for {name}")
         v = Fraction(values[name])
         subs[s] = sp.Rational(v.numerator, v.denominator)
+    try:  # before sympy builds the value: its evalf of exp(exp(exp(64))) computes e to about 10**27 bits
+        guard(expr, subs)
+    except Beyond as e:
+        shown = " ".join(f"{name_of(s)}={subs[s]}" for s in sorted(subs, key=name_of))
+        raise e.restated(beyond(subject, expr, shown, e, "exact arithmetic takes only values "
+                                             "whose parts are of at most that magnitude")) from None
     out = expr.xreplace(subs)
     if out.has(sp.zoo, sp.nan, sp.oo, -sp.oo):
         why = "is undefined (a division by zero)"
