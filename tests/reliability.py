@@ -151,9 +151,11 @@ def cases() -> list[Case]:
     add("latex-sstar-nan", ["latex", "-o", "x.tex", "--s-star", "nan"], "--s-star NaN", "nan")
     add("results-family", ["results", "--family", "nosuch"], "an unknown family", "nosuch")
     stated = {"r.toml": "".join(f'[[results]]\nid = "{i}"\ntitle = "t"\nsource = "s"\nbound = "{b}"\n'
-                                f'target = "S_star"\n' for i, b in [("pole", "1 - 1/(2*alpha - 1)"),
-                                                                     ("huge", "exp(exp(8*alpha))"),
-                                                                     ("const", "1/2")])}
+                                f'target = "S_star"\nstrategy = "feature-label"\n'
+                                for i, b in [("pole", "1 - 1/(2*alpha - 1)"), ("huge", "exp(exp(8*alpha))"),
+                                             ("const", "1/2"), ("tower", "exp(exp(exp(64*alpha)))"),
+                                             ("tower16", "exp(exp(exp(16*alpha)))")])}
+    stated_instance = {**stated, "inst.json": with_(INSTANCE, alpha="1")}
     add("bound-stated-pole", ["bound", "pole", "--set", "alpha=1/2", "--results", "r.toml"],
         "a stated bound at its pole (was -inf)", "alpha=0.5", stated)
     add("bound-stated-overflow", ["bound", "huge", "--set", "alpha=1", "--results", "r.toml"],
@@ -166,6 +168,28 @@ def cases() -> list[Case]:
         "\\immediate", {"r.toml": "[parameters.r]\nlatex = '{r\\immediate\\write18{ls}}'\n"})
     add("bound-stated-target", ["bound", "const", "--set", "S_star=1/2", "--results", "r.toml"],
         "the target S_star on a constant bound (listed no parameter)", "S_star", stated)
+    tower = "a stated bound exp(exp(exp(64*alpha))): sympy computed e to about 10**27 bits, at full CPU forever"
+    add("bound-stated-tower", ["bound", "tower", "--set", "alpha=1", "--results", "r.toml"], tower, "alpha=1",
+        stated)
+    add("bound-stated-tower16", ["bound", "tower16", "--set", "alpha=1", "--results", "r.toml"],
+        "a stated bound exp(exp(exp(16*alpha))) (sympy computed e to about 10**7 bits)", "alpha=1", stated)
+    add("critical-mass-stated-tower", ["critical-mass", "tower", "--set", "S_star=1/2", "--results", "r.toml"],
+        tower, "exp(exp(exp(64*alpha)))", stated)
+    add("check-instance-stated-tower", ["check-instance", "inst.json", "--result", "tower", "--results", "r.toml"],
+        tower + " (check-instance at alpha = 1)", "alpha=1", stated_instance)
+    in_xi = {"r.toml": '[[results]]\nid = "towerxi"\ntitle = "t"\nsource = "s"\n'
+                       'bound = "Min(1, alpha*exp(exp(exp(64*xi))))"\ntarget = "S_star"\n'
+                       '[[results]]\nid = "powxi"\ntitle = "t"\nsource = "s"\nbound = "Min(alpha, 1 + xi)"\n'
+                       'hypotheses = ["2**(2**(64*xi)) > 3"]\n'}
+    add("critical-mass-stated-tower-xi", ["critical-mass", "towerxi", "--set", "xi=1", "S_star=1/2", "--results",
+                                          "r.toml"], "a tower in xi, met in the critical mass's case split at xi = 1 "
+        "(sympy compared Min(1, exp(exp(exp(64)))) with S_star forever)", "xi=1", in_xi)
+    add("bound-stated-hypothesis-power", ["bound", "powxi", "--set", "alpha=1/2", "xi=1", "--results", "r.toml"],
+        "a hypothesis 2**(2**(64*xi)) > 3 at xi = 1 (was a traceback: Inexact, the Fractions' power limit)", "xi=1",
+        in_xi)
+    add("counterexample-stated-tower", ["counterexample", "--strategy", "feature-label", "--max-x", "2", "--max-y",
+                                        "2", "--claim", "Min(1, tower)", "--alpha", "1", "--results", "r.toml"],
+        tower + " (counterexample --alpha 1)", "alpha=1", stated)
     # -- verify, check-instance, counterexample -----------------------------------------------------------
     add("verify-only-unknown", ["verify", "--only", "nosuch"], "an unknown step id", "nosuch")
     add("check-instance-binary", ["check-instance", "bad.json"], "binary garbage", "bad.json",

@@ -518,7 +518,7 @@ def guard(expr, at: Mapping | None = None):
     env = {} if at is None else dict(at)
     memo: dict = {}
     with mpmath.workprec(64):
-        return _guarded(sp.sympify(expr), env, memo)
+        return _guarded(sp.sympify(expr, strict=True), env, memo)
 
 
 def beyond(subject: str, expr, point: str, e: Beyond, why: str = "critmass evaluates bounds whose parts are of at "

@@ -7,8 +7,10 @@ forever at full CPU. Each command runs in a subprocess with a time limit, so tha
 instead of hanging the suite.
 """
 
+import contextlib
 import json
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -46,6 +48,20 @@ def _critmass(tmp_path, *args) -> tuple[int, str, str]:
     except subprocess.TimeoutExpired:
         pytest.fail(f"critmass {' '.join(map(str, args))} ran past {LIMIT_S} s")
     return out.returncode, out.stdout, out.stderr
+
+
+@contextlib.contextmanager
+def _within(seconds: int):
+    """Fail (TimeoutError) instead of hanging where the old code computed forever (pure-Python mpmath loops)."""
+    def stop(*_):
+        raise TimeoutError(f"still running after {seconds} s")
+    old = signal.signal(signal.SIGALRM, stop)
+    signal.alarm(seconds)
+    try:
+        yield
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, old)
 
 
 def _refused(tmp_path, *args) -> str:
@@ -87,6 +103,18 @@ def test_guard_computes_values_within_the_bound_and_leaves_symbols_unknown():
     assert "2**4096" in BEYOND
 
 
+def test_the_derivation_and_the_interval_arithmetic_refuse_a_tower():
+    from theory.derive import critical_mass
+    from theory.inverse import Uncertified, crossing_bracket, interval
+    s = SYMBOLS["S_star"]
+    with _within(20), pytest.raises(Beyond, match=r"the bound exp\(exp\(exp\(64\*alpha\)\)\) at alpha=1"):
+        critical_mass(sp.exp(sp.exp(sp.exp(64 * A))), s)
+    with _within(20), pytest.raises(Uncertified, match="beyond 2"):
+        interval(sp.exp(sp.exp(sp.exp(64 * A))), {A: 1})
+    with _within(20), pytest.raises(Uncertified, match="beyond 2"):
+        crossing_bracket(sp.Min(1, A * sp.exp(sp.exp(sp.exp(64 * XI)))), sp.Rational(1, 2), {"xi": 1})
+
+
 # ---- every command on a stated tower ------------------------------------------------------------------------
 
 def test_bound_of_a_tower_is_refused_naming_result_expression_and_point(tmp_path):
@@ -121,7 +149,7 @@ def test_results_and_latex_of_a_tower_terminate(tmp_path):
 def test_a_tower_in_a_parameter_other_than_alpha_is_refused_at_the_point(tmp_path):
     """At alpha = 1 these are symbolic in xi: the derivation stands, and the tower is met where a value of xi is
     given: in the critical mass's case split (sympy compared Min(1, exp(exp(exp(64)))) with S*), and in a
-    hypothesis (2**(2**64): a traceback from the Fractions' limit, then sympy writing the power out)."""
+    hypothesis (2**(2**64): a traceback, Inexact from the Fractions' power limit)."""
     (tmp_path / "r.toml").write_text(
         '[[results]]\nid = "towerxi"\ntitle = "t"\nsource = "s"\nbound = "Min(1, alpha*exp(exp(exp(64*xi))))"\n'
         'target = "S_star"\n'
