@@ -198,7 +198,7 @@ def _numerator(rel: sp.Basic, alpha: Fraction | None, form: str, reciprocal_p: b
                 guard(expr, {sym["alpha"]: alpha})
             except Beyond as e:
                 raise e.restated(beyond("the claim", rel, f"alpha={alpha}", e, "the search takes only "
-                                                     "claims whose parts are of at most that magnitude")) from None
+                                        "claims whose parts are of at most that magnitude")) from None
             expr = expr.subs(sym["alpha"], sp.Rational(alpha.numerator, alpha.denominator))
         elif form == "gamma":
             expr = expr.subs(sym["alpha"], sym["gamma"] / (1 + sym["gamma"]))

@@ -128,7 +128,7 @@ def _guard(id: str, what: str, expr: sp.Basic, values: dict) -> None:
     except Beyond as e:
         shown = " ".join(f"{name_of(s)}={v}" for s, v in sorted(values.items(), key=lambda kv: name_of(kv[0])))
         raise e.restated(beyond(f"{id}'s {what}", expr, shown, e, "critmass evaluates exactly only "
-                                             f"{what}s whose parts are of at most that magnitude")) from None
+                                f"{what}s whose parts are of at most that magnitude")) from None
 
 
 def _rational(v) -> sp.Rational:

@@ -114,7 +114,7 @@ def exact_value(expr: sp.Basic, values: dict, subject: str = "the expression") -
     except Beyond as e:
         shown = " ".join(f"{name_of(s)}={subs[s]}" for s in sorted(subs, key=name_of))
         raise e.restated(beyond(subject, expr, shown, e, "exact arithmetic takes only values "
-                                             "whose parts are of at most that magnitude")) from None
+                                "whose parts are of at most that magnitude")) from None
     out = expr.xreplace(subs)
     if out.has(sp.zoo, sp.nan, sp.oo, -sp.oo):
         why = "is undefined (a division by zero)"

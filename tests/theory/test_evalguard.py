@@ -153,7 +153,8 @@ def test_a_tower_in_a_parameter_other_than_alpha_is_refused_at_the_point(tmp_pat
     (tmp_path / "r.toml").write_text(
         '[[results]]\nid = "towerxi"\ntitle = "t"\nsource = "s"\nbound = "Min(1, alpha*exp(exp(exp(64*xi))))"\n'
         'target = "S_star"\n'
-        '[[results]]\nid = "powxi"\ntitle = "t"\nsource = "s"\nbound = "Min(alpha, 1 + xi)"\nhypotheses = ["2**(2**(64*xi)) > 3"]\n')
+        '[[results]]\nid = "powxi"\ntitle = "t"\nsource = "s"\nbound = "Min(alpha, 1 + xi)"\n'
+        'hypotheses = ["2**(2**(64*xi)) > 3"]\n')
     f = tmp_path / "r.toml"
     err = _refused(tmp_path, "critical-mass", "towerxi", "--set", "xi=1", "S_star=1/2", "--results", f)
     assert "towerxi's critical mass" in err and "xi=1" in err and "beyond 2**4096" in err, err
