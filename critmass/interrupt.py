@@ -125,6 +125,14 @@ class Guard:
         except OSError:
             pass
 
+    @staticmethod
+    def _saying() -> str:
+        """What the command says is saved (``saying``), or "" where it says nothing or cannot read it now."""
+        try:
+            return _SAYING[-1]() if _SAYING else ""
+        except Exception:  # noqa: BLE001 - the line is said in any case
+            return ""
+
     def _on_signal(self, signum: int) -> None:
         if self.last and self.code is not None:
             return  # the command has returned: its run is complete, the process is ending
@@ -138,14 +146,12 @@ class Guard:
             self._say(f"{name}: stopping after the {self._stopping.unit} in flight are saved "
                       f"({'Ctrl-C' if signum == signal.SIGINT else 'the signal'} again stops at once)")
             return
+        said = self._saying()
         if running or self._stopping:
             p = running[-1] if running else self._stopping
+            # the innermost sweep's count, then the command's own (the report's stages) where it says one
             self._say(f"stopped at once ({name}): {p.saved} of {p.total} {p.unit} are saved in {p.path}, "
-                      f"those in flight are not; rerun the same command to resume")
+                      f"those in flight are not; " + (said or "rerun the same command to resume"))
         else:
-            try:
-                said = _SAYING[-1]() if _SAYING else ""
-            except Exception:  # noqa: BLE001 - the line is said in any case
-                said = ""
             self._say(f"interrupted ({name})" + (f": {said}" if said else ""))
         os._exit(128 + signum)  # no flush of stdout: the main thread may hold its lock

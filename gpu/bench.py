@@ -132,6 +132,23 @@ def torch_available() -> bool:
     return True
 
 
+def _hf_classifier(path, num_labels: int):
+    """HF's BertForSequenceClassification from the checkpoint at ``path``, dropout off. Its classifier head is
+    new (the caller sets it to ours), so transformers' load report listing the head as MISSING and its loading
+    bar are not printed: the bench's stderr keeps only what concerns the user."""
+    import transformers
+
+    level = transformers.logging.get_verbosity()
+    transformers.logging.set_verbosity_error()
+    transformers.logging.disable_progress_bar()
+    try:
+        return transformers.BertForSequenceClassification.from_pretrained(
+            str(path), num_labels=num_labels, hidden_dropout_prob=0.0, attention_probs_dropout_prob=0.0)
+    finally:
+        transformers.logging.set_verbosity(level)
+        transformers.logging.enable_progress_bar()
+
+
 def finetune_step_vs_torch(quick: bool, batch: int | None = None, length: int | None = None,
                            precision: str = "float32", repeats: int = 3, steps: int | None = None) -> dict:
     """One fine-tune step of ours (the jitted train step of gpu.finetune) against HF's PyTorch training loop.
@@ -181,8 +198,7 @@ def finetune_step_vs_torch(quick: bool, batch: int | None = None, length: int | 
     ours_after = jax.tree.map(np.asarray, p1)
     state = [p1, o1]
 
-    model = transformers.BertForSequenceClassification.from_pretrained(
-        str(ck.path), num_labels=num_labels, hidden_dropout_prob=0.0, attention_probs_dropout_prob=0.0).to(dev)
+    model = _hf_classifier(ck.path, num_labels).to(dev)
     with torch.no_grad():
         model.classifier.weight.copy_(torch.from_numpy(head_w.T.copy()))
         model.classifier.bias.zero_()
@@ -307,8 +323,7 @@ def trainer_throughput(quick: bool) -> list[dict]:
     ours_s = (time.perf_counter() - t0) / steps
 
     # HF: BertForSequenceClassification (pooler + linear head on [CLS]) under the Trainer, bf16 autocast.
-    model = transformers.BertForSequenceClassification.from_pretrained(
-        str(ck.path), num_labels=num_labels, hidden_dropout_prob=0.0, attention_probs_dropout_prob=0.0)
+    model = _hf_classifier(ck.path, num_labels)
     with torch.no_grad():
         model.classifier.weight.copy_(torch.from_numpy(head_w.T.copy()))
         model.classifier.bias.zero_()

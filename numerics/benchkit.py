@@ -65,12 +65,15 @@ def _stats(times: list[float]) -> dict:
 
 
 def compare(name: str, size: str, sides: dict[str, Callable[[], Any]], ours: str,
-            check: Callable[[dict[str, Any]], str], repeats: int = 3, **extra) -> dict:
+            check: Callable[[dict[str, Any]], str], repeats: int = 3, against: dict[str, str] | None = None,
+            **extra) -> dict:
     """One benchmark row: every side of ``sides`` (label -> callable) timed as the module docstring says.
 
     ``ours`` names our side (other labels starting with ``ours`` are ours too: e.g. one call per n as well as
-    one call for all); ``check`` receives {label: output of the first call}, raises AssertionError when they
-    differ and returns a one-line description of what was compared. ``extra`` fields go into the row.
+    one call for all); ``against`` {baseline label: ours label} pairs a baseline with another of our sides for
+    its whole-call ratio (a baseline run one call per n against ours run the same way), else ``ours``;
+    ``check`` receives {label: output of the first call}, raises AssertionError when they differ and returns a
+    one-line description of what was compared. ``extra`` fields go into the row.
     """
     if repeats < 3:
         raise ValueError(f"repeats = {repeats}: at least 3 timed calls per side")
@@ -92,19 +95,25 @@ def compare(name: str, size: str, sides: dict[str, Callable[[], Any]], ours: str
         if parts[label]:
             side["parts"] = {k: _stats(v) for k, v in parts[label].items()}
         rows.append(side)
-    return {"kind": "ratio", "name": name, "size": size, "sides": rows, "ratios": ratios(rows, ours),
+    return {"kind": "ratio", "name": name, "size": size, "sides": rows, "ratios": ratios(rows, ours, against),
             "check": verdict, "device": device(), **extra}
 
 
-def ratios(sides: list[dict], ours: str) -> list[dict]:
-    """baseline / ours for every baseline side, on whole calls, and part by part where both sides have parts."""
+def ratios(sides: list[dict], ours: str, against: dict[str, str] | None = None) -> list[dict]:
+    """baseline / ours for every baseline side, on whole calls (against ``against``'s side for that baseline,
+    else ``ours``), and part by part where both sides have parts."""
     by = {s["label"]: s for s in sides}
+    against = against or {}
+    unknown = {k: v for k, v in against.items() if k not in by or v not in by or by[v]["role"] != "ours"}
+    if unknown:
+        raise ValueError(f"against {unknown}: expected baseline labels paired with labels of our sides")
     out = []
     for s in sides:
         if s["role"] != "baseline":
             continue
-        out.append({"baseline": s["label"], "ours": ours, "part": None,
-                    "ratio_min": s["min_s"] / by[ours]["min_s"], "ratio_median": s["median_s"] / by[ours]["median_s"]})
+        mine = by[against.get(s["label"], ours)]
+        out.append({"baseline": s["label"], "ours": mine["label"], "part": None,
+                    "ratio_min": s["min_s"] / mine["min_s"], "ratio_median": s["median_s"] / mine["median_s"]})
         for o in sides:
             if o["role"] == "ours" and s.get("parts") and o.get("parts"):
                 for part in s["parts"]:
@@ -322,9 +331,12 @@ def render(doc: dict) -> str:
                 "| --- | --- | --- | --- | --- | --- | --- |"]
         for r in ratio_rows:
             whole = {x["baseline"]: x for x in r["ratios"] if x["part"] is None}
+            main = next(s["label"] for s in r["sides"] if s["role"] == "ours")
             for i, s in enumerate(r["sides"]):
                 ratio = whole.get(s["label"])
                 cell = f"**{ratio['ratio_min']:.3g}x** ({ratio['ratio_median']:.3g}x)" if ratio else ""
+                if ratio and ratio["ours"] != main:
+                    cell += f" vs {ratio['ours']}"
                 out.append(f"| {r['name'] if i == 0 else ''} | {r['size'] if i == 0 else ''} | {s['label']} | "
                            f"{_s(s['min_s'])} | {_s(s['median_s'])} | {_s(s['first_s'])} | {cell} |")
         out += ["", "What each line checked before its timings counted:", ""]
@@ -387,7 +399,10 @@ def render(doc: dict) -> str:
 PROTOCOL = ("Protocol (numerics/benchkit.py): each side runs on identical inputs; its first call is timed on its own "
             "(compilation, cold caches: the *first call* column) and the outputs of the first calls are checked "
             "equal before any timing counts; then every side runs once per round, in turn, for at least 3 rounds. "
-            "Ratios are baseline / ours on the minimum (and on the median) of the rounds. Nothing is "
+            "Ratios are baseline / ours on the minimum (and on the median) of the rounds; a baseline run one call "
+            "per n is divided by our side run the same way (the cell says *vs* which). The first call is timed "
+            "alone, the rounds interleaved, so where nothing compiles a first call can come out faster than the "
+            "rounds' minimum when the load changed between them. Nothing is "
             "extrapolated: a side too slow to run in full is run at a size where both run, and the size says so.")
 REPRODUCE = ["## Reproduce", "", "```",
              "critmass bench                      # every line, a table on stdout",

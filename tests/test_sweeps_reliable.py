@@ -296,6 +296,36 @@ def test_report_interrupted_says_what_is_saved_and_resumes(tmp_path, sig):
         f"command to draw and write the report")
 
 
+@pytest.mark.slow
+def test_report_stopped_at_once_counts_its_stages_too(tmp_path):
+    # GNU timeout -s INT signals the process and its group: two signals, so the report stops at once, inside a
+    # stage's parts; the line must count the report's saved stages as well as the parts (it said "0 of 3 parts
+    # of a report stage are saved" with 3 stages saved)
+    out = tmp_path / "r"
+    store = out / "stages.sqlite"
+    proc = subprocess.Popen(_report_command(out), env=_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True)
+    t0 = time.time()
+    while len(_rows(store)) < 2 and proc.poll() is None and time.time() - t0 < 600:
+        time.sleep(0.02)
+    proc.send_signal(signal.SIGINT)
+    err = ""
+    while "stopping after" not in err and proc.poll() is None:  # two signals sent at once may arrive as one
+        err += proc.stderr.readline()
+    proc.send_signal(signal.SIGINT)
+    stdout, rest = proc.communicate(timeout=600)
+    err += rest
+    assert proc.returncode == 130 and "Traceback" not in err and stdout == "", err
+    last = err.rstrip().splitlines()[-1]
+    saved, total = _stages_saved(store), len(REPORT_STAGES)
+    print(last)  # which of the two ends it was (pytest -rP)
+    # at once (inside a stage's parts): the parts, then the stages; or the stop had finished first
+    assert re.fullmatch(rf"critmass report: (stopped at once \(SIGINT\): \d+ of \d+ [^;]+ are saved in [^;]+, "
+                        rf"those in flight are not; {saved} of {total} report stages|interrupted \(SIGINT\): "
+                        rf"{saved} of {total} report stages( \(and \d of 3 parts of the stage in flight\))?) are saved "
+                        rf"in {re.escape(str(store))}; rerun the same command to resume", last), err
+
+
 # ---- two writers ---------------------------------------------------------------------------------------------
 
 def test_two_processes_on_one_store_compute_each_configuration_once(tmp_path):
