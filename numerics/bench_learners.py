@@ -59,6 +59,10 @@ def _gradient_hessian(params, columns, y, c):
     k = d + 1
     columns = list(columns) + [None]                                            # None: the intercept's ones
     p = jax.nn.sigmoid(sum(columns[j] * params[j] for j in range(d)) + params[d])  # [n]; no per-problem dot
+    # p written once and read by both passes of sums: fused into each pass, its exp ran twice per row. Measured
+    # on 2 cores, 1000 problems, n = 200, d = 5, 9 fits each after a 1 s pause: min 13.6 -> 6.7 ms, median
+    # 14.8 -> 11.7 ms; the outputs are identical
+    p = jax.lax.optimization_barrier(p)
     residual, weight = p - y, p * (1 - p)                                       # [n], [n]
     times = lambda v, j: v if columns[j] is None else v * columns[j]
     pairs = [(i, j) for i in range(k) for j in range(i + 1)]
@@ -101,9 +105,18 @@ def _newton(columns, y, c, steps):
 
 def fit_many(x, y, c: float = 1.0, steps: int = 12):
     """Fit ``count`` logistic regressions at once: ``x [count, n, d], y [count, n] -> [count, d + 1]``."""
-    columns = tuple(np.ascontiguousarray(np.moveaxis(x, 2, 0)))  # d x [count, n]: one copy (8x faster than d)
     with jax.enable_x64(True):
-        return np.asarray(_fit_batched(columns, y, c, steps))
+        return np.asarray(_fit_batched(x, y, c, steps))
+
+
+def _fit_columns(x, y, c, steps):
+    """x [count, n, d] split into its d feature columns [count, n] inside the compiled call: XLA writes the
+    transpose once, before the Newton loop, into its own warm buffers. Done in numpy before the call, the copy
+    landed in freshly mapped pages whenever another computation had just freed its memory (the interleaved
+    rounds of ``critmass bench``): measured right after the numpy baseline, min 10.3-10.7 ms per fit with the
+    copy in numpy, 6.7-7.8 ms with it here (outputs identical)."""
+    columns = tuple(jnp.moveaxis(x, 2, 0))
+    return jax.vmap(_newton, (0, 0, None, None))(columns, y, c, steps)
 
 
 # Reassociation lets LLVM vectorize the row sums (4 or 8 rows per instruction; 512-bit where the CPU has
@@ -112,7 +125,7 @@ def fit_many(x, y, c: float = 1.0, steps: int = 12):
 _FAST_SUMS = {"xla_cpu_enable_fast_math": True, "xla_cpu_prefer_vector_width": 512,
               "xla_cpu_fast_math_honor_nans": True, "xla_cpu_fast_math_honor_infs": True, "xla_cpu_fast_math_honor_division": True,
               "xla_cpu_fast_math_honor_functions": True}
-_fit_batched = jax.jit(jax.vmap(_newton, (0, 0, None, None)), static_argnums=3, compiler_options=_FAST_SUMS)
+_fit_batched = jax.jit(_fit_columns, static_argnums=3, compiler_options=_FAST_SUMS)
 
 
 def fit_numpy_newton(x, y, c: float = 1.0, steps: int = 12):
