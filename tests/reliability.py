@@ -166,6 +166,14 @@ def cases() -> list[Case]:
         "\\inputs a file", "\\input", {"r.toml": "[parameters.r]\nlatex = 'r}\\input{/etc/passwd'\n"})
     add("results-latex-write", ["results", "--results", "r.toml"], "a parameter's latex with \\immediate\\write18",
         "\\immediate", {"r.toml": "[parameters.r]\nlatex = '{r\\immediate\\write18{ls}}'\n"})
+    prose = '[[results]]\nid = "p"\ntitle = "t"\nsource = "s"\nbound = "1"\n'
+    add("results-statement-input", ["latex", "-o", "p.tex", "--results", "r.toml"], "a statement whose formula "
+        "\\inputs a file (the statement was typeset verbatim)", "statement", {"r.toml": prose + 'statement = '
+        '"Holds. $\\\\input{/etc/passwd}$"\n'})
+    add("results-title-write18", ["latex", "-o", "p.tex", "--results", "r.toml"], "a title whose formula runs "
+        "\\immediate\\write18", "\\immediate", {"r.toml": prose.replace('"t"', '"T $\\\\immediate\\\\write18{ls}$"')})
+    add("results-note-caret-escape", ["latex", "-o", "p.tex", "--results", "r.toml"], "a note whose formula hides "
+        "\\input in a ^^5c escape", "^^", {"r.toml": prose + 'notes = ["$^^5cinput x$"]\n'})
     add("bound-stated-target", ["bound", "const", "--set", "S_star=1/2", "--results", "r.toml"],
         "the target S_star on a constant bound (listed no parameter)", "S_star", stated)
     tower = "a stated bound exp(exp(exp(64*alpha))): sympy computed e to about 10**27 bits, at full CPU forever"

@@ -77,6 +77,11 @@ def _builtin_ids() -> dict[str, str]:
     return _BUILTIN_IDS
 
 
+def is_builtin(id: str) -> bool:
+    """Whether ``id`` is a result of the built-in theory (its prose is the project's own LaTeX), not a stated one."""
+    return id in _builtin_ids()
+
+
 def _load_family(family: str, notion: str) -> None:
     if (family, notion) in _loaded or family not in BUILTIN:
         return

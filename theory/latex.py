@@ -184,8 +184,9 @@ def reading_cost(expr) -> tuple[int, int]:
 def display_name(r: Result) -> str:
     r"""LaTeX: the name the paper gives a result, e.g. 'Theorem 1', 'Claim B.1' or 'Theorem 1, corrected'; a result
     of an extension module (not the paper's) by its kind and id, e.g. 'Theorem \texttt{gbj}'."""
+    from theory.catalog import is_builtin
     prefix = "critmass correction of "
-    if r.source.startswith(prefix):
+    if r.source.startswith(prefix) and is_builtin(r.id):
         return r.source[len(prefix):].split(" (")[0] + f", corrected ({r.notion})"
     if r.id not in results():
         breakable = text(r.id).replace("-", r"-\allowbreak{}")  # a stated id may hold '_' (theory.statement.ID)
@@ -215,7 +216,7 @@ def render(r: Result) -> str:
     it is read under, theory.refuted's verdicts on it, then its derived formulas (a stated result may carry both its
     bound and its critical mass)."""
     lines = [rf"\begin{{critmassresult}}{{{display_name(r)}}}[{{{text(r.title)}; {text(r.source)}}}]",
-             r.statement, *notion(r), *validity(r)]
+             statement(r), *notion(r), *validity(r)]
     if r.bound is not None:
         lines.append(_display(rf"{tex(SUCCESS(SYMBOLS['alpha']))} \geq {tex(tidy(r.bound))}"))
     if r.critical_mass is not None:
@@ -249,6 +250,14 @@ def render(r: Result) -> str:
         lines.append(rf"\emph{{Note.}} {text(note)}")
     lines.append(r"\end{critmassresult}")
     return "\n".join(lines)
+
+
+def statement(r: Result) -> str:
+    """A result's statement as LaTeX: a built-in one is the project's own LaTeX, as written; a stated one (a results
+    file, the API) is prose, escaped as text outside its ``$...$`` formulas (``text``), so that no command in it
+    runs (a results file's formulas are checked when it is read: theory.statement.prose_problem)."""
+    from theory.catalog import is_builtin
+    return r.statement if is_builtin(r.id) else text(r.statement)
 
 
 def notion(r: Result) -> list[str]:

@@ -39,7 +39,7 @@ from pathlib import Path
 
 from theory.catalog import register, registered
 from theory.errors import InputError
-from theory.statement import Statement, new_parameter, state
+from theory.statement import MATH_FORM, Statement, new_parameter, prose_problem, state
 
 RESULT_KEYS = ("id", "title", "source", "kind", "statement", "parameters", "hypotheses", "bound", "conclusion",
                "target", "critical_mass_of", "critical_mass", "printed", "strategy", "collective", "steps", "notes",
@@ -141,6 +141,19 @@ def _result(entry: dict, params: dict, where: str, family: str) -> Statement:
     steps = fields.pop("steps", [])
     if not isinstance(steps, list):
         raise InputError(f"{where}: steps must be an array of tables ([[results.steps]])")
+    # Prose is typeset by theory.latex and the report: outside $...$ it is escaped, a formula in $...$ goes in as
+    # written, so each formula must be math made of allowed commands (no \input, \write18, \def, ^^ escapes).
+    prose = [(key, fields[key]) for key in ("title", "source", "statement") if key in fields]
+    prose += [(f"notes[{i}]", n) for i, n in enumerate(notes)]
+    prose += [(f"steps[{i}].note", s["note"]) for i, s in enumerate(steps) if isinstance(s, dict) and "note" in s]
+    for key, value in prose:
+        if not isinstance(value, str):
+            raise InputError(f"{where}: {key} must be text")
+        problem = prose_problem(value)
+        if problem is not None:
+            shown = f"'{value}'" if value.isprintable() else repr(value)  # as typed, on one line
+            raise InputError(f"{where}: {key} {shown}: a formula "
+                             f"{problem}; expected prose with math in $...$ made of {MATH_FORM}")
     # The file's new parameters are registered already, so every expression can use them.
     try:
         st = state(parameters=names or (), hypotheses=hyps, notes=notes, steps=steps, **fields)

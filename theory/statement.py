@@ -144,7 +144,21 @@ _TEX_FORM = ("letters, digits, spaces, _ ^ { } ( ) [ ] ' , . + - * / = < > | : ;
              "\\alpha ... \\Omega, \\mathrm{...}, \\hat{...}, \\bar{...}, \\tilde{...}, \\star, \\prime and the like")
 
 
-def latex_problem(text: str) -> str | None:
+#: more math commands a formula in $...$ of a results file's prose may use (relations, operators, delimiters)
+_TEX_MATH_WORDS = _TEX_WORDS | frozenset(
+    "leq geq le ge neq ne approx sim simeq equiv propto in notin subset subseteq supset cup cap setminus emptyset "
+    "varnothing forall exists neg lnot land lor wedge vee to mapsto rightarrow leftarrow Rightarrow iff implies "
+    "sum prod frac dfrac tfrac sqrt binom left right big Big bigl bigr Bigl Bigr langle rangle lfloor rfloor lceil "
+    "rceil pm mp div circ bullet dots quad qquad sup inf lim limsup liminf arg argmax argmin ln sin cos Pr det dim "
+    "parallel perp".split())
+_TEX_MATH_SYMBOLS = _TEX_SYMBOLS | frozenset("{}%#&_")  # and \{ \} \% \# \& \_
+MATH_FORM = _TEX_FORM.replace(" and the like", ", \\leq, \\geq, \\frac, \\sum, \\left( and the like")
+#: a formula in prose: what theory.latex.text keeps as math (the rest is escaped as text)
+MATH_SPAN = re.compile(r"(\$[^$]*\$)")
+
+
+def latex_problem(text: str, words: frozenset = _TEX_WORDS, symbols: frozenset = _TEX_SYMBOLS,
+                  limit: int = 200) -> str | None:
     r"""What in a parameter's LaTeX name cannot go into a math formula as it is, or None.
 
     An allowlist, because the name is typeset verbatim in every formula that holds the parameter (theory.latex,
@@ -162,8 +176,8 @@ def latex_problem(text: str) -> str | None:
     """
     if "^^" in text:
         return "^^ (a TeX character escape)"
-    if len(text) > 200:
-        return f"{len(text)} characters (at most 200)"
+    if len(text) > limit:
+        return f"{len(text)} characters (at most {limit})"
     depth, i = 0, 0
     while i < len(text):
         c = text[i]
@@ -171,11 +185,11 @@ def latex_problem(text: str) -> str | None:
             word = re.match(r"[A-Za-z]+|.?", text[i + 1:], re.S).group(0)
             i += 1 + len(word)
             if word.isalpha() and word.isascii():
-                if word not in _TEX_WORDS:
+                if word not in words:
                     return f"\\{word} (not an allowed math command)"
                 if word in _TEX_ACCENTS and not re.match(r"\s*[{A-Za-z0-9\\]", text[i:]):
                     return f"\\{word} without its argument"
-            elif word not in _TEX_SYMBOLS:
+            elif word not in symbols:
                 return f"\\{word} (not an allowed control symbol)" if word else "a \\ at the end"
             continue
         if c not in _TEX_CHARS:
@@ -190,6 +204,24 @@ def latex_problem(text: str) -> str | None:
             return f"{c} without its argument"
         i += 1
     return "a { that is never closed" if depth else None
+
+
+def prose_problem(text: str) -> str | None:
+    r"""What in prose typeset by theory.latex (a result's title, source, statement, notes) cannot go into LaTeX,
+    or None. Text outside ``$...$`` is escaped as text when typeset; each formula in ``$...$`` is typeset as
+    written, so it must pass ``latex_problem`` with the math commands of ``_TEX_MATH_WORDS``.
+
+    >>> prose_problem(r"Holds for $\alpha \leq 1/2$ \input{x}") is None
+    True
+    >>> prose_problem(r"Holds $\input{/etc/passwd}$")
+    '$\\input{/etc/passwd}$: \\input (not an allowed math command)'
+    """
+    for i, part in enumerate(MATH_SPAN.split(text)):
+        if i % 2:
+            problem = latex_problem(part[1:-1], _TEX_MATH_WORDS, _TEX_MATH_SYMBOLS, limit=2000)
+            if problem is not None:
+                return f"{part}: {problem}"
+    return None
 
 
 def new_parameter(name: str, *, latex: str = "", domain: str | sp.Interval = "(-inf, inf)", meaning: str = "",

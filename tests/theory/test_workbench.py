@@ -79,6 +79,21 @@ def test_sympy_objects_and_lazy_fields_are_accepted():
     ("[parameters.zz]\nlatex = 'z % rest'\n", "'%' (not allowed"),
     ("[parameters.zz]\nlatex = '{z'\n", "a { that is never closed"),
     ("[parameters.zz]\nlatex = '\\hat'\n", "\\hat without its argument"),
+    # prose is escaped outside $...$; a formula in $...$ is typeset as written, so it must be allowed math
+    ("[[results]]\nid = 'tx'\ntitle = 't'\nsource = 's'\nbound = '1'\nstatement = 'Holds $\\input{/etc/passwd}$'\n",
+     "results[0] (tx): statement 'Holds $\\input{/etc/passwd}$': a formula $\\input{/etc/passwd}$: \\input (not an"),
+    ("[[results]]\nid = 'tx'\ntitle = 'T $x\\immediate\\write18{rm}$'\nsource = 's'\nbound = '1'\n",
+     "(tx): title 'T $x\\immediate\\write18{rm}$': a formula $x\\immediate\\write18{rm}$: \\immediate (not"),
+    ("[[results]]\nid = 'tx'\ntitle = 't'\nsource = 'S $\\def\\x{1}$'\nbound = '1'\n", "(tx): source 'S $\\def"),
+    ("[[results]]\nid = 'tx'\ntitle = 't'\nsource = 's'\nbound = '1'\nnotes = ['ok', 'n $x^^5cinput$']\n",
+     "(tx): notes[1] 'n $x^^5cinput$': a formula $x^^5cinput$: ^^ (a TeX character escape)"),
+    ("[[results]]\nid = 'tx'\ntitle = 't'\nsource = 's'\nstatement = '$\\catcode`\\^=7$'\nbound = '1'\n",
+     "(tx): statement '$\\catcode`\\^=7$': a formula $\\catcode`\\^=7$: \\catcode (not"),
+    ("[[results]]\nid = 'tx'\ntitle = 't'\nsource = 's'\nstatement = '$x}\\input{y$'\nbound = '1'\n",
+     "a } that closes no { of its own"),
+    ("[[results]]\nid = 'tx'\ntitle = 't'\nsource = 's'\nstatement = '$x % y$'\nbound = '1'\n", "'%' (not allowed"),
+    ("[[results]]\nid = 'tx'\ntitle = 't'\nsource = 's'\nbound = '1'\n[[results.steps]]\nid = 'st'\n"
+     "conclusion = 'alpha <= 1'\nnote = 'see $\\input x$'\n", "(tx): steps[0].note 'see $\\input x$'"),
 ])
 def test_bad_results_files_are_one_line_naming_the_field(text, fragment):
     with pytest.raises(InputError) as e:
@@ -375,3 +390,44 @@ def test_math_names_are_accepted_as_latex(tmp_path):
         register(r, family="api")
     rendered = render(result("tex-demo"))
     assert all(t in rendered for t in names), rendered
+
+
+def test_prose_of_a_results_file_reaches_latex_escaped(cli, tmp_path):
+    """A results file's statement, title, source and notes were typeset verbatim (the statement) or with their
+    $...$ verbatim: ``critmass latex`` wrote \\input{/etc/passwd} into the .tex, run by pdflatex. Now text is
+    escaped, allowed math is kept as written, and a source posing as a built-in correction is not read as a name."""
+    path = tmp_path / "prose.toml"
+    path.write_text('[[results]]\nid = "prose-x"\ntitle = "T \\\\input{/etc/passwd}"\n'
+                    'source = "critmass correction of \\\\input{/etc/passwd} (tv), here"\nbound = "1 - xi/alpha"\n'
+                    'statement = "Holds for $\\\\alpha \\\\leq \\\\frac{1}{2}$. \\\\input{/etc/passwd} \\\\write18{rm}"\n'
+                    'notes = ["see \\\\openout x"]\n')
+    out = tmp_path / "x.tex"
+    code, _, err = cli("latex", "prose-x", "-o", out, "--results", path)
+    assert code == 0, err
+    written = out.read_text()
+    assert r"\input{/etc/passwd}" not in written and r"\write18" not in written and r"\openout" not in written
+    assert written.count(r"{\textbackslash}input\{/etc/passwd\}") == 3  # title, source, statement
+    assert r"$\alpha \leq \frac{1}{2}$" in written  # allowed math as written
+    assert r"\begin{critmassresult}{Theorem \texttt{prose-\allowbreak{}x}}" in written  # named by its id, not by its source's text
+
+
+def test_a_results_file_with_a_command_in_a_formula_is_refused(cli, tmp_path):
+    path = tmp_path / "bad.toml"
+    path.write_text('[[results]]\nid = "prose-y"\ntitle = "t"\nsource = "s"\nbound = "1"\n'
+                    'statement = "Holds. $\\\\input{/etc/passwd}$"\n')
+    err = _refused(cli, "latex", "-o", tmp_path / "y.tex", "--results", path)
+    assert "prose-y" in err and "statement" in err and "\\input{/etc/passwd}" in err and not (tmp_path / "y.tex").exists()
+
+
+def test_every_built_in_result_s_prose_is_allowed():
+    """The math allowlist of a results file's prose takes the built-in results' own formulas in $...$ (their
+    titles, sources and notes): what the project writes, a user may write."""
+    from theory.catalog import all_ids
+    from theory.statement import prose_problem
+    bad = {}
+    for i in all_ids():
+        r = result(i)
+        for field, value in [("title", r.title), ("source", r.source), *(("note", n) for n in r.notes)]:
+            if prose_problem(value):
+                bad[(i, field)] = prose_problem(value)
+    assert bad == {}
