@@ -313,7 +313,6 @@ def remember(id: str, what: str, expr, params, hypotheses, shown, notion: str = 
     import sympy as sp
 
     from theory.expr import dump
-    from theory.parameters import PARAMETERS
     from theory.statement import _written
 
     path = _path(id, what, notion)
@@ -324,7 +323,6 @@ def remember(id: str, what: str, expr, params, hypotheses, shown, notion: str = 
         return False  # a range in a parameter the expression lacks counts as in range: never answer from here
     try:
         entry = {"format": FORMAT, "id": id, "what": what, "notion": notion, "result_notion": result_notion,
-                 "theory_parameters": sorted(PARAMETERS),
                  "refuted": [dump(where, by_symbol) for where in refuted],
                  "params": [[p.name, _written(p.name), _end(p.domain.start), _end(p.domain.end),
                              bool(p.domain.left_open), bool(p.domain.right_open), bool(p.integer), p.domain_str()]
