@@ -173,6 +173,16 @@ def _report_command(out, *extra):
     return [sys.executable, "-m", "critmass", "report", "--quick", "-o", str(out), *stages, *extra]
 
 
+def _report_with_two_rows_saved(out, store) -> subprocess.Popen:
+    """``critmass report`` started on ``out``, returned once its store holds two rows (or it ended, or 600 s)."""
+    proc = subprocess.Popen(_report_command(out), env=_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True)
+    t0 = time.time()
+    while len(_rows(store)) < 2 and proc.poll() is None and time.time() - t0 < 600:
+        time.sleep(0.02)
+    return proc
+
+
 def _stages_saved(store) -> int:
     if not Path(store).exists():
         return 0
@@ -259,11 +269,7 @@ def test_report_killed_at_random_loses_and_recomputes_no_stage_and_writes_the_sa
 def test_report_interrupted_says_what_is_saved_and_resumes(tmp_path, sig):
     out = tmp_path / "r"
     store = out / "stages.sqlite"
-    proc = subprocess.Popen(_report_command(out), env=_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            text=True)
-    t0 = time.time()
-    while len(_rows(store)) < 2 and proc.poll() is None and time.time() - t0 < 600:
-        time.sleep(0.02)
+    proc = _report_with_two_rows_saved(out, store)
     proc.send_signal(sig)
     stdout, err = proc.communicate(timeout=600)
     assert proc.returncode == 128 + sig, err
@@ -303,11 +309,7 @@ def test_report_stopped_at_once_counts_its_stages_too(tmp_path):
     # of a report stage are saved" with 3 stages saved)
     out = tmp_path / "r"
     store = out / "stages.sqlite"
-    proc = subprocess.Popen(_report_command(out), env=_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            text=True)
-    t0 = time.time()
-    while len(_rows(store)) < 2 and proc.poll() is None and time.time() - t0 < 600:
-        time.sleep(0.02)
+    proc = _report_with_two_rows_saved(out, store)
     proc.send_signal(signal.SIGINT)
     err = ""
     while "stopping after" not in err and proc.poll() is None:  # two signals sent at once may arrive as one
