@@ -19,6 +19,7 @@ from theory.paper import result, results
 from theory.parameters import PARAMETERS, SUCCESS, SYMBOLS, latex
 from theory.refuted import recorded
 from theory.result import Result
+from theory.statement import MATH_SPAN
 
 #: The result environment: amsthm, unnumbered (results keep the paper's own names, given as the argument).
 #: Guarded so that a fragment \input twice, or into a paper that has it, defines it once.
@@ -67,7 +68,7 @@ def text(s: str) -> str:
     'corrected for $\\epsilon > 0$ \\& more'
     """
     out = []
-    for i, part in enumerate(re.split(r"(\$[^$]*\$)", s)):
+    for i, part in enumerate(MATH_SPAN.split(s)):  # the formulas a results file's check read
         if i % 2:
             out.append(part)
             continue

@@ -153,7 +153,7 @@ _TEX_MATH_WORDS = _TEX_WORDS | frozenset(
     "parallel perp".split())
 _TEX_MATH_SYMBOLS = _TEX_SYMBOLS | frozenset("{}%#&_")  # and \{ \} \% \# \& \_
 MATH_FORM = _TEX_FORM.replace(" and the like", ", \\leq, \\geq, \\frac, \\sum, \\left( and the like")
-#: a formula in prose: what theory.latex.text keeps as math (the rest is escaped as text)
+#: a formula in prose: what theory.latex.text keeps as math (it splits with this; the rest is escaped as text)
 MATH_SPAN = re.compile(r"(\$[^$]*\$)")
 
 
