@@ -58,8 +58,14 @@ def _gradient_hessian(params, columns, y, c):
     d = len(columns)
     k = d + 1
     columns = list(columns) + [None]                                            # None: the intercept's ones
-    p = jax.nn.sigmoid(sum(columns[j] * params[j] for j in range(d)) + params[d])  # [n]; no per-problem dot
-    # p written once and read by both passes of sums: fused into each pass, its exp ran twice per row. Measured
+    margin = sum(columns[j] * params[j] for j in range(d)) + params[d]          # [n]; no per-problem dot
+    # sigmoid(m) = (1 + tanh(m / 2)) / 2: XLA compiles float64 tanh to a rational function (one division),
+    # its logistic to an exp (a rational function: one division) and then a second division. Measured on one
+    # core (taskset) of a 2-core AVX2 EPYC, 1000 problems, n = 200, d = 5, min of 9 fits interleaved: 16.7 ->
+    # 14.9 ms; optima within 4.5e-16 of the logistic form's, p within 4.4e-16 of the sigmoid in extended
+    # precision over [-700, 700]
+    p = 0.5 + 0.5 * jnp.tanh(0.5 * margin)
+    # p written once and read by both passes of sums: fused into each pass, the sigmoid ran twice per row. Measured
     # on 2 cores, 1000 problems, n = 200, d = 5, 9 fits each after a 1 s pause: min 13.6 -> 6.7 ms, median
     # 14.8 -> 11.7 ms; the outputs are identical
     p = jax.lax.optimization_barrier(p)
