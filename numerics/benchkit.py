@@ -229,6 +229,10 @@ SCHEMA = {
         "started": {"type": "string"},
         "machine": {"type": "object", "required": ["cores", "load_average", "memory_bandwidth_Bps", "flops_f64"]},
         "load_average_after": {"type": "array"},
+        "others": {"type": "object", "required": ["wall_s", "others_cores", "steal_cores"],
+                   "properties": {"wall_s": {"$ref": "#/$defs/seconds"},
+                                  "others_cores": {"type": "number", "minimum": 0},
+                                  "steal_cores": {"type": "number", "minimum": 0}}},
         "rows": {"type": "array", "items": {"oneOf": [
             {"$ref": "#/$defs/ratio"}, {"$ref": "#/$defs/scale"}, {"$ref": "#/$defs/compile"},
             {"$ref": "#/$defs/legacy"}, {"$ref": "#/$defs/timing"}]}},
@@ -299,10 +303,65 @@ def _bytes(n: float) -> str:
     return f"{n:.0f} B"
 
 
+#: Other processes' mean CPU use (in cores) above which a run is said to have shared its machine.
+SHARED_CORES = 0.25
+
+
+def cpu_seconds() -> dict | None:
+    """CPU seconds used so far by the whole machine (``busy_s``: user, nice, system, irq and softirq time of
+    every core in /proc/stat; ``steal_s``: time the hypervisor gave the cores to others) and by this process
+    with its waited-for children (``own_s``: os.times), read at one instant; None where /proc/stat is missing
+    (not Linux). Two readings bracket a run: busy minus own is what other processes used meanwhile, which the
+    load average cannot tell apart from the run's own threads and child processes."""
+    try:
+        with open("/proc/stat") as f:
+            fields = [int(v) for v in f.readline().split()[1:]]
+    except (OSError, ValueError):
+        return None
+    tick = os.sysconf("SC_CLK_TCK")
+    user, nice, system, _idle, _iowait, irq, softirq, steal = (fields + [0] * 8)[:8]
+    t = os.times()
+    return {"busy_s": (user + nice + system + irq + softirq) / tick, "steal_s": steal / tick,
+            "own_s": t.user + t.system + t.children_user + t.children_system, "wall_s": time.monotonic()}
+
+
+def others_use(start: dict | None, end: dict | None) -> dict | None:
+    """What other processes used between two ``cpu_seconds`` readings: {wall_s, others_cores (their CPU time
+    over the wall time, in cores; 0 when they used less than the clock's resolution), steal_cores}."""
+    if not start or not end:
+        return None
+    wall = max(end["wall_s"] - start["wall_s"], 1e-9)
+    others = (end["busy_s"] - start["busy_s"]) - (end["own_s"] - start["own_s"])
+    return {"wall_s": wall, "others_cores": max(others, 0.0) / wall,
+            "steal_cores": (end["steal_s"] - start["steal_s"]) / wall}
+
+
 def loaded(doc: dict) -> bool:
-    """Whether the run shared its machine: a load average above half the cores at its start or end."""
+    """Whether the run shared its machine: other processes used more than ``SHARED_CORES`` cores on average
+    over the run (``others``, from ``others_use``). A run recorded without that reading falls back to the load
+    average, above half the cores at its start or end (which counts the run's own threads as well)."""
+    if doc.get("others"):
+        return doc["others"]["others_cores"] > SHARED_CORES
     cores = doc["machine"]["cores"] or 1
     return max(doc["machine"]["load_average"][0], (doc.get("load_average_after") or [0])[0]) > cores / 2
+
+
+def _sharing(doc: dict) -> list[str]:
+    """The line of docs/benchmarks.md that says whether the run had the machine to itself."""
+    m, o = doc["machine"], doc.get("others")
+    if o:
+        use = (f"other processes used {o['others_cores']:.2f} cores on average over the run's "
+               f"{o['wall_s']:.0f} s (the machine's busy CPU time minus the run's own, /proc/stat and os.times; "
+               f"hypervisor steal {o['steal_cores']:.2f} cores)")
+        if loaded(doc):
+            return [f"**Taken on a shared machine: {use}, more than {SHARED_CORES} cores. The absolute times and "
+                    "the ratios are noisy; to be re-measured in a quiet run.**", ""]
+        return [f"The machine was quiet: {use}.", ""]
+    if loaded(doc):
+        return [f"**Taken on a shared machine (load average {m['load_average'][0]:.1f} at the start, "
+                f"{(doc.get('load_average_after') or [float('nan')])[0]:.1f} at the end, on {m['cores']} cores): "
+                "the absolute times and the ratios are noisy; to be re-measured in a quiet run.**", ""]
+    return []
 
 
 def render(doc: dict) -> str:
@@ -314,10 +373,7 @@ def render(doc: dict) -> str:
            "Do not edit by hand: rerun the command.", ""]
     if doc["quick"]:
         out += ["**A quick run (reduced sizes, `--quick`): these are not the full-size figures.**", ""]
-    if loaded(doc):
-        out += [f"**Taken on a shared machine (load average {m['load_average'][0]:.1f} at the start, "
-                f"{(doc.get('load_average_after') or [float('nan')])[0]:.1f} at the end, on {m['cores']} cores): "
-                "the absolute times and the ratios are noisy; to be re-measured in a quiet run.**", ""]
+    out += _sharing(doc)
     out += [f"Machine: {m['processor']}, {m['cores']} cores, {m['platform']}; Python {m['python']}, JAX {m['jax']}, "
             f"device {m['device']}. Measured rates (best of 3): memory bandwidth {_bytes(m['memory_bandwidth_Bps'])}/s "
             f"(a jitted float64 copy-and-add, bytes read + written), float64 {m['flops_f64'] / 1e9:.3g} GFLOP/s "

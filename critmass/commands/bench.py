@@ -41,6 +41,7 @@ def collect(quick: bool, only: str | None = None, command: str = "critmass bench
     """Run the benchmarks and return the run's JSON document."""
     from numerics import benchkit
 
+    before = benchkit.cpu_seconds()
     mach = benchkit.machine(quick)
     started = datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")
     rows = []
@@ -59,6 +60,9 @@ def collect(quick: bool, only: str | None = None, command: str = "critmass bench
             r["limit"] = benchkit.limit(counts["bytes"], counts["flops"], mach, ours["min_s"])
     doc = {"schema": benchkit.SCHEMA_VERSION, "quick": quick, "command": command, "started": started,
            "machine": mach, "rows": rows, "load_average_after": list(os.getloadavg())}
+    others = benchkit.others_use(before, benchkit.cpu_seconds())
+    if others:
+        doc["others"] = others
     benchkit.validate(json.loads(json.dumps(doc)))
     return doc
 
@@ -103,6 +107,8 @@ def summary(doc: dict) -> str:
     m = doc["machine"]
     head = (f"{m['processor']}, {m['cores']} cores, load {m['load_average'][0]:.1f}; bandwidth "
             f"{m['memory_bandwidth_Bps'] / 1e9:.3g} GB/s, float64 {m['flops_f64'] / 1e9:.3g} GFLOP/s")
+    if doc.get("others"):
+        head += f"; other processes used {doc['others']['others_cores']:.2f} cores during the run"
     lines, other = [], []
     fmt = lambda s: f"{s:.4g}"
     for r in doc["rows"]:

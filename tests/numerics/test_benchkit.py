@@ -4,6 +4,7 @@ No timing is asserted anywhere: speed is measured by ``critmass bench``, not by 
 """
 
 import json
+import os
 import re
 from fractions import Fraction
 from pathlib import Path
@@ -185,3 +186,30 @@ def test_a_side_is_waited_on_for_its_jax_arrays_only(monkeypatch):
     assert benchkit._ready(nested) is nested and len(waited) == 1 and waited[0][0] is array
     plain = [(Fraction(i, 7), [Fraction(1, 3)] * 3) for i in range(50)]
     assert benchkit._ready(plain) is plain and len(waited) == 1              # nothing to wait for: not walked by JAX
+
+
+def test_a_shared_machine_is_told_by_other_processes_cpu_time(quick_doc):
+    doc = json.loads(json.dumps(quick_doc))
+    doc["machine"]["load_average"] = [9.0, 9.0, 9.0]         # the run's own threads raise the load average
+    doc["others"] = {"wall_s": 600.0, "others_cores": 0.02, "steal_cores": 0.0}
+    benchkit.validate(doc)
+    text = benchkit.render(doc)
+    assert "to be re-measured" not in text and "other processes used 0.02 cores" in text
+    doc["others"]["others_cores"] = 1.0                       # another process busy on one core throughout
+    text = benchkit.render(doc)
+    assert "**Taken on a shared machine: other processes used 1.00 cores" in text and "to be re-measured" in text
+
+
+def test_cpu_readings_separate_our_work_from_the_machines():
+    start = benchkit.cpu_seconds()
+    if start is None:
+        pytest.skip("no /proc/stat here")
+    deadline = start["wall_s"] + 0.3
+    while benchkit.cpu_seconds()["wall_s"] < deadline:       # 0.3 s of our own CPU time
+        sum(range(1000))
+    end = benchkit.cpu_seconds()
+    use, own = benchkit.others_use(start, end), end["own_s"] - start["own_s"]
+    assert use["wall_s"] >= 0.3 and own >= 0.2                 # our loop is counted as ours
+    assert end["busy_s"] - start["busy_s"] >= 0.9 * own - 0.02  # and as the machine's busy time (ticks of 10 ms)
+    cores = os.cpu_count() or 1                                # what is left over went to other processes
+    assert use["others_cores"] <= cores - own / use["wall_s"] + 0.1
