@@ -143,6 +143,8 @@ def test_docs_are_rendered_from_their_json_run():
             assert baselines and all(s["min_s"] > 0 and len(s["times_s"]) >= 3 for s in baselines)
         if r["kind"] == "legacy":
             assert r["baseline_s"] > 0
+        if r.get("limit"):  # a run faster than its physical limit means the limit counts the wrong bytes or flops
+            assert 0 < r["limit"]["fraction"] <= 1, (r["name"], r["limit"])
     names = {r["name"] for r in doc["rows"]}
     assert {"exact success", "GBJ signal planting (success + GBJ bound)", "read a categorical CSV into codes",
             "logistic regressions at once (vmap Newton)"} <= names
