@@ -185,10 +185,10 @@ def benchmarks(quick: bool = False, only: str | None = None) -> list[dict]:
             lambda: fit_loop_sklearn(x, y, solver="newton-cholesky"),
     }, "ours", check)
     k = d + 1
-    # Bytes: x and y read from memory once. The 12 steps then reread a working set of about twice the data (the
-    # feature columns, y and p: 19 MB here), which stays in a last-level cache of that size (32 MB on the EPYC
-    # of docs/benchmarks.md) and is not bounded by the memory bandwidth measured over arrays far larger than it
-    # (counting 12 reads from memory gave a limit the run beat, fraction 1.2).
+    # Bytes: x and y read from memory once. The 12 steps then reread a working set of about twice the data (x,
+    # its feature columns, y and p: 19 MB here), which stays in a last-level cache of that size (lscpu: 32 MiB
+    # L3 on the EPYC of docs/benchmarks.md) and is not bounded by the memory bandwidth measured over arrays far
+    # larger than it (counting 12 reads from memory gave a limit the run beat, fraction 1.2).
     row["limit_counts"] = {"bytes": x.nbytes + y.nbytes, "flops": 12 * count * (2 * n * k * k + 4 * n * k + k**3)}
     row["limit_note"] = ("per Newton step and problem: the Hessian 2nk^2, gradient and margins 4nk, the solve ~k^3 "
                          "flops (k = d + 1); bytes: x and y read once (the steps reread a working set of about twice "
