@@ -48,7 +48,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from numerics.bounds import (binomial_bound, binomial_unplanting_bound, gbj_bound, gbj_unplanting_bound)
-from numerics.tabular import combination_codes, dense_ids, radices, read_csv
+from numerics.tabular import code_dtype, combination_codes, dense_ids, radices, read_csv
 from theory import notions
 from theory.errors import InputError
 from theory.strategy import TABULAR, Strategy, parse_strategy
@@ -59,7 +59,7 @@ STRATEGIES = TABULAR
 class NamedTable(NamedTuple):
     """A categorical table with the names of its values: codes [R, F], labels [R], per-column value names."""
 
-    features: np.ndarray               # [R, F] int32, column j in 0..len(values[j]) - 1
+    features: np.ndarray               # [R, F] codes (tabular.code_dtype), column j in 0..len(values[j]) - 1
     labels: np.ndarray                 # [R] int32 in 0..len(label_values) - 1
     names: tuple[str, ...]             # [F]
     values: tuple[tuple[str, ...], ...]  # [F][card_j]
@@ -155,7 +155,7 @@ def car_table(rows: int, seed: int = 0) -> NamedTable:
     r = rng.random(rows)
     score = np.where(c2_suv, np.where(r < 0.6, 13, np.where(r < 0.9, 0, 2)), score)
     label = np.where(score >= 13, 0, np.where(score >= 8, 1, np.where(score >= 2, 2, 3))).astype(np.int32)
-    return NamedTable(feats.astype(np.int32), label, names, values, CAR_LABELS)
+    return NamedTable(feats.astype(code_dtype([len(v) for v in values])), label, names, values, CAR_LABELS)
 
 
 def load_named_csv(path: str | Path, label: str) -> NamedTable:
@@ -382,7 +382,7 @@ def _codes_and_own(features, rows, free, cards, fix, block: int = 1 << 14):
 
     When the rows are a good part of the table (GBJ's split uses 1.1M of 3M rows) every table row is coded in
     one fused pass (``_table_codes``, XLA on the CPU, reading the table in place) and the codes gathered: a
-    random read of an 8-byte code instead of a 4F-byte row. Otherwise the rows are gathered and coded a
+    random read of one code instead of a row of F codes. Otherwise the rows are gathered and coded a
     ``block`` at a time, so that the Horner passes run in cache.
     """
     fixed, values = np.fromiter(fix, np.int64), np.fromiter(fix.values(), features.dtype)
@@ -402,30 +402,61 @@ def _codes_and_own(features, rows, free, cards, fix, block: int = 1 << 14):
     return code, own
 
 
-def _table_codes(features, fixed: tuple, values: tuple, free: tuple, cards: tuple) -> tuple[np.ndarray, np.ndarray]:
-    """Every table row's free-column code [R] and whether its ``fixed`` columns hold ``values`` [R] bool.
+def _table_codes(features, fixed: tuple, values: tuple, free: tuple, cards: tuple, labels=None,
+                 num_labels: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """Every table row's free-column code [R] and whether its ``fixed`` columns hold ``values`` [R] bool; with
+    ``labels`` [R] (the table's label codes, ``num_labels`` of them) the second output is instead each row's
+    cell [R]: code * num_labels + label where the fixed columns hold the values, else -1.
 
     One pass over the table [R, F] (XLA fuses the comparisons and the Horner steps), on the CPU: the table is
     in host memory and the pass is bound by reading it, so moving it to an accelerator would cost more than
     the pass. A 64-byte-aligned table (numerics.tabular.read_csv allocates one) is read in place, with no
-    copy; the outputs come back without a copy too. Codes are int32 when every code fits, else int64.
+    copy; the outputs come back without a copy too. Codes (and cells) are int32 when every one fits, else int64.
     """
-    wide = np.prod(np.asarray(cards, np.float64)) >= 2**31
+    wide = np.prod(np.asarray(cards, np.float64)) * max(num_labels, 1) >= 2**31
     with jax.enable_x64(wide):
-        table = jax.device_put(features, jax.devices("cpu")[0])
-        code, own = _table_codes_kernel(table, fixed, values, free, cards, jnp.int64 if wide else jnp.int32)
-        return np.asarray(code), np.asarray(own)
+        cpu = jax.devices("cpu")[0]
+        table = jax.device_put(features, cpu)
+        labels = None if labels is None else jax.device_put(labels, cpu)
+        code, second = _table_codes_kernel(table, labels, fixed, values, free, cards, num_labels,
+                                           jnp.int64 if wide else jnp.int32)
+        return np.asarray(code), np.asarray(second)
 
 
-@functools.partial(jax.jit, static_argnames=("fixed", "values", "free", "cards", "dtype"))
-def _table_codes_kernel(table, fixed, values, free, cards, dtype):
+@functools.partial(jax.jit, static_argnames=("fixed", "values", "free", "cards", "num_labels", "dtype"))
+def _table_codes_kernel(table, labels, fixed, values, free, cards, num_labels, dtype):
     own = jnp.ones(table.shape[0], bool)                                       # [R]
     for j, v in zip(fixed, values):
         own &= table[:, j] == v
     code = table[:, free[0]].astype(dtype)                                     # [R]
     for j, card in zip(free[1:], cards[1:]):                                   # Horner, as combination_codes
         code = code * card + table[:, j].astype(dtype)
-    return code, own
+    if labels is None:
+        return code, own
+    return code, jnp.where(own, code * num_labels + labels.astype(dtype), -1)
+
+
+def _whole_table_cells(table, fix: dict[int, int], train: np.ndarray, test: np.ndarray):
+    """(S, code [R], cell [R], in_train [R] bool) for every table row, or None where ``plug_in`` must go row by
+    row instead: when the training and test rows are under a quarter of the table, or the place of g(x) is not
+    its code itself (``places``), or the training rows repeat one. Then the counts over all training rows are a
+    masked pass over the table in its own order, and only the collective's and the test rows are gathered:
+    GBJ's 1M training rows of 3M, each gathered, took most of the plug-in's time.
+    """
+    cards = np.asarray(table.cards, np.int64)
+    free = [j for j in range(len(cards)) if j not in fix]
+    rows, size = len(train) + len(test), x_star_size(table, fix)
+    if (not free or not fix or radices(cards[free]) is None or size > max(rows, 1 << 16)
+            or 4 * rows < len(table.labels)):
+        return None
+    in_train = np.zeros(len(table.labels), bool)
+    in_train[train] = True
+    if np.count_nonzero(in_train) != len(train):
+        return None
+    code, cell = _table_codes(table.features, tuple(fix), tuple(int(v) for v in fix.values()), tuple(free),
+                              tuple(int(cards[j]) for j in free), np.asarray(table.labels),
+                              len(table.label_values))
+    return size, code, cell, in_train
 
 
 def plug_in(table, fix: dict[int, int], target: int, ns, train: np.ndarray, test: np.ndarray,
@@ -440,18 +471,25 @@ def plug_in(table, fix: dict[int, int], target: int, ns, train: np.ndarray, test
     counts on X* (unplanting: of its planting points), ``est`` [S, Y] the estimation points' counts and ``yhat``
     [S] the label each signal gets (unplanting only).
     """
-    num_labels = len(table.label_values)
-    at = places(table, fix, np.concatenate([train, test]))
-    k, n_train = at.k, len(train)
-    ids, test_ids = at.ids[:n_train], at.ids[n_train:]
-    y = np.asarray(table.labels)[train]                                        # [N]
-    wide = k * num_labels >= 2**31                                             # a cell fits an int32 otherwise
-    cell = np.where(at.own[:n_train], ids.astype(np.int64 if wide else np.int32) * num_labels + y, -1)  # [N] (x~, y)
+    num_labels, labels = len(table.label_values), np.asarray(table.labels)
+    ns = list(ns)
+    whole = _whole_table_cells(table, fix, train, test)
+    if whole is None:
+        at = places(table, fix, np.concatenate([train, test]))
+        k, n_train = at.k, len(train)
+        ids, test_ids = at.ids[:n_train], at.ids[n_train:]
+        y = labels[train]                                                      # [N]
+        wide = k * num_labels >= 2**31                                         # a cell fits an int32 otherwise
+        cell = np.where(at.own[:n_train], ids.astype(np.int64 if wide else np.int32) * num_labels + y, -1)  # [N]
+    else:                                                                      # the collective's rows only: [n_max]
+        k, code, cells, in_train = whole
+        head = train[:max(ns, default=0)]
+        ids, cell, y, test_ids = code[head], cells[head], labels[head], code[test]
 
-    def counts(cells):
+    def counts(cells):                                                         # cells (x~, y) [M] -> [S, Y]
         return np.bincount(cells[cells >= 0], minlength=k * num_labels).reshape(k, num_labels)
 
-    everyone = counts(cell)                                                    # [S, Y] all training rows on X*
+    everyone = counts(cell) if whole is None else counts(cells[in_train])      # [S, Y] all training rows on X*
     test_at = np.bincount(test_ids, minlength=k)                               # [S]
     others = np.array([v for v in range(num_labels) if v != target])
     first = n_est if strategy == Strategy.UNPLANTING else 0

@@ -25,7 +25,7 @@ from theory.errors import InputError
 class Table(NamedTuple):
     """A categorical table: integer codes per column and a label column."""
 
-    features: np.ndarray          # [R, F] int32 codes, column j in 0..cards[j]-1
+    features: np.ndarray          # [R, F] codes, column j in 0..cards[j]-1 (read_csv: code_dtype(cards))
     labels: np.ndarray            # [R] int32 codes in 0..len(label_values)-1
     cards: tuple[int, ...]        # [F] number of values per column (a fresh value may be added: see trigger)
     names: tuple[str, ...]        # [F] column names
@@ -39,8 +39,8 @@ def load_csv(path: str | Path, label: str) -> Table:
 
 
 def read_csv(path: str | Path, label: str):
-    """A CSV of categorical columns with a header as (features [R, F] int32, labels [R] int32, feature names [F],
-    each feature's values [F][card], the label's values); ``label`` names the label column.
+    """A CSV of categorical columns with a header as (features [R, F] of ``code_dtype``, labels [R] int32,
+    feature names [F], each feature's values [F][card], the label's values); ``label`` names the label column.
 
     Columnar and multithreaded (pyarrow's CSV reader): every column is read straight into dictionary codes,
     with no Python object per cell (GBJ's 3M-row, 331 MB table: a memory-bounded line of ``critmass bench``).
@@ -91,7 +91,9 @@ def read_csv(path: str | Path, label: str):
     values, ranks = zip(*(_sorted_values(data.column(j)) for j in range(len(header))))
     if len(values[k]) < 2:
         raise InputError(f"CSV {path}: label column {label!r} has one value; expected at least two labels")
-    features, labels = empty_aligned((data.num_rows, len(keep)), np.int32), np.empty(data.num_rows, np.int32)
+    dtype = code_dtype([len(values[j]) for j in keep])
+    ranks = [r if j == k else r.astype(dtype) for j, r in enumerate(ranks)]
+    features, labels = empty_aligned((data.num_rows, len(keep)), dtype), np.empty(data.num_rows, np.int32)
     start = 0
     for batch in data.to_batches():  # a block of rows at a time: [rows, F] written in cache-sized pieces
         codes = [ranks[j][batch.column(j).indices.to_numpy()] for j in range(len(header))]
@@ -103,6 +105,23 @@ def read_csv(path: str | Path, label: str):
     return features, labels, tuple(header[j] for j in keep), tuple(values[j] for j in keep), values[k]
 
 
+def code_dtype(cards) -> np.dtype:
+    """The smallest integer type for a table's feature codes: uint8 when every column has at most 255 values,
+    uint16 up to 65,535, else int32. One code is left free in each, so a fresh trigger value (``fresh_trigger``,
+    code = the column's old cardinality) still fits. GBJ's car table (at most 8 values a column): uint8, 54 MB
+    of codes for 3M rows x 18 columns instead of 216 MB as int32, and a pass over them reads a quarter of the
+    bytes.
+
+    >>> code_dtype([8, 5, 2]), code_dtype([255]), code_dtype([256]), code_dtype([70_000])
+    (dtype('uint8'), dtype('uint8'), dtype('uint16'), dtype('int32'))
+    """
+    top = max(cards, default=0)
+    for dtype in (np.uint8, np.uint16):
+        if top <= np.iinfo(dtype).max:
+            return np.dtype(dtype)
+    return np.dtype(np.int32)
+
+
 #: XLA's CPU client reads a host array in place (jax.device_put makes no copy) when its data is aligned to this
 #: many bytes; numpy's allocator aligns to 16.
 ALIGN = 64
@@ -110,7 +129,7 @@ ALIGN = 64
 
 def empty_aligned(shape, dtype) -> np.ndarray:
     """``np.empty(shape, dtype)`` whose data starts on an ALIGN-byte boundary, so that a JAX kernel on the CPU
-    reads it in place (numerics.collusion's pass over a whole table: no copy of GBJ's 216 MB of codes)."""
+    reads it in place (numerics.collusion's pass over a whole table: no copy of GBJ's 54 MB of codes)."""
     dtype = np.dtype(dtype)
     size = int(np.prod(shape, dtype=np.int64)) * dtype.itemsize
     buffer = np.empty(size + ALIGN, np.uint8)
@@ -174,7 +193,7 @@ def synthetic_table(rows: int, features: int = 18, labels: int = 4, clusters: in
     label_law = rng.dirichlet(np.full(labels, 0.5), size=clusters)             # [C, Y]
     z = rng.integers(0, clusters, size=rows)                                   # [R]
     flip = rng.random((rows, features)) < noise                                # [R, F]
-    feats = np.where(flip, rng.integers(0, cards, size=(rows, features)), proto[z]).astype(np.int32)
+    feats = np.where(flip, rng.integers(0, cards, size=(rows, features)), proto[z]).astype(code_dtype(cards + 1))
     cum = label_law.cumsum(axis=1)[z]                                          # [R, Y]
     y = (rng.random((rows, 1)) > cum).sum(axis=1).clip(max=labels - 1).astype(np.int32)
     return Table(feats, y, tuple(int(c) + 1 for c in cards), tuple(f"f{j}" for j in range(features)),

@@ -261,3 +261,25 @@ def test_permutation_tail_is_the_end_of_randomstates_permutation():
     assert np.array_equal(collusion.permutation_tail(2_000_000, 100_000, 42), want)
     with pytest.raises(ValueError, match="k = 5"):
         collusion.permutation_tail(4, 5, 0)
+
+
+@pytest.mark.parametrize("strategy", collusion.STRATEGIES)
+def test_whole_table_pass_gives_the_row_by_row_numbers(strategy, monkeypatch):
+    # plug_in counts all training rows by a masked pass over the table when the split covers a quarter of it
+    # or more; the row-by-row path (every training row gathered) must give the same rows, bounds included.
+    table = small_table(5000, seed=6)
+    fix, x0 = {0: 1, 2: 0}, {0: 2}
+    n_est = 30 if strategy == "unplanting" else None
+    kw = dict(strategy=strategy, x0=x0, n_est=n_est)
+    ns = [2999, 40, 700]
+    for samples, test in ((3000, 700), (1500, 400)):                           # both at least a quarter
+        train, test_rows = collusion.split_rows(5000, samples, test, seed=2)
+        assert collusion._whole_table_cells(table, fix, train, test_rows) is not None
+        fast = collusion.run(table, fix, 1, [min(n, samples - 1) for n in ns], samples, test, seed=2, **kw)
+        with monkeypatch.context() as m:
+            m.setattr(collusion, "_whole_table_cells", lambda *a: None)
+            slow = collusion.run(table, fix, 1, [min(n, samples - 1) for n in ns], samples, test, seed=2, **kw)
+        assert fast == slow and len({r["success"] for r in fast}) > 1          # sizes differ in outcome
+    train, test_rows = collusion.split_rows(5000, 3000, 700, seed=2)
+    repeated = np.concatenate([train, train[:10]])                             # a row twice: counted twice
+    assert collusion._whole_table_cells(table, fix, repeated, test_rows) is None

@@ -112,7 +112,7 @@ def test_csv_codes_equal_pandas_factorize_across_reader_blocks(tmp_path):
     frame.to_csv(path, index=False)
     features, labels, names, values, label_values = tabular.read_csv(path, "label")
     back = pd.read_csv(path, na_filter=False, dtype=str)
-    assert names == ("b", "a", "c") and features.shape == (rows, 3) and features.dtype == np.int32
+    assert names == ("b", "a", "c") and features.shape == (rows, 3) and features.dtype == np.uint8
     for j, name in enumerate(names):
         codes, uniques = pd.factorize(back[name], sort=True)
         assert np.array_equal(features[:, j], codes) and values[j] == tuple(uniques)
@@ -177,3 +177,27 @@ def test_read_csv_allocates_the_codes_aligned_so_jax_reads_them_in_place(tmp_pat
     assert np.asarray(jax.device_put(features, jax.devices("cpu")[0])).ctypes.data == features.ctypes.data
     for shape in ((1, 3), (7,), (5, 3)):
         assert tabular.empty_aligned(shape, np.int16).ctypes.data % tabular.ALIGN == 0
+
+
+@pytest.mark.parametrize("values, dtype", [(255, np.uint8), (256, np.uint16)])
+def test_compact_codes_hold_a_fresh_trigger_and_give_int32s_numbers(tmp_path, values, dtype):
+    # 255 values: codes 0..254 in uint8 and the fresh trigger is 255, the last code uint8 holds; 256 values
+    # would need 256 as the trigger, so the reader widens to uint16. Either way every run equals the same run
+    # on int32 codes, through both coding paths (the whole-table pass and the row blocks).
+    import pandas as pd
+
+    rng = np.random.default_rng(3)
+    rows = 4000
+    frame = pd.DataFrame({"wide": rng.integers(0, values, rows).astype(str), "b": rng.choice(["p", "q", "r"], rows),
+                          "y": rng.choice(["s", "t"], rows)})
+    frame.loc[:values - 1, "wide"] = np.arange(values).astype(str)              # every value occurs
+    frame.to_csv(tmp_path / "t.csv", index=False)
+    table = tabular.load_csv(tmp_path / "t.csv", "y")
+    assert table.features.dtype == dtype and table.cards == (values, 3)
+    fresh, trigger = tabular.fresh_trigger(table, "wide")
+    assert trigger == (0, values) and tabular.plant(fresh.features[:2], trigger)[:, 0].tolist() == [values] * 2
+    wide = fresh._replace(features=fresh.features.astype(np.int32))
+    for samples, test in ((3000, 800), (500, 100)):                            # 4 * rows used >= table: one pass
+        ours = collusion.run(fresh, {0: values}, 1, [50, 400], samples, test, seed=1)
+        assert ours == collusion.run(wide, {0: values}, 1, [50, 400], samples, test, seed=1)
+        assert ours[1]["success"] > 0                                          # the trigger is planted and read
