@@ -206,12 +206,12 @@ def test_cpu_readings_separate_our_work_from_the_machines():
     start = benchkit.cpu_seconds()
     if start is None:
         pytest.skip("no /proc/stat here")
-    deadline = start["wall_s"] + 0.3
-    while benchkit.cpu_seconds()["wall_s"] < deadline:       # 0.3 s of our own CPU time
-        sum(range(1000))
+    give_up = start["wall_s"] + 60                             # a loaded CI machine may give us a fraction of a core
+    while (now := benchkit.cpu_seconds())["own_s"] - start["own_s"] < 0.3 and now["wall_s"] < give_up:
+        sum(range(1000))                                       # until os.times counts 0.3 s of our CPU time
     end = benchkit.cpu_seconds()
     use, own = benchkit.others_use(start, end), end["own_s"] - start["own_s"]
-    assert use["wall_s"] >= 0.3 and own >= 0.2                 # our loop is counted as ours
+    assert own >= 0.3 and use["wall_s"] >= 0.9 * own           # our loop is counted as ours (one thread)
     assert end["busy_s"] - start["busy_s"] >= 0.9 * own - 0.02  # and as the machine's busy time (ticks of 10 ms)
     cores = os.cpu_count() or 1                                # what is left over went to other processes
     assert use["others_cores"] <= cores - own / use["wall_s"] + 0.1
