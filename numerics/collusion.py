@@ -367,7 +367,7 @@ def places(table, fix: dict[int, int], rows: np.ndarray) -> Places:
             return Places(np.zeros(len(rows), np.int64), own, 1)
         code = combination_codes(sub[:, free], cards[free])                    # [M] int64
     size = x_star_size(table, fix)
-    if radices(cards[free]) is not None and size <= max(len(rows), 1 << 16):
+    if _code_is_place(cards[free], size, len(rows)):
         return Places(code, own, size)
     ids, values = dense_ids(code)
     if len(values) > 1 and np.any(np.diff(values) < 0):                        # hashed: first-seen order
@@ -375,6 +375,18 @@ def places(table, fix: dict[int, int], rows: np.ndarray) -> Places:
         rank[np.argsort(values)] = np.arange(len(values))
         ids = rank[ids]
     return Places(ids, own, len(values))
+
+
+def _code_is_place(free_cards, size: int, rows: int) -> bool:
+    """Whether the free columns' mixed-radix code serves as the place of g(x) itself (S = |X*| = ``size``): it
+    fits an int64 and |X*| is at most the number of rows (or 65,536), so counts per place stay small."""
+    return radices(free_cards) is not None and size <= max(rows, 1 << 16)
+
+
+def _whole_table_pays(rows: int, table_rows: int) -> bool:
+    """Whether ``rows`` of a ``table_rows``-row table are many enough (a quarter or more) that one pass over
+    the whole table beats gathering them one by one."""
+    return 4 * rows >= table_rows
 
 
 def _codes_and_own(features, rows, free, cards, fix, block: int = 1 << 14):
@@ -386,7 +398,7 @@ def _codes_and_own(features, rows, free, cards, fix, block: int = 1 << 14):
     ``block`` at a time, so that the Horner passes run in cache.
     """
     fixed, values = np.fromiter(fix, np.int64), np.fromiter(fix.values(), features.dtype)
-    if 4 * len(rows) >= len(features):
+    if _whole_table_pays(len(rows), len(features)):
         code, own = _table_codes(features, tuple(fix), tuple(int(v) for v in fix.values()), tuple(free),
                                  tuple(int(cards[j]) for j in free))
         return code[rows], own[rows]
@@ -438,16 +450,15 @@ def _table_codes_kernel(table, labels, fixed, values, free, cards, num_labels, d
 
 def _whole_table_cells(table, fix: dict[int, int], train: np.ndarray, test: np.ndarray):
     """(S, code [R], cell [R], in_train [R] bool) for every table row, or None where ``plug_in`` must go row by
-    row instead: when the training and test rows are under a quarter of the table, or the place of g(x) is not
-    its code itself (``places``), or the training rows repeat one. Then the counts over all training rows are a
-    masked pass over the table in its own order, and only the collective's and the test rows are gathered:
-    GBJ's 1M training rows of 3M, each gathered, took most of the plug-in's time.
+    row instead: when the training and test rows are too few for a pass over the table (``_whole_table_pays``),
+    or the place of g(x) is not its code itself (``_code_is_place``), or the training rows repeat one. Then the
+    counts over all training rows are a masked pass over the table in its own order, and only the collective's
+    and the test rows are gathered: GBJ's 1M training rows of 3M, each gathered, took most of the plug-in's time.
     """
     cards = np.asarray(table.cards, np.int64)
     free = [j for j in range(len(cards)) if j not in fix]
     rows, size = len(train) + len(test), x_star_size(table, fix)
-    if (not free or not fix or radices(cards[free]) is None or size > max(rows, 1 << 16)
-            or 4 * rows < len(table.labels)):
+    if not (free and fix and _code_is_place(cards[free], size, rows) and _whole_table_pays(rows, len(table.labels))):
         return None
     in_train = np.zeros(len(table.labels), bool)
     in_train[train] = True
